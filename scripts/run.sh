@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the EdgeSync service (one silo: HTTP API, embedded MQTT broker, Orleans, dashboard).
+#
+#   scripts/run.sh [app args...]
+#
+# Makes sure PostgreSQL is reachable first (scripts/postgres.sh: EDGESYNC_PG if set and up,
+# otherwise the private cluster on 127.0.0.1:${EDGESYNC_PG_PORT:-55432}), then runs
+# src/Silo in Release with ConnectionStrings__EdgeSync pointing at it. Extra arguments go to
+# the application, e.g. `scripts/run.sh --Http:Port=8080`.
+set -euo pipefail
+
+repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/postgres.sh
+source "$repo/scripts/postgres.sh" --lib
+edgesync_pg_ensure || { echo "run.sh: no PostgreSQL server; giving up" >&2; exit 1; }
+
+export ConnectionStrings__EdgeSync="$EDGESYNC_PG"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "run.sh: ConnectionStrings__EdgeSync=$ConnectionStrings__EdgeSync" >&2
+
+cd "$repo"
+exec dotnet run --project src/Silo -c Release -- "$@"

@@ -1,0 +1,40 @@
+using EdgeSync.Registry;
+
+namespace EdgeSync.Api.Devices;
+
+/// <summary>A device as the API shows it. <c>client_id</c> is the MQTT client id (= name).</summary>
+public sealed record DeviceView(
+    Guid Id,
+    Guid ProjectId,
+    string Name,
+    string ClientId,
+    string MqttUsername,
+    string TopicRoot,
+    bool Connected,
+    DateTimeOffset? LastSeenAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SecretRotatedAt)
+{
+    public static DeviceView From(Device device) => new(
+        device.Id, device.ProjectId, device.Name, device.Name, device.MqttUsername, device.TopicRoot,
+        device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt);
+}
+
+/// <summary>A device with its MQTT password (<c>secret</c>); returned only by creation and rotation.</summary>
+public sealed record DeviceWithSecret(
+    Guid Id,
+    Guid ProjectId,
+    string Name,
+    string ClientId,
+    string MqttUsername,
+    string TopicRoot,
+    bool Connected,
+    DateTimeOffset? LastSeenAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SecretRotatedAt,
+    string Secret)
+{
+    public static DeviceWithSecret From(Device device, string secret) => new(
+        device.Id, device.ProjectId, device.Name, device.Name, device.MqttUsername, device.TopicRoot,
+        device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt, secret);
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using EdgeSync.Lineages;
+using EdgeSync.Storage;
+using EdgeSync.Wire;
+
+namespace EdgeSync.Api.Edge;
+
+/// <summary>The API's shapes of lineages, reviews, staged rows and rejections (snake_case on the wire).</summary>
+public sealed record LineageSummary(
+    Guid Id, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, string Status,
+    IReadOnlyList<string> PauseReasons, string? AcceptedSchemaHash, long StagedRowCount, long StagedBytes,
+    long? ServerWatermark, Guid? JournalEpoch, Guid? OpenReviewId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static LineageSummary From(Lineage l) => new(
+        l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.AcceptedSchemaHash,
+        l.Counters.StagedRowCount, l.Counters.StagedBytes, l.Watermark?.LastCommitSeq, l.Watermark?.JournalEpoch,
+        l.OpenReview?.ReviewId, l.CreatedAt, l.UpdatedAt);
+}
+
+public sealed record LineageDetail(
+    Guid Id, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, string Status,
+    IReadOnlyList<string> PauseReasons, WatermarkView? Watermark, LineageCounters Counters,
+    string? AcceptedSchemaHash, IReadOnlyList<SchemaVersion> SchemaVersions, OpenReview? OpenReview,
+    string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static LineageDetail From(Lineage l) => new(
+        l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons,
+        l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null, l.Counters,
+        l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
+}
+
+public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
+
+public sealed record SchemaReviewView(
+    Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,
+    string State, int ActionVersion, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
+{
+    public static SchemaReviewView From(SchemaReview r) => new(
+        r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion, r.QueuedAt, r.UpdatedAt);
+}
+
+public sealed record SchemaReviewDetail(
+    Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,
+    string State, int ActionVersion, IReadOnlyList<SchemaColumn>? ProposedColumns, IReadOnlyList<SchemaColumn>? AcceptedColumns,
+    SchemaDiff Diff, bool CanBeApproved, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
+{
+    public static SchemaReviewDetail From(SchemaReview r, Lineage lineage)
+    {
+        var proposed = lineage.FindSchema(r.SchemaHash)?.Columns;
+        var accepted = lineage.AcceptedSchema?.Columns;
+        return new(r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion,
+            proposed?.Columns, accepted?.Columns, SchemaDiff.Between(accepted, proposed),
+            CanBeApproved: proposed is not null && r.State is ReviewState.Queued or ReviewState.InReview,
+            r.QueuedAt, r.UpdatedAt);
+    }
+}
+
+public sealed record StagedRowView(
+    long SourceCommitSeq, Guid JournalEpoch, string Op, JsonElement Pk, JsonElement? Row,
+    string StagingReason, int Bytes, bool Compressed, Guid BatchId, DateTimeOffset StagedAt)
+{
+    public static StagedRowView From(StagedRow r) => new(
+        r.SourceCommitSeq, r.JournalEpoch, r.Op, Parse(r.PkJson), r.RowJson is null ? null : Parse(r.RowJson),
+        r.StagingReason, r.Bytes, r.Compressed, r.BatchId, r.StagedAt);
+
+    private static JsonElement Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+}
+
+public sealed record LineageEventView(long Version, long Sequence, string Type, DateTimeOffset Timestamp, object Data);
+
+public sealed record RejectionView(
+    long Id, Guid DeviceId, string Topic, string? SourceTable, string? BatchId, string Code, string Detail, int PayloadBytes, DateTimeOffset ReceivedAt)
+{
+    public static RejectionView From(RejectionRecord r) => new(
+        r.Id, r.DeviceId, r.Topic, r.SourceTable, r.BatchId, r.Code, r.Detail, r.PayloadBytes, r.ReceivedAt);
+}

@@ -1,0 +1,104 @@
+using EdgeSync.Api.Auth;
+using EdgeSync.Api.Http;
+using EdgeSync.Api.Idempotency;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
+
+namespace EdgeSync.Api.OpenApi;
+
+/// <summary>
+/// The OpenAPI document (<c>/openapi/v1.json</c>): bearer security scheme, the grant each
+/// operation needs, paging and Idempotency-Key parameters.
+/// </summary>
+internal static class OpenApiSetup
+{
+    public const string BearerScheme = "Bearer";
+
+    public static IServiceCollection AddEdgeSyncOpenApi(this IServiceCollection services)
+        => services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "EdgeSync API";
+                document.Info.Description = "Operator and integration API of EdgeSync. Successful responses are "
+                    + "{ ok: 1, data, meta }; errors are RFC 9457 problem details with a stable `code`.";
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "HS256 JWT; the `permissions` claim lists `{project_id}:{PERMISSION}` grants or `PLATFORM_ADMIN`.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                var secured = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
+                if (secured)
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement
+                    {
+                        [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [],
+                    });
+                }
+
+                var grants = metadata.OfType<RequiredGrantMetadata>().Select(g => g.Grant).Distinct().ToList();
+                if (grants.Count > 0)
+                {
+                    var required = grants.Contains(Grants.PlatformAdmin) ? [Grants.PlatformAdmin]
+                        : grants.Contains(Grants.ManageDevices) ? [Grants.ManageDevices] : grants;
+                    var line = $"Requires {string.Join(" and ", required)}" + (required.Contains(Grants.PlatformAdmin) ? "." : " on the project (or PLATFORM_ADMIN).");
+                    operation.Description = string.IsNullOrEmpty(operation.Description) ? line : $"{operation.Description}\n\n{line}";
+                }
+
+                if (metadata.OfType<PagingMetadata>().Any())
+                {
+                    operation.Parameters ??= [];
+                    foreach (var name in new[] { "page", "limit" })
+                    {
+                        var existing = operation.Parameters.FirstOrDefault(p => p.Name == name && p.In == ParameterLocation.Query);
+                        if (existing is not null)
+                            operation.Parameters.Remove(existing);
+                    }
+                    operation.Parameters.Add(QueryInteger("page", "Page number, from 1.", 1, 1, null));
+                    operation.Parameters.Add(QueryInteger("limit", $"Items per page (at most {Paging.MaxLimit}).", Paging.DefaultLimit, 1, Paging.MaxLimit));
+                }
+
+                if (metadata.OfType<IdempotencyMetadata>().LastOrDefault() is { } idempotency)
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = IdempotencyFilter.HeaderName,
+                        In = ParameterLocation.Header,
+                        Required = idempotency.Required,
+                        Description = "Replays the stored response for a repeated request; 422 idempotency_key_reused for a different request with the same key. Kept at least 24 h per caller and project.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = IdempotencyFilter.MaxKeyLength },
+                    });
+                }
+                return Task.CompletedTask;
+            });
+        });
+
+    private static OpenApiParameter QueryInteger(string name, string description, int @default, int minimum, int? maximum) => new()
+    {
+        Name = name,
+        In = ParameterLocation.Query,
+        Required = false,
+        Description = description,
+        Schema = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer,
+            Format = "int32",
+            Default = System.Text.Json.Nodes.JsonValue.Create(@default),
+            Minimum = minimum.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Maximum = maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        },
+    };
+}

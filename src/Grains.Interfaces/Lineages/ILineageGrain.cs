@@ -1,0 +1,22 @@
+using EdgeSync.Wire;
+
+namespace EdgeSync.Lineages;
+
+/// <summary>
+/// The single writer of one (device, source table) lineage. Its key is <see cref="KeyOf"/>;
+/// the lineage id behind it changes only when the lineage is deleted and started anew.
+/// </summary>
+[Alias("EdgeSync.Lineages.ILineageGrain")]
+public interface ILineageGrain : IGrainWithStringKey
+{
+    [Alias("IngestRows")]
+    Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch);
+
+    [Alias("ObserveSchema")]
+    Task<IngestOutcome> ObserveSchema(DeviceIdentity device, SchemaObservation observation);
+
+    [Alias("GetLineageId")]
+    Task<Guid?> GetLineageId();
+
+    static string KeyOf(Guid deviceId, string sourceTable) => $"{deviceId:N}/{sourceTable}";
+}

@@ -1,0 +1,41 @@
+namespace EdgeSync.Wire;
+
+/// <summary>
+/// The rejection codes of the wire protocol (spec: wire-protocol.md, "Validation and rejection
+/// codes"). Devices in the field know these strings: never rename them.
+/// </summary>
+public static class RejectionCodes
+{
+    public const string MalformedJson = "malformed_json";
+    public const string EnvelopeUnstrippedTenantFields = "envelope_unstripped_tenant_fields";
+    public const string InvalidFormatVersion = "invalid_format_version";
+    public const string UnsupportedFormatVersion = "unsupported_format_version";
+    public const string InvalidCaptureStrategy = "invalid_capture_strategy";
+    public const string InvalidBatchId = "invalid_batch_id";
+    public const string InvalidJournalEpoch = "invalid_journal_epoch";
+    public const string InvalidSourceTable = "invalid_source_table";
+    public const string InvalidSchemaHash = "invalid_schema_hash";
+    public const string InvalidSchemaColumns = "invalid_schema_columns";
+    public const string SchemaHashMismatch = "schema_hash_mismatch";
+    public const string EmptyBatch = "empty_batch";
+    public const string BatchTooManyRows = "batch_too_many_rows";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string CommitSeqRangeMismatch = "commit_seq_range_mismatch";
+    public const string InvalidOp = "invalid_op";
+    public const string InvalidPk = "invalid_pk";
+    public const string InvalidRow = "invalid_row";
+
+    // Telemetry batch checks and sequencing.
+    public const string RowCountMismatch = "row_count_mismatch";
+    public const string CursorTimestampMismatch = "cursor_timestamp_mismatch";
+    public const string InvalidRowId = "invalid_row_id";
+    public const string InvalidNumberEncoding = "invalid_number_encoding";
+    public const string DuplicateBatchSeq = "duplicate_batch_seq";
+    public const string StaleBatchSeq = "stale_batch_seq";
+
+    /// <summary>
+    /// Not in the spec's table (which has no code for it): <c>observed_at</c> of a
+    /// <c>sync/schema/observe</c> message is missing or not an RFC 3339 timestamp.
+    /// </summary>
+    public const string InvalidObservedAt = "invalid_observed_at";
+}

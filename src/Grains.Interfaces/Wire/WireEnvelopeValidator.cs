@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.Json;
+using FluentValidation;
+
+namespace EdgeSync.Wire;
+
+/// <summary>
+/// The field rules the wire messages share (format_version, source_table, schema_hash,
+/// schema_columns). A derived validator declares its rules in the order of the spec's rejection
+/// table by calling these methods in that order; evaluation stops at the first failing rule, whose
+/// code is the rejection.
+/// </summary>
+internal abstract class WireEnvelopeValidator<T> : AbstractValidator<T> where T : WireEnvelope
+{
+    /// <summary>Reserved table-name prefixes, matched ignoring ASCII case (as SQLite matches "sqlite_").</summary>
+    private static readonly string[] ReservedPrefixes = ["sqlite_", "__omega_", "__edgesync_"];
+
+    /// <summary>Unicode category Cc: U+0000..U+001F and U+007F..U+009F.</summary>
+    private static readonly char[] ControlCharacters =
+        Enumerable.Range(0, 0xA0).Select(i => (char)i).Where(char.IsControl).ToArray();
+
+    protected WireEnvelopeValidator()
+    {
+        ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleLevelCascadeMode = CascadeMode.Stop;
+    }
+
+    /// <summary><c>invalid_format_version</c> then <c>unsupported_format_version</c>.</summary>
+    protected void AddFormatVersionRules()
+    {
+        RuleFor(x => x.FormatVersion).Check(RejectionCodes.InvalidFormatVersion, (_, v) => FormatVersionProblem(v));
+        RuleFor(x => x.FormatVersion).Check(RejectionCodes.UnsupportedFormatVersion, (_, v) =>
+            v.GetRawText() == "1" ? null
+                : $"format_version {WireJson.Truncate(v.GetRawText())} is newer than the supported version {WireLimits.FormatVersion}.");
+    }
+
+    /// <summary><c>invalid_source_table</c>.</summary>
+    protected void AddSourceTableRule() =>
+        RuleFor(x => x.SourceTable).Check(RejectionCodes.InvalidSourceTable, (_, v) => SourceTableProblem(v));
+
+    /// <summary><c>invalid_schema_hash</c>.</summary>
+    protected void AddSchemaHashRule() =>
+        RuleFor(x => x.SchemaHash).Check(RejectionCodes.InvalidSchemaHash, (_, v) =>
+            IsSchemaHash(WireJson.StringOrNull(v)) ? null
+                : $"schema_hash must be 64 lowercase hexadecimal characters (a SHA-256), not {WireJson.Describe(v)}.");
+
+    /// <summary><c>invalid_schema_columns</c> (shape, then table name = source_table) then <c>schema_hash_mismatch</c>.</summary>
+    protected void AddSchemaColumnsRules()
+    {
+        RuleFor(x => x.SchemaColumns).Check(RejectionCodes.InvalidSchemaColumns, (envelope, _) =>
+        {
+            var schema = envelope.Schema;
+            if (!schema.Present) return null;
+            if (schema.Problem is not null) return schema.Problem;
+            var sourceTable = envelope.SourceTable.GetString();
+            return string.Equals(schema.Fingerprint!.TableName, sourceTable, StringComparison.Ordinal) ? null
+                : $"schema_columns.table_name \"{WireJson.Truncate(schema.Fingerprint.TableName)}\" differs from source_table \"{WireJson.Truncate(sourceTable ?? "")}\".";
+        });
+        RuleFor(x => x.SchemaColumns).Check(RejectionCodes.SchemaHashMismatch, (envelope, _) =>
+        {
+            if (envelope.Schema.Fingerprint is not { } fingerprint) return null;
+            var computed = fingerprint.ComputeHash();
+            var sent = envelope.SchemaHash.GetString();
+            return string.Equals(computed, sent, StringComparison.Ordinal) ? null
+                : $"schema_hash {sent} does not match the hash of schema_columns, which is {computed}.";
+        });
+    }
+
+    private static string? FormatVersionProblem(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Undefined) return "format_version is missing.";
+        if (!WireJson.IsIntegerLiteral(value))
+            return $"format_version must be an integer, not {WireJson.Describe(value)}.";
+        var raw = value.GetRawText();
+        return raw.StartsWith('-') || raw == "0"
+            ? $"format_version must be {WireLimits.FormatVersion}, not {WireJson.Truncate(raw)}."
+            : null;
+    }
+
+    private static string? SourceTableProblem(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+            return $"source_table must be a string, not {WireJson.Describe(value)}.";
+        var name = value.GetString()!;
+        if (name.Length == 0) return "source_table is empty.";
+        var bytes = Encoding.UTF8.GetByteCount(name);
+        if (bytes > WireLimits.MaxSourceTableBytes)
+            return $"source_table is {bytes} bytes long in UTF-8; at most {WireLimits.MaxSourceTableBytes} are allowed.";
+        var control = name.IndexOfAny(ControlCharacters);
+        if (control >= 0)
+            return $"source_table contains the control character U+{(int)name[control]:X4} at position {control}.";
+        var reserved = ReservedPrefixes.FirstOrDefault(prefix => StartsWithIgnoringAsciiCase(name, prefix));
+        return reserved is null ? null
+            : $"source_table \"{WireJson.Truncate(name)}\" is a reserved name ({reserved}* tables are internal; sqlite_*, __omega_* and __edgesync_* cannot be synchronized).";
+    }
+
+    private static bool StartsWithIgnoringAsciiCase(string value, string lowerAsciiPrefix)
+    {
+        if (value.Length < lowerAsciiPrefix.Length) return false;
+        for (var i = 0; i < lowerAsciiPrefix.Length; i++)
+        {
+            var c = value[i] is >= 'A' and <= 'Z' ? (char)(value[i] + ('a' - 'A')) : value[i];
+            if (c != lowerAsciiPrefix[i]) return false;
+        }
+        return true;
+    }
+
+    private static bool IsSchemaHash(string? value) =>
+        value is { Length: 64 } && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

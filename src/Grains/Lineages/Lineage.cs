@@ -1,0 +1,201 @@
+using EdgeSync.Wire;
+
+namespace EdgeSync.Lineages;
+
+// ---- Events: everything that ever happened to a lineage, in past tense. ----------------------
+// Each carries the lineage id, when it happened and who caused it ("device:{name}",
+// "operator:{subject}" or "system").
+
+public sealed record LineageCreated(Guid LineageId, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, DateTimeOffset At, string Actor);
+
+public sealed record SchemaObserved(Guid LineageId, string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset At, string Actor);
+
+/// <summary>The columns of a hash first seen without them arrived later.</summary>
+public sealed record SchemaColumnsLearned(Guid LineageId, string SchemaHash, SchemaFingerprint Columns, DateTimeOffset At, string Actor);
+
+public sealed record ReviewQueued(
+    Guid LineageId, Guid ReviewId, Guid ProjectId, Guid DeviceId, string SourceTable,
+    string SchemaHash, string Classification, SchemaFingerprint? ProposedColumns, SchemaFingerprint? AcceptedColumns,
+    DateTimeOffset At, string Actor);
+
+/// <summary>A newer unaccepted schema superseded the review before anyone decided it.</summary>
+public sealed record ReviewAbandoned(Guid LineageId, Guid ReviewId, string SupersededBySchemaHash, DateTimeOffset At, string Actor);
+
+public sealed record LineagePaused(Guid LineageId, string Reason, DateTimeOffset At, string Actor);
+
+public sealed record BatchStaged(
+    Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
+    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, string StagingReason, DateTimeOffset At, string Actor);
+
+/// <summary>A batch from an epoch older than the lineage's current one: nothing of it was kept.</summary>
+public sealed record StaleBatchSkipped(Guid LineageId, Guid BatchId, Guid JournalEpoch, int Rows, DateTimeOffset At, string Actor);
+
+public sealed record BatchRejected(Guid LineageId, Guid BatchId, string Code, string Detail, DateTimeOffset At, string Actor);
+
+// ---- State: a fold of the events above. Marten keeps it as the inline snapshot that the API reads.
+
+public static class LineageStatus
+{
+    public const string Active = "active";
+    public const string Paused = "paused";
+}
+
+public static class PauseReason
+{
+    public const string SchemaReview = "schema_review";
+    public const string Backpressure = "backpressure";
+    public const string CircuitBreaker = "circuit_breaker";
+    public const string Operator = "operator";
+}
+
+public static class StagingReason
+{
+    public const string SchemaReview = "schema_review";
+    public const string LineagePaused = "lineage_paused";
+    public const string MaterializationFailed = "materialization_failed";
+}
+
+public static class SchemaClassification
+{
+    public const string CompatibleMapped = "compatible_mapped";
+    public const string CompatibleAdditive = "compatible_additive";
+    public const string Ambiguous = "ambiguous";
+    public const string Breaking = "breaking";
+    public const string Unknown = "unknown";
+}
+
+public static class ReviewState
+{
+    public const string Queued = "queued";
+    public const string InReview = "in_review";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+    public const string Abandoned = "abandoned";
+}
+
+public sealed record SchemaVersion(string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted);
+
+public sealed record OpenReview(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
+
+/// <summary>Order of changes is (journal_epoch, commit_seq); epochs are UUIDv7 and so order by time.</summary>
+public sealed record Watermark(Guid JournalEpoch, long LastCommitSeq);
+
+public sealed record LineageCounters
+{
+    public long BatchesAccepted { get; init; }
+    public long BatchesRejected { get; init; }
+    public long BatchesStale { get; init; }
+    public long RowsReceived { get; init; }
+    public long RowsStaged { get; init; }
+    public long RowsDuplicate { get; init; }
+    public long RowsStale { get; init; }
+    public long StagedRowCount { get; init; }
+    public long StagedBytes { get; init; }
+}
+
+public sealed class Lineage
+{
+    public Guid Id { get; set; }
+    /// <summary>Stream version; Marten sets it on the snapshot.</summary>
+    public long Version { get; set; }
+    public Guid ProjectId { get; set; }
+    public Guid DeviceId { get; set; }
+    public string DeviceName { get; set; } = "";
+    public string SourceTable { get; set; } = "";
+    public string Status { get; set; } = LineageStatus.Active;
+    public List<string> PauseReasons { get; set; } = [];
+    public string? AcceptedSchemaHash { get; set; }
+    public List<SchemaVersion> SchemaVersions { get; set; } = [];
+    public OpenReview? OpenReview { get; set; }
+    public Watermark? Watermark { get; set; }
+    public LineageCounters Counters { get; set; } = new();
+    public string? LastRejectionCode { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public SchemaVersion? FindSchema(string hash) => SchemaVersions.Find(v => v.SchemaHash == hash);
+
+    public SchemaVersion? AcceptedSchema => AcceptedSchemaHash is null ? null : FindSchema(AcceptedSchemaHash);
+
+    public bool HasStagedBacklog => Counters.StagedRowCount > 0;
+
+    public static Lineage Create(LineageCreated e) => new()
+    {
+        Id = e.LineageId,
+        ProjectId = e.ProjectId,
+        DeviceId = e.DeviceId,
+        DeviceName = e.DeviceName,
+        SourceTable = e.SourceTable,
+        CreatedAt = e.At,
+        UpdatedAt = e.At,
+    };
+
+    public void Apply(SchemaObserved e)
+    {
+        SchemaVersions.Add(new SchemaVersion(e.SchemaHash, e.Columns, e.Classification, e.At, Accepted: false));
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(SchemaColumnsLearned e)
+    {
+        var index = SchemaVersions.FindIndex(v => v.SchemaHash == e.SchemaHash);
+        if (index >= 0)
+            SchemaVersions[index] = SchemaVersions[index] with { Columns = e.Columns };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReviewQueued e)
+    {
+        OpenReview = new OpenReview(e.ReviewId, e.SchemaHash, ReviewState.Queued, ActionVersion: 1, e.At);
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReviewAbandoned e)
+    {
+        if (OpenReview?.ReviewId == e.ReviewId)
+            OpenReview = null;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(LineagePaused e)
+    {
+        if (!PauseReasons.Contains(e.Reason))
+            PauseReasons.Add(e.Reason);
+        Status = LineageStatus.Paused;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(BatchStaged e)
+    {
+        Counters = Counters with
+        {
+            BatchesAccepted = Counters.BatchesAccepted + 1,
+            RowsReceived = Counters.RowsReceived + e.RowsStaged + e.RowsSkipped,
+            RowsStaged = Counters.RowsStaged + e.RowsStaged,
+            RowsDuplicate = Counters.RowsDuplicate + e.RowsSkipped,
+            StagedRowCount = Counters.StagedRowCount + e.RowsStaged,
+            StagedBytes = Counters.StagedBytes + e.Bytes,
+        };
+        if (e.RowsStaged > 0)
+            Watermark = new Watermark(e.JournalEpoch, e.LastCommitSeq);
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(StaleBatchSkipped e)
+    {
+        Counters = Counters with
+        {
+            BatchesStale = Counters.BatchesStale + 1,
+            RowsReceived = Counters.RowsReceived + e.Rows,
+            RowsStale = Counters.RowsStale + e.Rows,
+        };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(BatchRejected e)
+    {
+        Counters = Counters with { BatchesRejected = Counters.BatchesRejected + 1 };
+        LastRejectionCode = e.Code;
+        UpdatedAt = e.At;
+    }
+}

@@ -1,0 +1,11 @@
+namespace EdgeSync.Registry;
+
+/// <summary>Per-project rules for lineages; defaults are the spec's.</summary>
+public sealed record EdgePolicy
+{
+    public bool AllowAdditiveContinue { get; init; }
+    public long MaxPendingRowsPerLineage { get; init; } = 100_000;
+    public long MaxPendingBytesPerLineage { get; init; } = 1L << 30;
+    public int ResumeThresholdPercent { get; init; } = 80;
+    public int CircuitBreakerThreshold { get; init; } = 5;
+}

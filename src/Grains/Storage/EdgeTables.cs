@@ -1,0 +1,76 @@
+using Weasel.Core;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace EdgeSync.Storage;
+
+/// <summary>
+/// The service tables beside Marten's own, declared through Weasel so that Marten's schema
+/// migration creates and evolves them together with the event store.
+/// </summary>
+public static class EdgeTables
+{
+    public const string StagedRows = "edge_staged_rows";
+    public const string ExportSegments = "edge_export_segments";
+    public const string Rejections = "edge_rejections";
+
+    public static IEnumerable<Table> All(string schema)
+    {
+        yield return StagedRowsTable(schema);
+        yield return ExportSegmentsTable(schema);
+        yield return RejectionsTable(schema);
+    }
+
+    private static Table StagedRowsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, StagedRows, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("lineage_id").AsPrimaryKey();
+        table.AddColumn<Guid>("journal_epoch").AsPrimaryKey();
+        table.AddColumn<long>("source_commit_seq").AsPrimaryKey();
+        table.AddColumn<Guid>("device_id").NotNull();
+        table.AddColumn<string>("source_table").NotNull();
+        table.AddColumn<string>("op").NotNull();
+        table.AddColumn("pk", "jsonb").NotNull();
+        // Exactly one of the two holds the row of an insert/update; both are null for a delete.
+        table.AddColumn("row_inline", "jsonb");
+        table.AddColumn("row_compressed", "bytea");
+        table.AddColumn<int>("bytes").NotNull();
+        table.AddColumn<string>("staging_reason").NotNull();
+        table.AddColumn<Guid>("batch_id").NotNull();
+        table.AddColumn("staged_at", "timestamptz").NotNull();
+        return table;
+    }
+
+    private static Table ExportSegmentsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, ExportSegments, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("device_id").AsPrimaryKey();
+        table.AddColumn<Guid>("batch_id").AsPrimaryKey();
+        table.AddColumn<Guid>("lineage_id").NotNull();
+        table.AddColumn<string>("source_table").NotNull();
+        table.AddColumn<string>("kind").NotNull();
+        table.AddColumn<int>("row_count").NotNull();
+        table.AddColumn<string>("status").NotNull();
+        table.AddColumn<int>("redeliveries").NotNull().DefaultValue(0);
+        table.AddColumn("received_at", "timestamptz").NotNull();
+        table.AddColumn("last_received_at", "timestamptz").NotNull();
+        return table;
+    }
+
+    private static Table RejectionsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, Rejections, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn("id", "bigserial").AsPrimaryKey();
+        table.AddColumn<Guid>("project_id").NotNull();
+        table.AddColumn<Guid>("device_id").NotNull();
+        table.AddColumn<string>("topic").NotNull();
+        table.AddColumn<string>("source_table");
+        table.AddColumn<string>("batch_id");
+        table.AddColumn<string>("code").NotNull();
+        table.AddColumn<string>("detail").NotNull();
+        table.AddColumn<int>("payload_bytes").NotNull();
+        table.AddColumn("received_at", "timestamptz").NotNull();
+        table.Indexes.Add(new IndexDefinition("ix_edge_rejections_project_time") { Columns = ["project_id", "received_at"] });
+        return table;
+    }
+}

@@ -1,0 +1,23 @@
+namespace EdgeSync.Silo.Hosting;
+
+public sealed class OrleansNodeOptions
+{
+    public string ClusterId { get; set; } = "edgesync";
+    public string ServiceId { get; set; } = "edgesync";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+}
+
+public sealed class MqttOptions
+{
+    public int Port { get; set; } = 1883;
+    /// <summary>Address the embedded broker listens on.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>
+    /// Fault injection for crash tests: the process kills itself after a batch is durable and
+    /// before the broker acknowledges it — the worst moment for "nothing lost, nothing doubled".
+    /// </summary>
+    public bool CrashBeforeAcknowledging { get; set; }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using EdgeSync.Api;
+using EdgeSync.Silo.Database;
+using EdgeSync.Silo.Mqtt;
+using EdgeSync.Storage;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+
+namespace EdgeSync.Silo.Hosting;
+
+/// <summary>One EdgeSync node: Orleans silo, HTTP API, dashboard and MQTT gateway in one process.</summary>
+public static class NodeSetup
+{
+    private const string AdoNetInvariant = "Npgsql";
+
+    public static async Task<WebApplicationBuilder> AddEdgeSyncNodeAsync(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var connectionString = configuration.GetConnectionString("EdgeSync")
+            ?? throw new InvalidOperationException("ConnectionStrings:EdgeSync is not configured.");
+        var orleans = configuration.GetSection("Orleans").Get<OrleansNodeOptions>() ?? new OrleansNodeOptions();
+        var httpPort = configuration.GetValue("Http:Port", 5080);
+
+        using (var loggerFactory = LoggerFactory.Create(logging => logging.AddConsole()))
+        {
+            var logger = loggerFactory.CreateLogger("EdgeSync.Startup");
+            await DatabaseReadiness.WaitAsync(connectionString, logger, TimeSpan.FromMinutes(2));
+            await OrleansSchema.ApplyAsync(connectionString);
+        }
+
+        builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddEdgeSyncStore(connectionString, configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);
+        builder.Services.AddEdgeSyncApi(configuration);
+        builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
+        builder.Services.AddMqttGateway();
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = orleans.ClusterId;
+                o.ServiceId = orleans.ServiceId;
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(orleans.AdvertisedAddress), orleans.SiloPort, orleans.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage("lineages", o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = AdoNetInvariant;
+                o.ConnectionString = connectionString;
+            });
+            silo.AddDashboard();
+        });
+        return builder;
+    }
+
+    public static WebApplication MapEdgeSyncNode(this WebApplication app)
+    {
+        app.UseEdgeSyncApi();
+        app.MapEdgeSyncApi();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (!app.Environment.IsDevelopment())
+            dashboard.RequireAuthorization();
+        return app;
+    }
+}

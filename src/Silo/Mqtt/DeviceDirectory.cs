@@ -1,0 +1,32 @@
+using EdgeSync.Registry;
+using Marten;
+using Marten.Patching;
+
+namespace EdgeSync.Silo.Mqtt;
+
+/// <summary>Authenticates devices against the registry: username <c>{topic_slug}/{device_name}</c> and the device secret.</summary>
+public sealed class DeviceDirectory(IDocumentStore store)
+{
+    public async Task<Device?> AuthenticateAsync(string? username, string? secret, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(username) || string.IsNullOrEmpty(secret))
+            return null;
+        var split = username.LastIndexOf('/');
+        if (split < 0)
+            return null;
+        var slug = username[..split];
+        var name = username[(split + 1)..];
+
+        await using var session = store.QuerySession();
+        var device = await session.Query<Device>().FirstOrDefaultAsync(d => d.TopicSlug == slug && d.Name == name, ct);
+        return device is not null && DeviceSecret.Verify(secret, device.SecretHash) ? device : null;
+    }
+
+    public async Task MarkConnectionAsync(Guid deviceId, bool connected, DateTimeOffset at, CancellationToken ct = default)
+    {
+        await using var session = store.LightweightSession();
+        session.Patch<Device>(deviceId).Set(d => d.Connected, connected);
+        session.Patch<Device>(deviceId).Set(d => d.LastSeenAt, at);
+        await session.SaveChangesAsync(ct);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.Net;
+using EdgeSync.Lineages;
+using EdgeSync.Silo.Hosting;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeSync.Silo.Mqtt;
+
+/// <summary>
+/// The default MQTT broker, inside the node: authenticates devices, enforces the topic ACL and
+/// hands uplinks to the <see cref="IngestGateway"/> before it acknowledges them.
+/// </summary>
+public sealed class EmbeddedBroker(
+    IOptions<MqttOptions> options,
+    DeviceDirectory directory,
+    IngestGateway gateway,
+    TimeProvider clock,
+    ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
+{
+    private MqttServer? _server;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var factory = new MqttServerFactory();
+        var serverOptions = factory.CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(options.Value.BindAddress))
+            .WithDefaultEndpointPort(options.Value.Port)
+            .WithPersistentSessions()
+            .Build();
+        _server = factory.CreateMqttServer(serverOptions);
+        _server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        _server.InterceptingSubscriptionAsync += AuthorizeSubscriptionAsync;
+        _server.InterceptingPublishAsync += HandlePublishAsync;
+        _server.ClientConnectedAsync += e => MarkAsync(e.SessionItems, connected: true);
+        _server.ClientDisconnectedAsync += e => MarkAsync(e.SessionItems, connected: false);
+        await _server.StartAsync();
+        logger.LogInformation("Embedded MQTT broker listening on {Address}:{Port}", options.Value.BindAddress, options.Value.Port);
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (_server is null)
+            return;
+        try
+        {
+            await _server.StopAsync();
+        }
+        catch (InvalidOperationException e)
+        {
+            // MQTTnet 5.2 can race while closing its listener ("Collection was modified"); the
+            // sockets are closed either way.
+            logger.LogDebug(e, "MQTT broker stop raced");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _server?.Dispose();
+    }
+
+    private async Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        var device = await directory.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken);
+        if (device is null)
+        {
+            logger.LogWarning("Refused MQTT connection of {ClientId} as {User}: bad credentials", e.ClientId, e.UserName);
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            return;
+        }
+        if (e.ClientId != device.Name)
+        {
+            logger.LogWarning("Refused MQTT connection of {ClientId}: the client id must be the device name {Name}", e.ClientId, device.Name);
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            return;
+        }
+        new DeviceSession(new DeviceIdentity(device.ProjectId, device.Id, device.Name), device.TopicRoot).AttachTo(e.SessionItems);
+    }
+
+    private Task AuthorizeSubscriptionAsync(InterceptingSubscriptionEventArgs e)
+    {
+        var device = DeviceSession.From(e.SessionItems);
+        if (device is null || e.TopicFilter.Topic != DeviceTopics.ControlTopic(device.TopicRoot))
+        {
+            logger.LogWarning("Refused subscription of {ClientId} to {Topic}", e.ClientId, e.TopicFilter.Topic);
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            e.ProcessSubscription = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task HandlePublishAsync(InterceptingPublishEventArgs e)
+    {
+        var device = DeviceSession.From(e.SessionItems);
+        if (device is null)
+            return; // published by the node itself (downlinks)
+
+        // Uplinks are consumed here, never routed to other subscribers.
+        e.ProcessPublish = false;
+        var topic = e.ApplicationMessage.Topic;
+        var uplink = DeviceTopics.UplinkOf(device.TopicRoot, topic);
+        if (uplink is null)
+        {
+            logger.LogWarning("Refused publish of {ClientId} to {Topic}", e.ClientId, topic);
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return;
+        }
+
+        try
+        {
+            var verdict = await gateway.HandleAsync(device, topic, uplink, e.ApplicationMessage.Payload.ToArray());
+            if (options.Value.CrashBeforeAcknowledging)
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            e.Response.ReasonCode = verdict switch
+            {
+                UplinkVerdict.RejectedFormat => MqttPubAckReasonCode.PayloadFormatInvalid,
+                UplinkVerdict.RejectedQuota => MqttPubAckReasonCode.QuotaExceeded,
+                _ => MqttPubAckReasonCode.Success,
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !e.CancellationToken.IsCancellationRequested)
+        {
+            // Not durable: no PUBACK. Dropping the connection makes the device deliver again.
+            logger.LogError(ex, "Could not make {Topic} from {ClientId} durable; withholding the acknowledgement", topic, e.ClientId);
+            e.CloseConnection = true;
+        }
+    }
+
+    private async Task MarkAsync(System.Collections.IDictionary sessionItems, bool connected)
+    {
+        if (DeviceSession.From(sessionItems) is not { } device)
+            return;
+        try
+        {
+            await directory.MarkConnectionAsync(device.Identity.DeviceId, connected, clock.GetUtcNow());
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(e, "Could not record the connection state of {Device}", device.Identity.DeviceName);
+        }
+    }
+}

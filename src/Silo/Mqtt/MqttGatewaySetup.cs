@@ -1,0 +1,13 @@
+namespace EdgeSync.Silo.Mqtt;
+
+public static class MqttGatewaySetup
+{
+    public static IServiceCollection AddMqttGateway(this IServiceCollection services)
+    {
+        services.AddSingleton<DeviceDirectory>();
+        services.AddSingleton<IngestGateway>();
+        services.AddSingleton<EmbeddedBroker>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
+        return services;
+    }
+}

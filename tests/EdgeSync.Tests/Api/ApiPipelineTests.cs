@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using EdgeSync.Api;
+using EdgeSync.Api.Auth;
+using EdgeSync.Storage;
+using EdgeSync.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeSync.Tests.Api;
+
+/// <summary>
+/// The API pipeline on a lean host (API + Marten, no silo or broker) with a path base, trusted
+/// proxies and a failing endpoint — settings the shared node does not use.
+/// </summary>
+public sealed class ApiPipelineTests : IAsyncLifetime
+{
+    private const string TrustedProxy = "10.9.8.7";
+    private WebApplication? _app;
+    private TestServer Server => _app!.GetTestServer();
+    private IConfiguration Configuration => _app!.Configuration;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Auth:Issuer"] = "edgesync-dev",
+            ["Auth:Audience"] = "edgesync",
+            ["Auth:SigningKey"] = "pipeline-test-signing-key-0123456789-abcdef",
+            ["Api:PathBase"] = "/edgesync/",
+            ["Api:KnownProxies:0"] = TrustedProxy,
+        });
+        builder.Services.AddEdgeSyncStore(await TestDatabase.CreateAsync("api"));
+        builder.Services.AddEdgeSyncApi(builder.Configuration);
+        _app = builder.Build();
+        _app.UseEdgeSyncApi();
+        _app.MapEdgeSyncApi();
+        _app.MapApiGroup().MapGet("/boom", IResult () => throw new InvalidOperationException("secret internals"));
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+            await _app.DisposeAsync();
+    }
+
+    private Task<HttpContext> SendAsync(string method, string path, string? remote = null, string? prefix = null, string? body = null, params string[] permissions)
+        => Server.SendAsync(context =>
+        {
+            context.Request.Method = method;
+            context.Request.Path = path;
+            context.Connection.RemoteIpAddress = IPAddress.Parse(remote ?? "127.0.0.1");
+            if (prefix is not null)
+                context.Request.Headers["X-Forwarded-Prefix"] = prefix;
+            context.Request.Headers.Authorization = "Bearer " + DevTokens.Mint(Configuration, permissions);
+            if (body is not null)
+            {
+                context.Request.ContentType = "application/json";
+                context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+            }
+        });
+
+    private static string CreateBody() => $"{{\"name\":\"pipeline\",\"topic_slug\":\"{ApiTestHelpers.UniqueSlug()}\"}}";
+
+    [Fact]
+    public async Task Path_base_is_honoured()
+    {
+        var created = await SendAsync("POST", "/edgesync/core/api/v1/projects", body: CreateBody(), permissions: Grants.PlatformAdmin);
+        Assert.Equal(StatusCodes.Status201Created, created.Response.StatusCode);
+        Assert.StartsWith("/edgesync/core/api/v1/projects/", created.Response.Headers.Location.ToString());
+
+        var document = await SendAsync("GET", "/edgesync/openapi/v1.json");
+        Assert.Equal(StatusCodes.Status200OK, document.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Forwarded_prefix_is_applied_only_from_trusted_proxies()
+    {
+        var trusted = await SendAsync("POST", "/edgesync/core/api/v1/projects", TrustedProxy, "/gateway", CreateBody(), Grants.PlatformAdmin);
+        Assert.StartsWith("/gateway/edgesync/core/api/v1/projects/", trusted.Response.Headers.Location.ToString());
+
+        var loopback = await SendAsync("POST", "/edgesync/core/api/v1/projects", "127.0.0.1", "/gateway", CreateBody(), Grants.PlatformAdmin);
+        Assert.StartsWith("/gateway/edgesync/", loopback.Response.Headers.Location.ToString());
+
+        var untrusted = await SendAsync("POST", "/edgesync/core/api/v1/projects", "10.1.1.1", "/gateway", CreateBody(), Grants.PlatformAdmin);
+        Assert.StartsWith("/edgesync/core/api/v1/projects/", untrusted.Response.Headers.Location.ToString());
+    }
+
+    [Fact]
+    public async Task Unhandled_errors_are_internal_error_problems_without_details()
+    {
+        var context = await SendAsync("GET", "/edgesync/core/api/v1/boom", permissions: Grants.PlatformAdmin);
+        Assert.Equal(StatusCodes.Status500InternalServerError, context.Response.StatusCode);
+        Assert.Equal("application/problem+json", context.Response.ContentType);
+        var body = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        var problem = JsonNode.Parse(body)!;
+        Assert.Equal("internal_error", (string?)problem["code"]);
+        Assert.NotNull(problem["trace_id"]);
+        Assert.DoesNotContain("secret internals", body);
+        Assert.DoesNotContain("InvalidOperationException", body);
+        Assert.DoesNotContain(" at ", body);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+
+namespace EdgeSync.Tests.Infrastructure;
+
+/// <summary>A real MQTT client speaking as a device, over TCP to the node's broker.</summary>
+public sealed class TestDevice : IAsyncDisposable
+{
+    private readonly IMqttClient _client;
+    public List<MqttApplicationMessage> Received { get; } = [];
+    public string TopicRoot { get; }
+
+    private TestDevice(IMqttClient client, string topicRoot)
+    {
+        _client = client;
+        TopicRoot = topicRoot;
+        _client.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (Received) Received.Add(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+    }
+
+    public bool IsConnected => _client.IsConnected;
+
+    public static async Task<TestDevice> ConnectAsync(int port, string clientId, string username, string password, string topicRoot,
+        MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        var (device, result) = await TryConnectAsync(port, clientId, username, password, topicRoot, version);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+            throw new InvalidOperationException($"connect failed: {result.ResultCode}");
+        return device;
+    }
+
+    public static async Task<(TestDevice Device, MqttClientConnectResult Result)> TryConnectAsync(int port, string clientId, string username, string password,
+        string topicRoot, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", port)
+            .WithClientId(clientId)
+            .WithCredentials(username, password)
+            .WithProtocolVersion(version)
+            .WithCleanSession(false)
+            .WithSessionExpiryInterval(3600)
+            .WithTimeout(TimeSpan.FromSeconds(30))
+            .Build();
+        var device = new TestDevice(client, topicRoot);
+        try
+        {
+            var result = await client.ConnectAsync(options);
+            return (device, result);
+        }
+        catch (MQTTnet.Adapter.MqttConnectingFailedException e)
+        {
+            throw new InvalidOperationException($"connect threw: {e.Message}", e);
+        }
+    }
+
+    public Task<MqttClientPublishResult> PublishAsync(string relativeTopic, string payload) =>
+        PublishRawAsync($"{TopicRoot}/{relativeTopic}", Encoding.UTF8.GetBytes(payload));
+
+    public Task<MqttClientPublishResult> PublishRawAsync(string topic, byte[] payload) =>
+        _client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+    public async Task<MqttClientSubscribeResult> SubscribeAsync(string topic) =>
+        await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(topic).WithAtLeastOnceQoS().Build())
+            .Build());
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsConnected)
+        {
+            try { await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build()); }
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException) { }
+        }
+        _client.Dispose();
+    }
+}

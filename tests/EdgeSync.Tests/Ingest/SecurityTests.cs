@@ -1,0 +1,67 @@
+using System.Net;
+using EdgeSync.Tests.Infrastructure;
+using MQTTnet;
+
+namespace EdgeSync.Tests.Ingest;
+
+[Collection(NodeCollection.Name)]
+public sealed class SecurityTests(NodeFixture node)
+{
+    private const string Api = "/core/api/v1/projects";
+
+    [Fact]
+    public async Task A_wrong_secret_or_a_foreign_client_id_is_refused()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        var (_, wrongSecret) = await TestDevice.TryConnectAsync(node.MqttPort, device.Name, device.Username, device.Secret + "x", device.TopicRoot);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, wrongSecret.ResultCode);
+        var (_, wrongClientId) = await TestDevice.TryConnectAsync(node.MqttPort, "someone-else", device.Username, device.Secret, device.TopicRoot);
+        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, wrongClientId.ResultCode);
+    }
+
+    [Fact]
+    public async Task A_device_can_neither_publish_under_another_root_nor_subscribe_to_its_controls()
+    {
+        var project = await Fleet.CreateProjectAsync(node);
+        var a = await Fleet.RegisterDeviceAsync(node, project);
+        var b = await Fleet.RegisterDeviceAsync(node, project);
+        await using var mqtt = await a.ConnectAsync(node);
+
+        var batch = new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1));
+        var foreignPublish = await mqtt.PublishRawAsync($"{b.TopicRoot}/sync/rows/batch", System.Text.Encoding.UTF8.GetBytes(batch));
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, foreignPublish.ReasonCode);
+        var controlPublish = await mqtt.PublishAsync("sync/ingest/control", "{}");
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, controlPublish.ReasonCode);
+
+        var foreignSubscribe = await mqtt.SubscribeAsync($"{b.TopicRoot}/sync/ingest/control");
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, Assert.Single(foreignSubscribe.Items).ResultCode);
+        var ownSubscribe = await mqtt.SubscribeAsync($"{a.TopicRoot}/sync/ingest/control");
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, Assert.Single(ownSubscribe.Items).ResultCode);
+
+        using var viewer = node.CreateClient($"{project}:PROJECT_CAN_VIEW_DEVICES");
+        var lineages = await viewer.GetJsonAsync($"{Api}/{project}/edge/lineages");
+        Assert.Equal(0, lineages.GetProperty("meta").GetProperty("total_items").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_edge_API_answers_401_without_token_403_without_grant_and_404_for_another_projects_lineage()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        await using (var mqtt = await device.ConnectAsync(node))
+            await mqtt.PublishAsync("sync/rows/batch", new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1)));
+        using var owner = node.CreateClient($"{device.ProjectId}:PROJECT_CAN_VIEW_DEVICES");
+        var lineageId = (await owner.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages")).GetProperty("data")[0].GetProperty("id").GetGuid();
+
+        using var anonymous = node.CreateClient();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"{Api}/{device.ProjectId}/edge/lineages")).StatusCode);
+
+        var other = await Fleet.CreateProjectAsync(node);
+        using var outsider = node.CreateClient($"{other}:PROJECT_CAN_MANAGE_DEVICES");
+        Assert.Equal(HttpStatusCode.Forbidden, (await outsider.GetAsync($"{Api}/{device.ProjectId}/edge/lineages")).StatusCode);
+
+        var crossProject = await outsider.GetAsync($"{Api}/{other}/edge/lineages/{lineageId}");
+        Assert.Equal(HttpStatusCode.NotFound, crossProject.StatusCode);
+        Assert.Contains("lineage_not_found", await crossProject.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.GetAsync($"{Api}/{other}/edge/lineages/{lineageId}/staged-rows")).StatusCode);
+    }
+}
