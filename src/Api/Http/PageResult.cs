@@ -11,15 +11,15 @@ public sealed record PageResult<T>(IReadOnlyList<T> Items, long TotalItems)
 public static class PageQueryExtensions
 {
     /// <summary>
-    /// Runs a Marten query for one page (apply ordering first). The total comes from the same
-    /// round trip; only a page past the end costs a second count query.
+    /// Runs a Marten query for one page (apply ordering first): a count, then the page itself
+    /// (skipped when the page lies past the end).
     /// </summary>
     public static async Task<PageResult<T>> ToPageAsync<T>(this IQueryable<T> query, Paging paging, CancellationToken cancellationToken = default) where T : notnull
     {
-        var items = await query.Stats(out var stats).Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
-        var total = stats.TotalResults;
-        if (items.Count == 0 && paging.Page > 1)
-            total = await query.CountAsync(cancellationToken);
+        var total = await query.CountAsync(cancellationToken);
+        if (total <= paging.Offset)
+            return new PageResult<T>([], total);
+        var items = await query.Skip(paging.Offset).Take(paging.Limit).ToListAsync(cancellationToken);
         return new PageResult<T>(items, total);
     }
 }

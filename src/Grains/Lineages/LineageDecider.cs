@@ -29,8 +29,9 @@ public static class LineageDecider
             events.Add(new LineageCreated(lineageId, command.Device.ProjectId, command.Device.DeviceId, command.Device.DeviceName, batch.SourceTable, now, actor));
 
         var known = state?.FindSchema(batch.SchemaHash);
-        var columns = batch.SchemaColumns ?? known?.Columns;
-        if (columns is not null && RowShape.Check(columns, batch.Rows) is { } rejection)
+        // Rows of a batch that carries its columns were checked against them when it was read.
+        var columnsToCheck = batch.SchemaColumns is null ? known?.Columns : null;
+        if (RowShape.Check(columnsToCheck, batch.Rows) is { } rejection)
         {
             if (state is null)
                 return new Decision([], rejection);

@@ -8,6 +8,7 @@ using EdgeSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -63,10 +64,18 @@ public sealed class ApiPipelineTests : IAsyncLifetime
             context.Request.Headers.Authorization = "Bearer " + DevTokens.Mint(Configuration, permissions);
             if (body is not null)
             {
+                var bytes = Encoding.UTF8.GetBytes(body);
                 context.Request.ContentType = "application/json";
-                context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+                context.Request.ContentLength = bytes.Length;
+                context.Request.Body = new MemoryStream(bytes);
+                context.Features.Set<IHttpRequestBodyDetectionFeature>(new HasBody());
             }
         });
+
+    private sealed class HasBody : IHttpRequestBodyDetectionFeature
+    {
+        public bool CanHaveBody => true;
+    }
 
     private static string CreateBody() => $"{{\"name\":\"pipeline\",\"topic_slug\":\"{ApiTestHelpers.UniqueSlug()}\"}}";
 
@@ -74,7 +83,8 @@ public sealed class ApiPipelineTests : IAsyncLifetime
     public async Task Path_base_is_honoured()
     {
         var created = await SendAsync("POST", "/edgesync/core/api/v1/projects", body: CreateBody(), permissions: Grants.PlatformAdmin);
-        Assert.Equal(StatusCodes.Status201Created, created.Response.StatusCode);
+        Assert.True(created.Response.StatusCode == StatusCodes.Status201Created,
+            $"{created.Response.StatusCode}: {await new StreamReader(created.Response.Body).ReadToEndAsync()}");
         Assert.StartsWith("/edgesync/core/api/v1/projects/", created.Response.Headers.Location.ToString());
 
         var document = await SendAsync("GET", "/edgesync/openapi/v1.json");

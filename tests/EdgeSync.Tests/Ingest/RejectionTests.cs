@@ -49,6 +49,7 @@ public sealed class RejectionTests(NodeFixture node)
         Add("invalid_op", b => b["rows"]![0]!["op"] = "upsert");
         Add("invalid_pk", b => b["rows"]![0]!["pk"] = 5);
         Add("invalid_row", b => b["rows"]![0]!["row"] = "text");
+        Add("invalid_row", b => b["rows"]![0]!["row"]!["mode"] = "nul\0inside"); // PostgreSQL cannot store U+0000
         return data;
     }
 
