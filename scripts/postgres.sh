@@ -10,7 +10,7 @@
 #                                   edgesync_pg_ensure, edgesync_pg_stop, edgesync_pg_with_database
 #
 # Which server:
-#   1. EDGESYNC_PG (an Npgsql connection string), if set and the server answers.
+#   1. EDGESYNC_PG (an Npgsql connection string), if set; it is an error when it does not answer.
 #   2. Otherwise a private cluster on 127.0.0.1:${EDGESYNC_PG_PORT:-55432}. A server that
 #      already answers on that port is reused as is; else the private cluster in <repo>/.data/pg
 #      (or /var/lib/edgesync/pg-<hash> when postgres cannot reach the repo folder) is created
@@ -380,7 +380,10 @@ edgesync_pg_ensure() {
             export EDGESYNC_PG
             return 0
         fi
-        _edgesync_pg_log "warning: EDGESYNC_PG ($_EPG_HOST:$_EPG_PORT) does not answer; falling back to the private cluster on port $port"
+        # An operator who names a server means that server: starting an empty private one
+        # instead would hide the outage behind a service that looks healthy.
+        _edgesync_pg_log "EDGESYNC_PG ($_EPG_HOST:$_EPG_PORT) does not answer; start it or unset EDGESYNC_PG to use the private cluster"
+        return 1
     fi
 
     case $port in '' | *[!0-9]*) _edgesync_pg_log "bad EDGESYNC_PG_PORT '$port'"; return 1 ;; esac

@@ -18,6 +18,8 @@ public static class ApiJson
     {
         options.PropertyNamingPolicy = Naming;
         options.PropertyNameCaseInsensitive = true;
+        // Numbers are numbers: "42" is not accepted for an integer field (and OpenAPI says so).
+        options.NumberHandling = JsonNumberHandling.Strict;
         if (!options.Converters.Any(c => c is JsonStringEnumConverter))
             options.Converters.Add(new JsonStringEnumConverter(Naming));
         if (!options.Converters.Any(c => c is UtcTimestampConverter))

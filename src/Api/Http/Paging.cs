@@ -21,10 +21,10 @@ public sealed class Paging : IEndpointParameterMetadataProvider
     /// Also the constructor <c>[AsParameters] Paging paging</c> binds with (then an unparsable
     /// value is reported by the binding itself, as 400 <c>validation_failed</c> for that field).
     /// </summary>
-    public Paging(int? page = null, int? limit = null)
+    public Paging(int page = 1, int limit = DefaultLimit)
     {
-        Page = page ?? 1;
-        Limit = limit ?? DefaultLimit;
+        Page = page;
+        Limit = limit;
     }
 
     public int Page { get; }

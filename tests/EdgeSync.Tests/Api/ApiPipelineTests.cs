@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EdgeSync.Api;
 using EdgeSync.Api.Auth;
+using EdgeSync.Api.Http;
 using EdgeSync.Storage;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -43,7 +44,9 @@ public sealed class ApiPipelineTests : IAsyncLifetime
         _app = builder.Build();
         _app.UseEdgeSyncApi();
         _app.MapEdgeSyncApi();
-        _app.MapApiGroup().MapGet("/boom", IResult () => throw new InvalidOperationException("secret internals"));
+        var probes = _app.MapApiGroup();
+        probes.MapGet("/boom", IResult () => throw new InvalidOperationException("secret internals"));
+        probes.MapGet("/paging-probe", ([AsParameters] Paging paging) => ApiResponse.Page(Array.Empty<int>(), paging, 0));
         await _app.StartAsync();
     }
 
@@ -117,5 +120,33 @@ public sealed class ApiPipelineTests : IAsyncLifetime
         Assert.DoesNotContain("secret internals", body);
         Assert.DoesNotContain("InvalidOperationException", body);
         Assert.DoesNotContain(" at ", body);
+    }
+
+    [Theory]
+    [InlineData("", 200, 1, 50, "")]
+    [InlineData("?page=3&limit=7", 200, 3, 7, "")]
+    [InlineData("?page=0&limit=501", 400, 0, 0, "limit,page")]
+    [InlineData("?page=abc", 400, 0, 0, "page")]
+    public async Task Paging_also_binds_with_AsParameters(string query, int status, int page, int limit, string errors)
+    {
+        var context = await Server.SendAsync(c =>
+        {
+            c.Request.Method = "GET";
+            c.Request.Path = "/edgesync/core/api/v1/paging-probe";
+            c.Request.QueryString = new QueryString(query);
+            c.Request.Headers.Authorization = "Bearer " + DevTokens.Mint(Configuration, []);
+        });
+        var json = JsonNode.Parse(await new StreamReader(context.Response.Body).ReadToEndAsync())!;
+        Assert.True(status == context.Response.StatusCode, json.ToJsonString());
+        if (status == 200)
+        {
+            Assert.Equal(page, (int?)json["meta"]!["current_page"]);
+            Assert.Equal(limit, (int?)json["meta"]!["items_per_page"]);
+        }
+        else
+        {
+            Assert.Equal("validation_failed", (string?)json["code"]);
+            Assert.Equal(errors, string.Join(',', json["errors"]!.AsObject().Select(e => e.Key).Order()));
+        }
     }
 }

@@ -1,0 +1,28 @@
+using System.Net;
+using EdgeSync.Tests.Infrastructure;
+
+namespace EdgeSync.Tests.Ingest;
+
+[Collection(NodeCollection.Name)]
+public sealed class OperationsTests(NodeFixture node)
+{
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    [InlineData("/dashboard/")]
+    public async Task Operations_endpoints_answer_without_a_project_scope(string path)
+    {
+        using var client = node.CreateClient();
+        var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_edge_endpoints()
+    {
+        using var client = node.CreateClient();
+        var document = await client.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/edge/lineages", "/edge/lineages/{lineage_id}/staged-rows", "/edge/lineages/{lineage_id}/events", "/edge/schema-reviews/{review_id}", "/edge/rejections" })
+            Assert.Contains(path, document);
+    }
+}
