@@ -3,6 +3,7 @@ using EdgeSync.Api;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
 using EdgeSync.Storage;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -34,6 +35,9 @@ public static class NodeSetup
         builder.Services.AddEdgeSyncApi(configuration);
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.AddMqttGateway();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(IngestMetrics.MeterName)
+            .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
@@ -72,6 +76,7 @@ public static class NodeSetup
         app.MapEdgeSyncApi();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
         var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
         if (!app.Environment.IsDevelopment())
             dashboard.RequireAuthorization();

@@ -17,6 +17,7 @@ public sealed class EmbeddedBroker(
     IOptions<MqttOptions> options,
     DeviceDirectory directory,
     IngestGateway gateway,
+    IngestMetrics metrics,
     TimeProvider clock,
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
@@ -126,6 +127,7 @@ public sealed class EmbeddedBroker(
         {
             // Not durable: no PUBACK. Dropping the connection makes the device deliver again.
             logger.LogError(ex, "Could not make {Topic} from {ClientId} durable; withholding the acknowledgement", topic, e.ClientId);
+            metrics.RecordNotDurable(uplink);
             e.CloseConnection = true;
         }
     }

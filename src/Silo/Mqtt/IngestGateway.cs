@@ -20,7 +20,7 @@ public enum UplinkVerdict
 /// Turns a device's uplink into a grain call. Anything thrown from here means "not durable":
 /// the broker then withholds the acknowledgement so that the device delivers again.
 /// </summary>
-public sealed class IngestGateway(IGrainFactory grains, RejectionLog rejections, TimeProvider clock, ILogger<IngestGateway> logger)
+public sealed class IngestGateway(IGrainFactory grains, RejectionLog rejections, IngestMetrics metrics, TimeProvider clock, ILogger<IngestGateway> logger)
 {
     public async Task<UplinkVerdict> HandleAsync(DeviceSession device, string topic, string uplink, ReadOnlyMemory<byte> payload)
     {
@@ -32,11 +32,15 @@ public sealed class IngestGateway(IGrainFactory grains, RejectionLog rejections,
                 $"'{uplink}' is not handled by this version of the service")), null),
         };
         if (outcome.Rejection is not { } rejection)
+        {
+            metrics.Record(uplink, outcome);
             return UplinkVerdict.Accepted;
+        }
 
         var context = RejectedPayloadContext.Read(payload);
         await rejections.RecordAsync(new RejectionRecord(0, device.Identity.ProjectId, device.Identity.DeviceId, topic,
             sourceTable ?? context.SourceTable, context.BatchId, rejection.Code, rejection.Detail, payload.Length, clock.GetUtcNow()));
+        metrics.Record(uplink, outcome);
         logger.LogInformation("Rejected {Uplink} from {Device}: {Code} ({Detail})", uplink, device.Identity.DeviceName, rejection.Code, rejection.Detail);
         return rejection.Code is RejectionCodes.PayloadTooLarge or RejectionCodes.BatchTooManyRows
             ? UplinkVerdict.RejectedQuota

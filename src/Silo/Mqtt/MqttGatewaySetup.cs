@@ -6,6 +6,7 @@ public static class MqttGatewaySetup
     {
         services.AddSingleton<DeviceDirectory>();
         services.AddSingleton<IngestGateway>();
+        services.AddSingleton<IngestMetrics>();
         services.AddSingleton<EmbeddedBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         return services;

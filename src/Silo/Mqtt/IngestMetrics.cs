@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+using EdgeSync.Lineages;
+
+namespace EdgeSync.Silo.Mqtt;
+
+/// <summary>What the gateway did with device messages, for Prometheus (meter <c>EdgeSync.Ingest</c>).</summary>
+public sealed class IngestMetrics
+{
+    public const string MeterName = "EdgeSync.Ingest";
+
+    private readonly Counter<long> _messages;
+    private readonly Counter<long> _rowsStaged;
+    private readonly Counter<long> _rowsSkipped;
+    private readonly Counter<long> _notDurable;
+
+    public IngestMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _messages = meter.CreateCounter<long>("edgesync.ingest.messages", description: "Device uplink messages by topic and outcome (accepted, duplicate, rejected) and rejection code");
+        _rowsStaged = meter.CreateCounter<long>("edgesync.ingest.rows_staged", description: "Rows written to staging");
+        _rowsSkipped = meter.CreateCounter<long>("edgesync.ingest.rows_skipped", description: "Rows skipped as duplicates at or below the lineage watermark");
+        _notDurable = meter.CreateCounter<long>("edgesync.ingest.not_durable", description: "Messages left unacknowledged because they could not be made durable");
+    }
+
+    public void Record(string uplink, IngestOutcome outcome)
+    {
+        _messages.Add(1,
+            new KeyValuePair<string, object?>("uplink", uplink),
+            new KeyValuePair<string, object?>("outcome", outcome.Status.ToString().ToLowerInvariant()),
+            new KeyValuePair<string, object?>("code", outcome.Rejection?.Code ?? ""));
+        _rowsStaged.Add(outcome.RowsStaged);
+        _rowsSkipped.Add(outcome.RowsSkipped);
+    }
+
+    public void RecordNotDurable(string uplink) => _notDurable.Add(1, new KeyValuePair<string, object?>("uplink", uplink));
+}
