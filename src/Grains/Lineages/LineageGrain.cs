@@ -31,14 +31,7 @@ public sealed class LineageGrain(
 {
     private Lineage? _lineage;
 
-    public override async Task OnActivateAsync(CancellationToken ct)
-    {
-        if (slot.State.LineageId is { } id)
-        {
-            await using var session = store.QuerySession();
-            _lineage = await session.LoadAsync<Lineage>(id, ct);
-        }
-    }
+    public override Task OnActivateAsync(CancellationToken ct) => ReloadAsync(ct);
 
     public Task<Guid?> GetLineageId() => Task.FromResult(_lineage?.Id ?? slot.State.LineageId);
 
@@ -70,7 +63,7 @@ public sealed class LineageGrain(
             await using var session = store.LightweightSession();
             Append(session, lineageId, decision.Events);
             await session.SaveChangesAsync();
-            Fold(lineageId, decision.Events);
+            Fold(decision.Events);
         }
         return new IngestOutcome(IngestStatus.Accepted, lineageId, 0, 0, null);
     }
@@ -88,7 +81,7 @@ public sealed class LineageGrain(
                 await using var session = store.LightweightSession();
                 Append(session, lineageId, decision.Events);
                 await session.SaveChangesAsync();
-                Fold(lineageId, decision.Events);
+                Fold(decision.Events);
             }
             return IngestOutcome.Rejected(_lineage?.Id, rejection);
         }
@@ -117,7 +110,7 @@ public sealed class LineageGrain(
             await session.SaveChangesAsync();
         }
         await transaction.CommitAsync();
-        Fold(lineageId, decision.Events);
+        Fold(decision.Events);
         return new IngestOutcome(IngestStatus.Accepted, lineageId, staged?.RowsStaged ?? 0, staged?.RowsSkipped ?? batch.Rows.Count, null);
     }
 
@@ -139,7 +132,7 @@ public sealed class LineageGrain(
             session.Events.Append(lineageId, _lineage.Version + events.Count, events.ToArray());
     }
 
-    private void Fold(Guid lineageId, IReadOnlyList<object> events)
+    private void Fold(IReadOnlyList<object> events)
     {
         foreach (var e in events)
         {
@@ -149,12 +142,17 @@ public sealed class LineageGrain(
                 _lineage!.Apply((dynamic)e);
         }
         if (_lineage is not null)
-            _lineage.Version += _lineage.Id == lineageId && events.Count > 0 ? events.Count : 0;
+            _lineage.Version += events.Count;
     }
 
-    private async Task ReloadAsync()
+    /// <summary>The inline snapshot is written in the same transaction as the events, so it is current.</summary>
+    private async Task ReloadAsync(CancellationToken ct = default)
     {
+        if (slot.State.LineageId is not { } id)
+            return;
         await using var session = store.QuerySession();
-        _lineage = slot.State.LineageId is { } id ? await session.LoadAsync<Lineage>(id) : null;
+        _lineage = await session.LoadAsync<Lineage>(id, ct);
+        if (_lineage is not null && await session.Events.FetchStreamStateAsync(id, ct) is { } stream)
+            _lineage.Version = stream.Version;
     }
 }

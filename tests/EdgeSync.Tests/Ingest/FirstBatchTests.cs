@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeSync.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 
 namespace EdgeSync.Tests.Ingest;
@@ -113,5 +114,26 @@ public sealed class FirstBatchTests(NodeFixture node)
         Assert.True(staged.GetProperty("bytes").GetInt32() > 8 * 1024);
         Assert.Equal(bigMode, staged.GetProperty("row").GetProperty("mode").GetString());
         Assert.True(JsonNode.DeepEquals(row["row"], JsonNode.Parse(staged.GetProperty("row").GetRawText())));
+    }
+
+    [Fact]
+    public async Task A_lineage_grain_reactivated_from_storage_goes_on_appending_where_it_stopped()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        await using var mqtt = await device.ConnectAsync(node);
+        var payloads = new BatchPayloads();
+        Assert.Equal(MqttClientPublishReasonCode.Success,
+            (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(1, 2)))).ReasonCode);
+
+        var grains = node.Services.GetRequiredService<IGrainFactory>();
+        await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success,
+            (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(3, 2), withColumns: false))).ReasonCode);
+        using var viewer = node.CreateClient($"{device.ProjectId}:PROJECT_CAN_VIEW_DEVICES");
+        var lineage = (await viewer.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages?device_id={device.DeviceId}")).GetProperty("data")[0];
+        Assert.Equal(4, lineage.GetProperty("staged_row_count").GetInt64());
+        var detail = (await viewer.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages/{lineage.GetProperty("id").GetGuid()}")).GetProperty("data");
+        Assert.Equal(6, detail.GetProperty("version").GetInt64());
     }
 }
