@@ -12,6 +12,11 @@ public static class Fleet
     public static async Task<Guid> CreateProjectAsync(NodeFixture node, string? slug = null)
     {
         using var admin = node.CreateClient("PLATFORM_ADMIN");
+        return await CreateProjectAsync(admin, slug);
+    }
+
+    public static async Task<Guid> CreateProjectAsync(HttpClient admin, string? slug = null)
+    {
         slug ??= $"p{Guid.NewGuid():N}"[..12];
         var response = await admin.PostAsJsonAsync("/core/api/v1/projects", new { name = $"Project {slug}", topic_slug = slug });
         var body = await ReadDataAsync(response);
@@ -22,6 +27,13 @@ public static class Fleet
     {
         var project = projectId ?? await CreateProjectAsync(node);
         using var admin = node.CreateClient("PLATFORM_ADMIN");
+        return await RegisterDeviceAsync(admin, project, name);
+    }
+
+    /// <summary>Registers a device (and a project for it unless given) through an admin client.</summary>
+    public static async Task<RegisteredDevice> RegisterDeviceAsync(HttpClient admin, Guid? projectId = null, string? name = null)
+    {
+        var project = projectId ?? await CreateProjectAsync(admin);
         var projectBody = await ReadDataAsync(await admin.GetAsync($"/core/api/v1/projects/{project}"));
         name ??= $"gw-{Guid.NewGuid():N}"[..11];
         var response = await admin.PostAsJsonAsync($"/core/api/v1/projects/{project}/devices", new { name });

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using EdgeSync.Api;
 using EdgeSync.Api.Auth;
 using EdgeSync.Tests.Infrastructure;
@@ -68,7 +67,7 @@ public sealed class DurabilityTests
         RegisteredDevice device;
         await using (var crashing = await NodeProcess.StartAsync(database, ports, new Dictionary<string, string> { ["Mqtt:CrashBeforeAcknowledging"] = "true" }))
         {
-            device = await RegisterAsync(http);
+            device = await Fleet.RegisterDeviceAsync(http);
             await using var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot);
             var failure = await Record.ExceptionAsync(() => mqtt.PublishAsync("sync/rows/batch", batch).WaitAsync(TimeSpan.FromSeconds(60)));
             Assert.NotNull(failure);
@@ -85,15 +84,5 @@ public sealed class DurabilityTests
             Assert.Equal([1L, 2, 3, 4], staged.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("source_commit_seq").GetInt64()));
             Assert.Equal(4, lineage.GetProperty("staged_row_count").GetInt64());
         }
-    }
-
-    private static async Task<RegisteredDevice> RegisterAsync(HttpClient http)
-    {
-        var slug = $"c{Guid.NewGuid():N}"[..12];
-        var project = await Fleet.ReadDataAsync(await http.PostAsJsonAsync(Api, new { name = "crash", topic_slug = slug }));
-        var projectId = project.GetProperty("id").GetGuid();
-        var device = await Fleet.ReadDataAsync(await http.PostAsJsonAsync($"{Api}/{projectId}/devices", new { name = "gw-crash" }));
-        return new RegisteredDevice(projectId, slug, device.GetProperty("id").GetGuid(), "gw-crash",
-            device.GetProperty("mqtt_username").GetString()!, device.GetProperty("secret").GetString()!, device.GetProperty("topic_root").GetString()!);
     }
 }

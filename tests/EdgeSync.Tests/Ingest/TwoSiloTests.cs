@@ -1,57 +1,64 @@
-using EdgeSync.Lineages;
+using System.Net.Http.Headers;
+using EdgeSync.Api.Auth;
 using EdgeSync.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using MQTTnet;
+using Npgsql;
 
 namespace EdgeSync.Tests.Ingest;
 
-/// <summary>Two nodes of one cluster share the lineage grains: a device may land on either.</summary>
-public sealed class TwoSiloTests : IAsyncLifetime
+/// <summary>Two processes of the same binary form one cluster and share the lineage grains: a device may land on either.</summary>
+public sealed class TwoSiloTests
 {
-    private readonly NodeFixture _first = new();
-    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>? _second;
-    private readonly int _secondMqttPort = FreePort.Next();
-
-    public async Task InitializeAsync()
-    {
-        await _first.InitializeAsync();
-        _second = _first.StartPeer(_secondMqttPort);
-        _ = _second.Server;
-    }
+    private const string Api = "/core/api/v1/projects";
 
     [Fact]
-    public async Task Batches_through_either_node_reach_the_same_lineage_grain()
+    public async Task Batches_through_either_node_reach_the_same_lineage()
     {
-        var management = _first.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await management.GetHosts(onlyActive: true)).Count < 2 && DateTime.UtcNow < deadline)
-            await Task.Delay(200);
-        Assert.Equal(2, (await management.GetHosts(onlyActive: true)).Count);
+        var database = await TestDatabase.CreateAsync();
+        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
+        await using var first = await NodeProcess.StartAsync(database, firstPorts);
+        await using var second = await NodeProcess.StartAsync(database, secondPorts);
+        Assert.Equal(2, await ActiveSilosAsync(database));
 
-        var device = await Fleet.RegisterDeviceAsync(_first);
+        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        using var viaFirst = Http(firstPorts, token);
+        using var viaSecond = Http(secondPorts, token);
+        var device = await Fleet.RegisterDeviceAsync(viaFirst);
+
         var payloads = new BatchPayloads();
-        await using (var viaSecond = await TestDevice.ConnectAsync(_secondMqttPort, device.Name, device.Username, device.Secret, device.TopicRoot))
+        await using (var mqtt = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot))
             Assert.Equal(MqttClientPublishReasonCode.Success,
-                (await viaSecond.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(1, 2)))).ReasonCode);
-        await using (var viaFirst = await device.ConnectAsync(_first))
+                (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(1, 2)))).ReasonCode);
+        await using (var mqtt = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot))
             Assert.Equal(MqttClientPublishReasonCode.Success,
-                (await viaFirst.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(2, 3), withColumns: false))).ReasonCode);
+                (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(2, 3), withColumns: false))).ReasonCode);
 
-        var key = ILineageGrain.KeyOf(device.DeviceId, payloads.Table);
-        var fromFirst = await _first.Services.GetRequiredService<IGrainFactory>().GetGrain<ILineageGrain>(key).GetLineageId();
-        var fromSecond = await _second!.Services.GetRequiredService<IGrainFactory>().GetGrain<ILineageGrain>(key).GetLineageId();
-        Assert.NotNull(fromFirst);
-        Assert.Equal(fromFirst, fromSecond);
-
-        using var viewer = _first.CreateClient($"{device.ProjectId}:PROJECT_CAN_VIEW_DEVICES");
-        var staged = await viewer.GetJsonAsync($"/core/api/v1/projects/{device.ProjectId}/edge/lineages/{fromFirst}/staged-rows");
+        var lineages = await viaSecond.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages?device_id={device.DeviceId}");
+        var lineage = Assert.Single(lineages.GetProperty("data").EnumerateArray());
+        var staged = await viaSecond.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages/{lineage.GetProperty("id").GetGuid()}/staged-rows");
         Assert.Equal([1L, 2, 3, 4], staged.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("source_commit_seq").GetInt64()));
     }
 
-    public async Task DisposeAsync()
+    private static HttpClient Http(NodeProcess.Ports ports, string token)
     {
-        if (_second is not null)
-            await _second.DisposeAsync();
-        await _first.DisposeAsync();
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static async Task<long> ActiveSilosAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3", connection);
+            var active = (long)(await command.ExecuteScalarAsync())!;
+            if (active >= 2 || DateTime.UtcNow > deadline)
+                return active;
+            await Task.Delay(200);
+        }
     }
 }
