@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeSync.Lineages;
+using EdgeSync.Mirrors;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -21,28 +22,32 @@ public sealed record LineageDetail(
     Guid Id, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, string Status,
     IReadOnlyList<string> PauseReasons, WatermarkView? Watermark, LineageCounters Counters,
     string? AcceptedSchemaHash, IReadOnlyList<SchemaVersion> SchemaVersions, OpenReview? OpenReview,
+    IReadOnlyList<ColumnBinding> Bindings, MirrorTable? Mirror, ReplayIntent? ReplayIntent,
+    int MaterializationFailureCount, string? MaterializationLastError,
     string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     public static LineageDetail From(Lineage l) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons,
         l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null, l.Counters,
-        l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
+        l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.Replay,
+        l.ConsecutiveFailures, l.LastMaterializationError, l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
 }
 
 public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
 
 public sealed record SchemaReviewView(
     Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,
-    string State, int ActionVersion, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
+    string State, int ActionVersion, bool Automatic, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
 {
     public static SchemaReviewView From(SchemaReview r) => new(
-        r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion, r.QueuedAt, r.UpdatedAt);
+        r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion, r.Automatic, r.QueuedAt, r.UpdatedAt);
 }
 
 public sealed record SchemaReviewDetail(
     Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,
     string State, int ActionVersion, IReadOnlyList<SchemaColumn>? ProposedColumns, IReadOnlyList<SchemaColumn>? AcceptedColumns,
-    SchemaDiff Diff, bool CanBeApproved, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
+    SchemaDiff Diff, bool CanBeApproved, bool Automatic, string? MirrorTableName, string? DecisionReason, string? LastActor,
+    DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
 {
     public static SchemaReviewDetail From(SchemaReview r, Lineage lineage)
     {
@@ -51,7 +56,7 @@ public sealed record SchemaReviewDetail(
         return new(r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion,
             proposed?.Columns, accepted?.Columns, SchemaDiff.Between(accepted, proposed),
             CanBeApproved: proposed is not null && r.State is ReviewState.Queued or ReviewState.InReview,
-            r.QueuedAt, r.UpdatedAt);
+            r.Automatic, r.MirrorTableName, r.DecisionReason, r.LastActor, r.QueuedAt, r.UpdatedAt);
     }
 }
 

@@ -15,6 +15,15 @@ public interface ILineageGrain : IGrainWithStringKey
     [Alias("ObserveSchema")]
     Task<IngestOutcome> ObserveSchema(DeviceIdentity device, SchemaObservation observation);
 
+    [Alias("ClaimReview")]
+    Task<CommandResult> ClaimReview(ClaimReview command);
+
+    [Alias("ApproveReview")]
+    Task<CommandResult> ApproveReview(ApproveReview command);
+
+    [Alias("RejectReview")]
+    Task<CommandResult> RejectReview(RejectReview command);
+
     [Alias("GetLineageId")]
     Task<Guid?> GetLineageId();
 

@@ -1,3 +1,4 @@
+using EdgeSync.Mirrors;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
@@ -32,6 +33,39 @@ public sealed record StaleBatchSkipped(Guid LineageId, Guid BatchId, Guid Journa
 
 public sealed record BatchRejected(Guid LineageId, Guid BatchId, string Code, string Detail, DateTimeOffset At, string Actor);
 
+/// <summary><see cref="ActionVersion"/> is the review's version after the transition.</summary>
+public sealed record ReviewClaimed(Guid LineageId, Guid ReviewId, int ActionVersion, DateTimeOffset At, string Actor);
+
+public sealed record ReviewApproved(
+    Guid LineageId, Guid ReviewId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string MirrorTableName,
+    int ActionVersion, bool Automatic, DateTimeOffset At, string Actor);
+
+public sealed record ReviewRejected(Guid LineageId, Guid ReviewId, string? Reason, int ActionVersion, DateTimeOffset At, string Actor);
+
+/// <summary>The schema version became the accepted one, with these bindings (by approval or automatically).</summary>
+public sealed record SchemaAccepted(Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string Classification, DateTimeOffset At, string Actor);
+
+/// <summary>The mirror table was created or evolved to hold these columns.</summary>
+public sealed record MirrorProvisioned(Guid LineageId, MirrorTable Table, DateTimeOffset At, string Actor);
+
+public sealed record LineageResumed(Guid LineageId, string Reason, DateTimeOffset At, string Actor);
+
+public sealed record ReplayStarted(Guid LineageId, Guid ReplayId, string Cause, long BacklogRows, DateTimeOffset At, string Actor);
+
+public sealed record ReplayProgressed(
+    Guid LineageId, Guid ReplayId, int RowsApplied, long BytesDrained, Guid LastJournalEpoch, long LastCommitSeq, DateTimeOffset At, string Actor);
+
+public sealed record ReplayCompleted(Guid LineageId, Guid ReplayId, long RowsReplayed, DateTimeOffset At, string Actor);
+
+public sealed record ReplayFailed(Guid LineageId, Guid ReplayId, string Error, bool Permanent, DateTimeOffset At, string Actor);
+
+public sealed record BatchMaterialized(
+    Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
+    int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor);
+
+/// <summary>A permanent or transient write error; only permanent ones count towards the circuit breaker.</summary>
+public sealed record MaterializationFailed(Guid LineageId, Guid? BatchId, string Error, bool Permanent, int ConsecutiveFailures, DateTimeOffset At, string Actor);
+
 // ---- State: a fold of the events above. Marten keeps it as the inline snapshot that the API reads.
 
 public static class LineageStatus
@@ -53,6 +87,16 @@ public static class StagingReason
     public const string SchemaReview = "schema_review";
     public const string LineagePaused = "lineage_paused";
     public const string MaterializationFailed = "materialization_failed";
+    /// <summary>Not paused, but older rows are still being replayed: new rows queue behind them.</summary>
+    public const string BehindBacklog = "behind_backlog";
+}
+
+public static class ReplayStatus
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
 }
 
 public static class SchemaClassification
@@ -77,6 +121,10 @@ public sealed record SchemaVersion(string SchemaHash, SchemaFingerprint? Columns
 
 public sealed record OpenReview(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
 
+public sealed record ReplayIntent(
+    Guid ReplayId, string Status, string Cause, long BacklogRowsAtStart, long RowsReplayed, int Failures, string? LastError,
+    DateTimeOffset StartedAt, DateTimeOffset UpdatedAt);
+
 /// <summary>Order of changes is (journal_epoch, commit_seq); epochs are UUIDv7 and so order by time.</summary>
 public sealed record Watermark(Guid JournalEpoch, long LastCommitSeq);
 
@@ -91,6 +139,8 @@ public sealed record LineageCounters
     public long RowsStale { get; init; }
     public long StagedRowCount { get; init; }
     public long StagedBytes { get; init; }
+    public long BatchesMaterialized { get; init; }
+    public long RowsMaterialized { get; init; }
 }
 
 public sealed class Lineage
@@ -110,6 +160,11 @@ public sealed class Lineage
     public Watermark? Watermark { get; set; }
     public LineageCounters Counters { get; set; } = new();
     public string? LastRejectionCode { get; set; }
+    public List<ColumnBinding> Bindings { get; set; } = [];
+    public MirrorTable? Mirror { get; set; }
+    public ReplayIntent? Replay { get; set; }
+    public int ConsecutiveFailures { get; set; }
+    public string? LastMaterializationError { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -118,6 +173,12 @@ public sealed class Lineage
     public SchemaVersion? AcceptedSchema => AcceptedSchemaHash is null ? null : FindSchema(AcceptedSchemaHash);
 
     public bool HasStagedBacklog => Counters.StagedRowCount > 0;
+
+    public bool IsReplaying => Replay is { Status: ReplayStatus.Pending or ReplayStatus.Running or ReplayStatus.Failed };
+
+    /// <summary>Live rows go straight to the mirror only when nothing older waits and nothing stops writing.</summary>
+    public bool CanMaterialize(string schemaHash) =>
+        Status == LineageStatus.Active && AcceptedSchemaHash == schemaHash && Mirror is not null && !HasStagedBacklog && !IsReplaying;
 
     public static Lineage Create(LineageCreated e) => new()
     {
@@ -196,6 +257,111 @@ public sealed class Lineage
     {
         Counters = Counters with { BatchesRejected = Counters.BatchesRejected + 1 };
         LastRejectionCode = e.Code;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReviewClaimed e)
+    {
+        if (OpenReview?.ReviewId == e.ReviewId)
+            OpenReview = OpenReview with { State = ReviewState.InReview, ActionVersion = e.ActionVersion };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReviewApproved e)
+    {
+        if (OpenReview?.ReviewId == e.ReviewId)
+            OpenReview = null;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReviewRejected e)
+    {
+        if (OpenReview?.ReviewId == e.ReviewId)
+            OpenReview = null;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(SchemaAccepted e)
+    {
+        AcceptedSchemaHash = e.SchemaHash;
+        Bindings = [.. e.Bindings];
+        for (var i = 0; i < SchemaVersions.Count; i++)
+            if (SchemaVersions[i].SchemaHash == e.SchemaHash)
+                SchemaVersions[i] = SchemaVersions[i] with { Accepted = true };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(MirrorProvisioned e)
+    {
+        Mirror = e.Table;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(LineageResumed e)
+    {
+        PauseReasons.Remove(e.Reason);
+        if (PauseReasons.Count == 0)
+            Status = LineageStatus.Active;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReplayStarted e)
+    {
+        Replay = new ReplayIntent(e.ReplayId, ReplayStatus.Running, e.Cause, e.BacklogRows, 0, 0, null, e.At, e.At);
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReplayProgressed e)
+    {
+        if (Replay is not null)
+            Replay = Replay with { Status = ReplayStatus.Running, RowsReplayed = Replay.RowsReplayed + e.RowsApplied, LastError = null, UpdatedAt = e.At };
+        Counters = Counters with
+        {
+            StagedRowCount = Counters.StagedRowCount - e.RowsApplied,
+            StagedBytes = Counters.StagedBytes - e.BytesDrained,
+            RowsMaterialized = Counters.RowsMaterialized + e.RowsApplied,
+        };
+        ConsecutiveFailures = 0;
+        LastMaterializationError = null;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReplayCompleted e)
+    {
+        if (Replay is not null)
+            Replay = Replay with { Status = ReplayStatus.Completed, UpdatedAt = e.At };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReplayFailed e)
+    {
+        if (Replay is not null)
+            Replay = Replay with { Status = ReplayStatus.Failed, Failures = Replay.Failures + 1, LastError = e.Error, UpdatedAt = e.At };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(BatchMaterialized e)
+    {
+        Counters = Counters with
+        {
+            BatchesAccepted = Counters.BatchesAccepted + 1,
+            BatchesMaterialized = Counters.BatchesMaterialized + 1,
+            RowsReceived = Counters.RowsReceived + e.RowsApplied + e.RowsSkipped,
+            RowsMaterialized = Counters.RowsMaterialized + e.RowsApplied,
+            RowsDuplicate = Counters.RowsDuplicate + e.RowsSkipped,
+        };
+        if (e.RowsApplied > 0)
+            Watermark = new Watermark(e.JournalEpoch, e.LastCommitSeq);
+        ConsecutiveFailures = 0;
+        LastMaterializationError = null;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(MaterializationFailed e)
+    {
+        if (e.Permanent)
+            ConsecutiveFailures = e.ConsecutiveFailures;
+        LastMaterializationError = e.Error;
         UpdatedAt = e.At;
     }
 }

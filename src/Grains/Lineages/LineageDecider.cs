@@ -1,9 +1,11 @@
+using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
 
 /// <summary>A row batch as the lineage grain decides on it. Ids are made by the caller so that deciding stays pure.</summary>
-public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, DeviceIdentity Device, RowBatch Batch);
+public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy);
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);
 
@@ -45,30 +47,106 @@ public static class LineageDecider
         }
 
         var pausedForReview = state?.PauseReasons.Contains(PauseReason.SchemaReview) ?? false;
+        var acceptedNow = false;
         if (known is null)
-        {
-            var classification = SchemaClassifier.Classify(state?.AcceptedSchema, batch.SchemaColumns);
-            events.Add(new SchemaObserved(lineageId, batch.SchemaHash, batch.SchemaColumns, classification, now, actor));
-            if (state?.OpenReview is { } superseded)
-                events.Add(new ReviewAbandoned(lineageId, superseded.ReviewId, batch.SchemaHash, now, actor));
-            events.Add(new ReviewQueued(lineageId, command.NewReviewId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable,
-                batch.SchemaHash, classification, batch.SchemaColumns, state?.AcceptedSchema?.Columns, now, actor));
-            if (!pausedForReview)
-                events.Add(new LineagePaused(lineageId, PauseReason.SchemaReview, now, actor));
-            pausedForReview = true;
-        }
+            (pausedForReview, acceptedNow) = DecideNewSchema(state, command, lineageId, pausedForReview, actor, now, events);
         else if (known.Columns is null && batch.SchemaColumns is not null)
-        {
             events.Add(new SchemaColumnsLearned(lineageId, batch.SchemaHash, batch.SchemaColumns, now, actor));
-        }
 
         var fresh = RowsAfter(state?.Watermark, batch);
-        var stagedFrom = fresh.Count > 0 ? fresh[0].CommitSeq : batch.LastCommitSeq + 1;
-        var bytes = fresh.Sum(row => (long)StagedRowSize.Of(row));
-        var reason = pausedForReview || state?.AcceptedSchemaHash is null ? StagingReason.SchemaReview : StagingReason.LineagePaused;
-        events.Add(new BatchStaged(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
-            stagedFrom, fresh.Count, batch.Rows.Count - fresh.Count, bytes, reason, now, actor));
+        var skipped = batch.Rows.Count - fresh.Count;
+        var accepted = acceptedNow || state?.AcceptedSchemaHash == batch.SchemaHash;
+        var otherPause = state?.PauseReasons.Any(r => r != PauseReason.SchemaReview) ?? false;
+        var canWrite = state is not null && accepted && !pausedForReview && !otherPause
+            && (state.Mirror is not null || events.OfType<MirrorProvisioned>().Any())
+            && !state.HasStagedBacklog && !state.IsReplaying;
+        if (canWrite)
+        {
+            events.Add(new BatchMaterialized(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
+                fresh.Count, skipped, now, actor));
+            return new Decision(events);
+        }
+
+        var reason = pausedForReview || !accepted ? StagingReason.SchemaReview
+            : otherPause ? StagingReason.LineagePaused
+            : state!.ConsecutiveFailures > 0 ? StagingReason.MaterializationFailed
+            : StagingReason.BehindBacklog;
+        events.Add(Staged(lineageId, batch, fresh, reason, now, actor));
         return new Decision(events);
+    }
+
+    /// <summary>
+    /// A permanent write error turned the batch's materialization into staging: the same
+    /// decision, with the rows staged behind a counted failure instead of written.
+    /// </summary>
+    public static Decision WithMaterializationFailure(Decision decision, Lineage? state, IngestRows command, string error, DateTimeOffset now)
+    {
+        var written = decision.Events.OfType<BatchMaterialized>().Single();
+        var actor = $"device:{command.Device.DeviceName}";
+        var events = decision.Events.Where(e => e is not BatchMaterialized).ToList();
+        events.Add(new MaterializationFailed(written.LineageId, written.BatchId, error, Permanent: true, (state?.ConsecutiveFailures ?? 0) + 1, now, actor));
+        events.Add(Staged(written.LineageId, command.Batch, RowsAfter(state?.Watermark, command.Batch), StagingReason.MaterializationFailed, now, actor));
+        // The staged rows are retried by a replay; each retry that fails again counts again.
+        if (state?.IsReplaying != true)
+            events.Add(new ReplayStarted(written.LineageId, command.NewReplayId, "materialization_failed", (state?.Counters.StagedRowCount ?? 0) + written.RowsApplied, now, "system"));
+        return new Decision(events);
+    }
+
+    private static BatchStaged Staged(Guid lineageId, RowBatch batch, IReadOnlyList<RowOperation> fresh, string reason, DateTimeOffset now, string actor) =>
+        new(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
+            fresh.Count > 0 ? fresh[0].CommitSeq : batch.LastCommitSeq + 1, fresh.Count, batch.Rows.Count - fresh.Count,
+            fresh.Sum(row => (long)StagedRowSize.Of(row)), reason, now, actor);
+
+    /// <summary>
+    /// An unseen hash: harmless changes continue under the accepted bindings (or, when the
+    /// policy allows it, with new nullable columns mirrored); everything else waits for an operator.
+    /// </summary>
+    private static (bool PausedForReview, bool Accepted) DecideNewSchema(
+        Lineage? state, IngestRows command, Guid lineageId, bool pausedForReview, string actor, DateTimeOffset now, List<object> events)
+    {
+        var batch = command.Batch;
+        var accepted = state?.AcceptedSchema?.Columns;
+        var classification = SchemaClassifier.Classify(accepted, state?.Bindings ?? [], batch.SchemaColumns);
+        events.Add(new SchemaObserved(lineageId, batch.SchemaHash, batch.SchemaColumns, classification, now, actor));
+        if (state?.OpenReview is { } superseded)
+            events.Add(new ReviewAbandoned(lineageId, superseded.ReviewId, batch.SchemaHash, now, actor));
+
+        var additive = classification == SchemaClassification.CompatibleAdditive && command.Policy.AllowAdditiveContinue && state!.Mirror is not null;
+        if (classification == SchemaClassification.CompatibleMapped || additive)
+        {
+            var bindings = state!.Bindings.Where(b => batch.SchemaColumns!.Columns.Any(c => c.Name == b.SourceColumn)).ToList();
+            if (additive)
+            {
+                var (evolved, added) = AddNullableColumns(state.Mirror!, accepted!, batch.SchemaColumns!);
+                bindings.AddRange(added);
+                events.Add(new ReviewQueued(lineageId, command.NewReviewId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable,
+                    batch.SchemaHash, classification, batch.SchemaColumns, accepted, now, "system"));
+                events.Add(new ReviewApproved(lineageId, command.NewReviewId, batch.SchemaHash, bindings, evolved.Name, 2, Automatic: true, now, "system"));
+                events.Add(new MirrorProvisioned(lineageId, evolved, now, "system"));
+            }
+            events.Add(new SchemaAccepted(lineageId, batch.SchemaHash, bindings, classification, now, "system"));
+            if (pausedForReview)
+                events.Add(new LineageResumed(lineageId, PauseReason.SchemaReview, now, "system"));
+            return (false, true);
+        }
+
+        events.Add(new ReviewQueued(lineageId, command.NewReviewId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable,
+            batch.SchemaHash, classification, batch.SchemaColumns, accepted, now, actor));
+        if (!pausedForReview)
+            events.Add(new LineagePaused(lineageId, PauseReason.SchemaReview, now, actor));
+        return (true, false);
+    }
+
+    private static (MirrorTable Table, IReadOnlyList<ColumnBinding> Bindings) AddNullableColumns(
+        MirrorTable mirror, SchemaFingerprint accepted, SchemaFingerprint proposed)
+    {
+        var added = proposed.Columns.Where(c => accepted.Columns.All(a => a.Name != c.Name)).ToList();
+        var taken = mirror.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var names = MirrorNaming.DefaultColumnNames(mirror.Columns.Select(c => c.SourceColumn).Concat(added.Select(c => c.Name)).ToList())
+            .Skip(mirror.Columns.Count).ToList();
+        var columns = added.Select((c, i) => new MirrorColumn(taken.Contains(names[i]) ? $"{names[i]}_{i}" : names[i], c.Name, c.DeclTypeAffinity, 0)).ToList();
+        return (mirror with { Columns = [.. mirror.Columns, .. columns] },
+            columns.Select(c => new ColumnBinding(c.SourceColumn, BindingAction.Mirror, c.Name)).ToList());
     }
 
     public static Decision Decide(Lineage? state, ObserveSchema command, DateTimeOffset now)
@@ -89,7 +167,7 @@ public static class LineageDecider
         var events = new List<object>();
         if (state is null)
             events.Add(new LineageCreated(lineageId, command.Device.ProjectId, command.Device.DeviceId, command.Device.DeviceName, observation.SourceTable, now, actor));
-        var classification = SchemaClassifier.Classify(state?.AcceptedSchema, observation.SchemaColumns);
+        var classification = SchemaClassifier.Classify(state?.AcceptedSchema?.Columns, state?.Bindings ?? [], observation.SchemaColumns);
         events.Add(new SchemaObserved(lineageId, observation.SchemaHash, observation.SchemaColumns, classification, now, actor));
         return new Decision(events);
     }

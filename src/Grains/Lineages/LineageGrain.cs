@@ -1,3 +1,5 @@
+using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 using JasperFx.Events;
@@ -16,9 +18,10 @@ public sealed class LineageSlot
 }
 
 /// <summary>
-/// Owns one (device, source table): loads the lineage, decides, and in ONE PostgreSQL
-/// transaction records the batch in the ledger, stages its rows and appends the events with the
-/// expected stream version. Only after that commit does the caller acknowledge the batch.
+/// Owns one (device, source table). Every command is: load, decide (pure), then ONE PostgreSQL
+/// transaction that performs the effects the events call for (ledger, staging, mirror DDL and
+/// writes) and appends the events with the expected stream version. State changes in memory
+/// only after the commit, so a failed transaction leaves the grain as it was.
 /// </summary>
 public sealed class LineageGrain(
     [PersistentState("slot", "lineages")] IPersistentState<LineageSlot> slot,
@@ -26,30 +29,52 @@ public sealed class LineageGrain(
     NpgsqlDataSource dataSource,
     StagedRows stagedRows,
     BatchLedger ledger,
+    MirrorSchemaWriter mirrorSchema,
+    MirrorWriter mirrorWriter,
+    TelemetryWriter telemetry,
     TimeProvider clock,
-    ILogger<LineageGrain> logger) : Grain, ILineageGrain
+    ILogger<LineageGrain> logger) : Grain, ILineageGrain, IRemindable
 {
-    private Lineage? _lineage;
+    private const string ReplayReminder = "replay";
+    private const int ReplayChunkRows = 2000;
+    private static readonly TimeSpan[] TransientBackoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+    private static readonly TimeSpan PolicyFreshness = TimeSpan.FromSeconds(15);
 
-    public override Task OnActivateAsync(CancellationToken ct) => ReloadAsync(ct);
+    private Lineage? _lineage;
+    private IGrainTimer? _replayTimer;
+    private (EdgePolicy Policy, DateTimeOffset ReadAt)? _policy;
+
+    public override async Task OnActivateAsync(CancellationToken ct)
+    {
+        await ReloadAsync(ct);
+        if (_lineage?.IsReplaying == true)
+            StartReplayTimer(TimeSpan.Zero);
+    }
 
     public Task<Guid?> GetLineageId() => Task.FromResult(_lineage?.Id ?? slot.State.LineageId);
+
+    // ---- Ingest --------------------------------------------------------------------------
 
     public async Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch)
     {
         var lineageId = await EnsureLineageIdAsync();
-        var command = new IngestRows(lineageId, Guid.CreateVersion7(), device, batch);
-        for (var attempt = 1; ; attempt++)
+        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId));
+        for (var attempt = 0; ; attempt++)
         {
             try
             {
                 return await IngestOnceAsync(command);
             }
-            catch (EventStreamUnexpectedMaxEventIdException) when (attempt < 3)
+            catch (EventStreamUnexpectedMaxEventIdException) when (attempt < 2)
             {
                 // Another writer got there first (a failover overlap): start from what is stored.
                 logger.LogWarning("Lineage {LineageId} changed underneath; reloading", lineageId);
                 await ReloadAsync();
+            }
+            catch (Exception e) when (MirrorWriteException.IsTransient(e) && attempt < TransientBackoff.Length)
+            {
+                logger.LogWarning(e, "Transient error on lineage {LineageId}; retrying", lineageId);
+                await Task.Delay(TransientBackoff[attempt]);
             }
         }
     }
@@ -59,33 +84,37 @@ public sealed class LineageGrain(
         var lineageId = await EnsureLineageIdAsync();
         var decision = LineageDecider.Decide(_lineage, new ObserveSchema(lineageId, device, observation), clock.GetUtcNow());
         if (decision.Events.Count > 0)
-        {
-            await using var session = store.LightweightSession();
-            Append(session, lineageId, decision.Events);
-            await session.SaveChangesAsync();
-            Fold(decision.Events);
-        }
+            await CommitAsync(lineageId, decision.Events);
         return new IngestOutcome(IngestStatus.Accepted, lineageId, 0, 0, null);
     }
 
     private async Task<IngestOutcome> IngestOnceAsync(IngestRows command)
     {
-        var batch = command.Batch;
         var now = clock.GetUtcNow();
+        var lineageId = command.NewLineageId;
         var decision = LineageDecider.Decide(_lineage, command, now);
-        var lineageId = _lineage?.Id ?? command.NewLineageId;
         if (decision.Rejection is { } rejection)
         {
             if (decision.Events.Count > 0)
-            {
-                await using var session = store.LightweightSession();
-                Append(session, lineageId, decision.Events);
-                await session.SaveChangesAsync();
-                Fold(decision.Events);
-            }
+                await CommitAsync(lineageId, decision.Events);
             return IngestOutcome.Rejected(_lineage?.Id, rejection);
         }
 
+        try
+        {
+            return await CommitBatchAsync(command, decision, now);
+        }
+        catch (MirrorWriteException e) when (e.IsPermanent)
+        {
+            logger.LogWarning("Batch {BatchId} of lineage {LineageId} could not be written: {Error}", command.Batch.BatchId, lineageId, e.Message);
+            return await CommitBatchAsync(command, LineageDecider.WithMaterializationFailure(decision, _lineage, command, e.Message, now), now);
+        }
+    }
+
+    private async Task<IngestOutcome> CommitBatchAsync(IngestRows command, Decision decision, DateTimeOffset now)
+    {
+        var batch = command.Batch;
+        var lineageId = command.NewLineageId;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var firstDelivery = await ledger.TryRecordAsync(connection, transaction, command.Device.DeviceId, batch.BatchId,
@@ -96,40 +125,216 @@ public sealed class LineageGrain(
             return IngestOutcome.Duplicate(lineageId);
         }
 
-        var staged = decision.Events.OfType<BatchStaged>().SingleOrDefault();
-        if (staged is { RowsStaged: > 0 })
+        foreach (var e in decision.Events)
         {
-            var rows = batch.Rows.Where(r => r.CommitSeq >= staged.StagedFromCommitSeq).ToList();
-            await stagedRows.StageAsync(connection, transaction, lineageId, command.Device.DeviceId, batch.SourceTable,
-                batch.BatchId, batch.JournalEpoch, rows, staged.StagingReason, now);
+            switch (e)
+            {
+                case MirrorProvisioned provisioned:
+                    await mirrorSchema.ProvisionAsync(connection, transaction, command.Device.DeviceId, batch.SourceTable,
+                        provisioned.Table.Name, provisioned.Table.Columns, lineageId);
+                    break;
+                case BatchStaged { RowsStaged: > 0 } staged:
+                    await stagedRows.StageAsync(connection, transaction, lineageId, command.Device.DeviceId, batch.SourceTable,
+                        batch.BatchId, batch.JournalEpoch, batch.Rows.Where(r => r.CommitSeq >= staged.StagedFromCommitSeq).ToList(),
+                        staged.StagingReason, now);
+                    break;
+                case BatchMaterialized { RowsApplied: > 0 }:
+                    var fresh = LineageDecider.RowsAfter(_lineage?.Watermark, batch)
+                        .Select(r => new MirrorRowChange(batch.JournalEpoch, r.CommitSeq, r.Op, r.PkJson, r.RowJson)).ToList();
+                    await WriteMirrorAsync(connection, transaction, MirrorAfter(decision.Events), BindingsAfter(decision.Events), fresh, now);
+                    break;
+            }
         }
 
-        await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
-        {
-            Append(session, lineageId, decision.Events);
-            await session.SaveChangesAsync();
-        }
+        await AppendAsync(transaction, lineageId, decision.Events);
         await transaction.CommitAsync();
         Fold(decision.Events);
-        return new IngestOutcome(IngestStatus.Accepted, lineageId, staged?.RowsStaged ?? 0, staged?.RowsSkipped ?? batch.Rows.Count, null);
+        if (decision.Events.OfType<ReplayStarted>().Any())
+            await StartReplayAsync();
+
+        var staged = decision.Events.OfType<BatchStaged>().SingleOrDefault();
+        var written = decision.Events.OfType<BatchMaterialized>().SingleOrDefault();
+        return new IngestOutcome(IngestStatus.Accepted, lineageId,
+            staged?.RowsStaged ?? 0, staged?.RowsSkipped ?? written?.RowsSkipped ?? batch.Rows.Count, null);
     }
 
-    /// <summary>The lineage id is stored before any event, so a retry after a crash reuses it.</summary>
-    private async Task<Guid> EnsureLineageIdAsync()
+    // ---- Reviews ---------------------------------------------------------------------------
+
+    public async Task<CommandResult> ClaimReview(ClaimReview command)
     {
-        if (slot.State.LineageId is { } id)
-            return id;
-        slot.State.LineageId = Guid.CreateVersion7();
-        await slot.WriteStateAsync();
-        return slot.State.LineageId.Value;
+        if (_lineage is null)
+            return ReviewNotFound(command.ReviewId);
+        var (decision, result) = ReviewDecisions.Claim(_lineage, command, clock.GetUtcNow());
+        if (result.Succeeded)
+            await CommitAsync(_lineage.Id, decision.Events);
+        return result;
     }
 
-    private void Append(IDocumentSession session, Guid lineageId, IReadOnlyList<object> events)
+    public async Task<CommandResult> RejectReview(RejectReview command)
     {
+        if (_lineage is null)
+            return ReviewNotFound(command.ReviewId);
+        var (decision, result) = ReviewDecisions.Reject(_lineage, command, clock.GetUtcNow());
+        if (result.Succeeded)
+            await CommitAsync(_lineage.Id, decision.Events);
+        return result;
+    }
+
+    public async Task<CommandResult> ApproveReview(ApproveReview command)
+    {
+        if (_lineage is null)
+            return ReviewNotFound(command.ReviewId);
+        var (plan, result) = ReviewDecisions.PlanApproval(_lineage, command);
+        if (plan is null)
+            return result;
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        string tableName;
+        try
+        {
+            tableName = await mirrorSchema.ProvisionAsync(connection, transaction, _lineage.DeviceId, _lineage.SourceTable,
+                plan.RequestedTableName ?? _lineage.Mirror?.Name, plan.MirrorColumns, _lineage.Id);
+        }
+        catch (MirrorConflictException e)
+        {
+            return CommandResult.Conflict(e.Code, e.Message);
+        }
+        var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
+        await AppendAsync(transaction, _lineage.Id, decision.Events);
+        await transaction.CommitAsync();
+        Fold(decision.Events);
+        if (_lineage.IsReplaying)
+            await StartReplayAsync();
+        return CommandResult.Done;
+    }
+
+    // ---- Replay ----------------------------------------------------------------------------
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReplayReminder)
+            return;
+        if (_lineage?.IsReplaying == true)
+            StartReplayTimer(TimeSpan.Zero);
+        else if (await this.GetReminder(ReplayReminder) is { } reminder)
+            await this.UnregisterReminder(reminder);
+    }
+
+    /// <summary>The reminder makes the intent durable: after a restart or failover it wakes the grain to go on.</summary>
+    private async Task StartReplayAsync()
+    {
+        await this.RegisterOrUpdateReminder(ReplayReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartReplayTimer(TimeSpan.Zero);
+    }
+
+    private void StartReplayTimer(TimeSpan dueTime)
+    {
+        _replayTimer?.Dispose();
+        _replayTimer = this.RegisterGrainTimer(ReplayChunkAsync, new GrainTimerCreationOptions
+        {
+            DueTime = dueTime,
+            Period = TimeSpan.FromMilliseconds(20),
+            KeepAlive = true,
+        });
+    }
+
+    private void StopReplayTimer()
+    {
+        _replayTimer?.Dispose();
+        _replayTimer = null;
+    }
+
+    /// <summary>
+    /// Drains one chunk: mirror writes, removal of the drained staged rows and the progress
+    /// event commit together, so a crash at any point replays the chunk again or not at all.
+    /// </summary>
+    private async Task ReplayChunkAsync(CancellationToken ct)
+    {
+        if (_lineage is not { IsReplaying: true } lineage || lineage.Mirror is null)
+        {
+            StopReplayTimer();
+            return;
+        }
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            var rows = await stagedRows.ReadOldestAsync(connection, transaction, lineage.Id, ReplayChunkRows, ct);
+            Decision decision;
+            if (rows.Count == 0)
+            {
+                decision = ReplayDecisions.NothingLeft(lineage, clock.GetUtcNow());
+            }
+            else
+            {
+                var changes = rows.Select(r => new MirrorRowChange(r.JournalEpoch, r.SourceCommitSeq, r.Op, r.PkJson, r.RowJson)).ToList();
+                await WriteMirrorAsync(connection, transaction, lineage.Mirror, lineage.Bindings, changes, clock.GetUtcNow());
+                var last = rows[^1];
+                await stagedRows.DeleteThroughAsync(connection, transaction, lineage.Id, last.JournalEpoch, last.SourceCommitSeq, ct);
+                decision = ReplayDecisions.ChunkApplied(lineage, new ReplayChunk(rows.Count, rows.Sum(r => (long)r.Bytes), last.JournalEpoch, last.SourceCommitSeq), clock.GetUtcNow());
+            }
+            await AppendAsync(transaction, lineage.Id, decision.Events);
+            await transaction.CommitAsync(ct);
+            Fold(decision.Events);
+            if (!_lineage.IsReplaying)
+            {
+                StopReplayTimer();
+                if (await this.GetReminder(ReplayReminder) is { } reminder)
+                    await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (MirrorWriteException e) when (e.IsPermanent)
+        {
+            // Counted; the reminder tries again later, and every failure of that retry counts too.
+            logger.LogWarning("Replay of lineage {LineageId} failed: {Error}", lineage.Id, e.Message);
+            StopReplayTimer();
+            await CommitAsync(lineage.Id, ReplayDecisions.ChunkFailed(lineage, e.Message, permanent: true, clock.GetUtcNow()).Events);
+        }
+        catch (Exception e) when (MirrorWriteException.IsTransient(e))
+        {
+            logger.LogWarning(e, "Replay of lineage {LineageId} hit a transient error; retrying shortly", lineage.Id);
+            StartReplayTimer(TimeSpan.FromSeconds(2));
+        }
+    }
+
+    // ---- Shared plumbing -------------------------------------------------------------------
+
+    private async Task WriteMirrorAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, MirrorTable mirror, IReadOnlyList<ColumnBinding> bindings,
+        IReadOnlyList<MirrorRowChange> changes, DateTimeOffset now)
+    {
+        var lineage = _lineage!;
+        await mirrorWriter.ApplyAsync(connection, transaction, mirror, lineage.DeviceId, changes);
+        var mapped = bindings.Where(b => b.Action == BindingAction.Map).ToList();
+        if (mapped.Count > 0)
+            await telemetry.ApplyAsync(connection, transaction, lineage.ProjectId, lineage.DeviceId, lineage.Id, mapped, changes, now);
+    }
+
+    /// <summary>The mirror and bindings in force once these events apply (a batch may accept a schema).</summary>
+    private MirrorTable MirrorAfter(IReadOnlyList<object> events) =>
+        events.OfType<MirrorProvisioned>().LastOrDefault()?.Table ?? _lineage!.Mirror!;
+
+    private IReadOnlyList<ColumnBinding> BindingsAfter(IReadOnlyList<object> events) =>
+        events.OfType<SchemaAccepted>().LastOrDefault()?.Bindings ?? _lineage!.Bindings;
+
+    private async Task CommitAsync(Guid lineageId, IReadOnlyList<object> events)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await AppendAsync(transaction, lineageId, events);
+        await transaction.CommitAsync();
+        Fold(events);
+    }
+
+    private async Task AppendAsync(NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<object> events)
+    {
+        await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction));
         if (_lineage is null)
             session.Events.StartStream<Lineage>(lineageId, events.ToArray());
         else
             session.Events.Append(lineageId, _lineage.Version + events.Count, events.ToArray());
+        await session.SaveChangesAsync();
     }
 
     private void Fold(IReadOnlyList<object> events)
@@ -145,6 +350,27 @@ public sealed class LineageGrain(
             _lineage.Version += events.Count;
     }
 
+    /// <summary>The lineage id is stored before any event, so a retry after a crash reuses it.</summary>
+    private async Task<Guid> EnsureLineageIdAsync()
+    {
+        if (slot.State.LineageId is { } id)
+            return id;
+        slot.State.LineageId = Guid.CreateVersion7();
+        await slot.WriteStateAsync();
+        return slot.State.LineageId.Value;
+    }
+
+    /// <summary>The project's policy, re-read every few seconds so that a PATCH takes effect without a restart.</summary>
+    private async Task<EdgePolicy> PolicyAsync(Guid projectId)
+    {
+        if (_policy is { } cached && clock.GetUtcNow() - cached.ReadAt < PolicyFreshness)
+            return cached.Policy;
+        await using var session = store.QuerySession();
+        var policy = (await session.LoadAsync<Project>(projectId))?.Policy ?? new EdgePolicy();
+        _policy = (policy, clock.GetUtcNow());
+        return policy;
+    }
+
     /// <summary>The inline snapshot is written in the same transaction as the events, so it is current.</summary>
     private async Task ReloadAsync(CancellationToken ct = default)
     {
@@ -155,4 +381,7 @@ public sealed class LineageGrain(
         if (_lineage is not null && await session.Events.FetchStreamStateAsync(id, ct) is { } stream)
             _lineage.Version = stream.Version;
     }
+
+    private static CommandResult ReviewNotFound(Guid reviewId) =>
+        CommandResult.NotFound("review_not_found", $"Schema review {reviewId} does not exist.");
 }

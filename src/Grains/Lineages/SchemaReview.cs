@@ -19,6 +19,11 @@ public sealed class SchemaReview
     public int ActionVersion { get; set; }
     public DateTimeOffset QueuedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    public string? LastActor { get; set; }
+    /// <summary>Recorded for audit when a compatible additive change was accepted by policy.</summary>
+    public bool Automatic { get; set; }
+    public string? MirrorTableName { get; set; }
+    public string? DecisionReason { get; set; }
 }
 
 public sealed class SchemaReviewProjection : MultiStreamProjection<SchemaReview, Guid>
@@ -27,6 +32,9 @@ public sealed class SchemaReviewProjection : MultiStreamProjection<SchemaReview,
     {
         Identity<ReviewQueued>(e => e.ReviewId);
         Identity<ReviewAbandoned>(e => e.ReviewId);
+        Identity<ReviewClaimed>(e => e.ReviewId);
+        Identity<ReviewApproved>(e => e.ReviewId);
+        Identity<ReviewRejected>(e => e.ReviewId);
     }
 
     public static SchemaReview Create(ReviewQueued e) => new()
@@ -44,10 +52,28 @@ public sealed class SchemaReviewProjection : MultiStreamProjection<SchemaReview,
         UpdatedAt = e.At,
     };
 
-    public static void Apply(ReviewAbandoned e, SchemaReview review)
+    public static void Apply(ReviewAbandoned e, SchemaReview review) => Transition(review, ReviewState.Abandoned, review.ActionVersion + 1, e.At, e.Actor);
+
+    public static void Apply(ReviewClaimed e, SchemaReview review) => Transition(review, ReviewState.InReview, e.ActionVersion, e.At, e.Actor);
+
+    public static void Apply(ReviewApproved e, SchemaReview review)
     {
-        review.State = ReviewState.Abandoned;
-        review.ActionVersion++;
-        review.UpdatedAt = e.At;
+        Transition(review, ReviewState.Approved, e.ActionVersion, e.At, e.Actor);
+        review.Automatic = e.Automatic;
+        review.MirrorTableName = e.MirrorTableName;
+    }
+
+    public static void Apply(ReviewRejected e, SchemaReview review)
+    {
+        Transition(review, ReviewState.Rejected, e.ActionVersion, e.At, e.Actor);
+        review.DecisionReason = e.Reason;
+    }
+
+    private static void Transition(SchemaReview review, string state, int actionVersion, DateTimeOffset at, string actor)
+    {
+        review.State = state;
+        review.ActionVersion = actionVersion;
+        review.UpdatedAt = at;
+        review.LastActor = actor;
     }
 }

@@ -1,4 +1,5 @@
 using EdgeSync.Lineages;
+using EdgeSync.Mirrors;
 using EdgeSync.Registry;
 using JasperFx;
 using Weasel.Core;
@@ -14,17 +15,25 @@ public static class EdgeStore
 {
     public const string DefaultSchema = "edgesync";
 
+    /// <summary>The PostgreSQL schema that holds the mirror tables unless configured otherwise.</summary>
+    public const string DefaultMirrorSchema = "edge_mirror";
+
     /// <summary>
     /// Marten (event store, read models, registry documents, service tables) and one Npgsql data
     /// source for the set-based writes that share its transactions.
     /// </summary>
-    public static IServiceCollection AddEdgeSyncStore(this IServiceCollection services, string connectionString, string schema = DefaultSchema)
+    public static IServiceCollection AddEdgeSyncStore(
+        this IServiceCollection services, string connectionString, string schema = DefaultSchema, string mirrorSchema = DefaultMirrorSchema)
     {
-        services.AddSingleton(new EdgeStoreSettings(schema));
+        services.AddSingleton(new EdgeStoreSettings(schema, mirrorSchema));
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<StagedRows>();
         services.AddSingleton<BatchLedger>();
         services.AddSingleton<RejectionLog>();
+        services.AddSingleton<MirrorSchemaWriter>();
+        services.AddSingleton<MirrorWriter>();
+        services.AddSingleton<TelemetryWriter>();
+        services.AddSingleton<MirrorReader>();
 
         services.AddMarten(options =>
             {
@@ -51,7 +60,9 @@ public static class EdgeStore
     }
 }
 
-public sealed record EdgeStoreSettings(string Schema)
+/// <param name="Schema">The schema of Marten's tables and the service tables.</param>
+/// <param name="MirrorSchema">The schema of the mirror tables (created on first provisioning).</param>
+public sealed record EdgeStoreSettings(string Schema, string MirrorSchema = EdgeStore.DefaultMirrorSchema)
 {
     public string Table(string name) => $"\"{Schema}\".\"{name}\"";
 }

@@ -13,12 +13,14 @@ public static class EdgeTables
     public const string StagedRows = "edge_staged_rows";
     public const string ExportSegments = "edge_export_segments";
     public const string Rejections = "edge_rejections";
+    public const string TelemetryPoints = "edge_telemetry_points";
 
     public static IEnumerable<Table> All(string schema)
     {
         yield return StagedRowsTable(schema);
         yield return ExportSegmentsTable(schema);
         yield return RejectionsTable(schema);
+        yield return TelemetryPointsTable(schema);
     }
 
     private static Table StagedRowsTable(string schema)
@@ -71,6 +73,26 @@ public static class EdgeTables
         table.AddColumn<int>("payload_bytes").NotNull();
         table.AddColumn("received_at", "timestamptz").NotNull();
         table.Indexes.Add(new IndexDefinition("ix_edge_rejections_project_time") { Columns = ["project_id", "received_at"] });
+        return table;
+    }
+
+    /// <summary>
+    /// Values of <c>map</c> bindings, one point per data point and source row version. The key
+    /// makes re-applying a row version harmless.
+    /// </summary>
+    private static Table TelemetryPointsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, TelemetryPoints, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("lineage_id").AsPrimaryKey();
+        table.AddColumn<string>("data_point").AsPrimaryKey();
+        table.AddColumn<Guid>("journal_epoch").AsPrimaryKey();
+        table.AddColumn<long>("commit_seq").AsPrimaryKey();
+        table.AddColumn<Guid>("project_id").NotNull();
+        table.AddColumn<Guid>("device_id").NotNull();
+        table.AddColumn("ts", "timestamptz").NotNull();
+        table.AddColumn("value_numeric", "double precision");
+        table.AddColumn("value_text", "text");
+        table.Indexes.Add(new IndexDefinition("ix_edge_telemetry_points_project_point_ts") { Columns = ["project_id", "data_point", "ts"] });
         return table;
     }
 }

@@ -91,10 +91,7 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var compressed = reader.IsDBNull(5) ? null : (byte[])reader[5];
-            var rowJson = compressed is not null ? Decompress(compressed) : reader.IsDBNull(4) ? null : reader.GetString(4);
-            rows.Add(new StagedRow(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), rowJson,
-                reader.GetString(6), reader.GetInt32(7), reader.GetGuid(8), reader.GetFieldValue<DateTimeOffset>(9), compressed is not null));
+            rows.Add(Read(reader));
             total = reader.GetInt64(10);
         }
         if (rows.Count == 0 && page > 1)
@@ -102,11 +99,53 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
         return (rows, total);
     }
 
+    /// <summary>The oldest staged rows of a lineage, in (journal_epoch, commit_seq) order, for replay.</summary>
+    public async Task<IReadOnlyList<StagedRow>> ReadOldestAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, int limit, CancellationToken ct = default)
+    {
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT journal_epoch, source_commit_seq, op, pk::text, row_inline::text, row_compressed, staging_reason, bytes, batch_id, staged_at
+            FROM {_table}
+            WHERE lineage_id = @lineage
+            ORDER BY journal_epoch, source_commit_seq
+            LIMIT @limit
+            """, connection, transaction);
+        command.Parameters.AddWithValue("lineage", lineageId);
+        command.Parameters.AddWithValue("limit", limit);
+        var rows = new List<StagedRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(Read(reader));
+        return rows;
+    }
+
+    /// <summary>Removes the drained prefix of the backlog, up to and including (epoch, seq).</summary>
+    public async Task<int> DeleteThroughAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, Guid journalEpoch, long commitSeq, CancellationToken ct = default)
+    {
+        await using var command = new NpgsqlCommand(
+            $"DELETE FROM {_table} WHERE lineage_id = @lineage AND (journal_epoch, source_commit_seq) <= (@epoch, @seq)",
+            connection, transaction);
+        command.Parameters.AddWithValue("lineage", lineageId);
+        command.Parameters.AddWithValue("epoch", journalEpoch);
+        command.Parameters.AddWithValue("seq", commitSeq);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<long> CountAsync(Guid lineageId, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {_table} WHERE lineage_id = @lineage");
         command.Parameters.AddWithValue("lineage", lineageId);
         return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static StagedRow Read(NpgsqlDataReader reader)
+    {
+        var compressed = reader.IsDBNull(5) ? null : (byte[])reader[5];
+        var rowJson = compressed is not null ? Decompress(compressed) : reader.IsDBNull(4) ? null : reader.GetString(4);
+        return new StagedRow(reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), rowJson,
+            reader.GetString(6), reader.GetInt32(7), reader.GetGuid(8), reader.GetFieldValue<DateTimeOffset>(9), compressed is not null);
     }
 
     private static byte[] Compress(string json)

@@ -1,0 +1,100 @@
+using EdgeSync.Api.Http;
+using EdgeSync.Lineages;
+using EdgeSync.Mirrors;
+using EdgeSync.Storage;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace EdgeSync.Api.Edge;
+
+public static class LineageEndpoints
+{
+    public static RouteGroupBuilder MapLineageEndpoints(this RouteGroupBuilder edge)
+    {
+        edge.MapGet("/lineages", List);
+        edge.MapGet("/lineages/{lineage_id:guid}", Get);
+        edge.MapGet("/lineages/{lineage_id:guid}/staged-rows", StagedRows);
+        edge.MapGet("/lineages/{lineage_id:guid}/mirror-rows", MirrorRows);
+        edge.MapGet("/lineages/{lineage_id:guid}/events", Events);
+        return edge;
+    }
+
+    private static async Task<IResult> List(
+        [FromRoute(Name = "project_id")] Guid projectId, Paging paging, IQuerySession session,
+        [FromQuery(Name = "device_id")] Guid? deviceId, [FromQuery] string? status, [FromQuery(Name = "source_table")] string? sourceTable,
+        CancellationToken ct)
+    {
+        var query = session.Query<Lineage>().Where(l => l.ProjectId == projectId);
+        if (deviceId is { } device)
+            query = query.Where(l => l.DeviceId == device);
+        if (!string.IsNullOrEmpty(status))
+            query = query.Where(l => l.Status == status);
+        if (!string.IsNullOrEmpty(sourceTable))
+            query = query.Where(l => l.SourceTable == sourceTable);
+        var total = await query.CountAsync(ct);
+        var items = await query.OrderBy(l => l.CreatedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(ct);
+        return ApiResponse.Page(items.Select(LineageSummary.From).ToList(), paging, total);
+    }
+
+    private static async Task<IResult> Get(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId, IQuerySession session, CancellationToken ct)
+    {
+        var lineage = await LoadAsync(session, projectId, lineageId, ct);
+        return lineage is null ? NotFound() : ApiResponse.Ok(LineageDetail.From(lineage));
+    }
+
+    private static async Task<IResult> StagedRows(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId, Paging paging,
+        IQuerySession session, StagedRows stagedRows, CancellationToken ct)
+    {
+        if (await LoadAsync(session, projectId, lineageId, ct) is null)
+            return NotFound();
+        var (rows, total) = await stagedRows.PageAsync(lineageId, paging.Page, paging.Limit, ct);
+        return ApiResponse.Page(rows.Select(StagedRowView.From).ToList(), paging, total);
+    }
+
+    private static async Task<IResult> MirrorRows(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId, Paging paging,
+        [FromQuery] string? columns, IQuerySession session, MirrorReader reader, CancellationToken ct)
+    {
+        var lineage = await LoadAsync(session, projectId, lineageId, ct);
+        if (lineage is null)
+            return NotFound();
+        if (lineage.Mirror is not { } mirror)
+            return ApiProblem.NotFound("mirror_not_provisioned", "The lineage has no mirror table yet: its schema has not been approved.");
+        var selected = string.IsNullOrWhiteSpace(columns) ? null : columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        try
+        {
+            var (rows, total) = await reader.PageAsync(mirror.Name, selected, paging.Page, paging.Limit, ct);
+            return ApiResponse.Page(rows, paging, total);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiProblem.Validation("columns", e.Message);
+        }
+    }
+
+    private static async Task<IResult> Events(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId, Paging paging,
+        IQuerySession session, CancellationToken ct)
+    {
+        if (await LoadAsync(session, projectId, lineageId, ct) is null)
+            return NotFound();
+        var events = session.Events.QueryAllRawEvents().Where(e => e.StreamId == lineageId);
+        var total = await events.CountAsync(ct);
+        var page = await events.OrderBy(e => e.Version).Skip(paging.Offset).Take(paging.Limit).ToListAsync(ct);
+        return ApiResponse.Page(page.Select(e => new LineageEventView(e.Version, e.Sequence, e.EventTypeName, e.Timestamp, e.Data)).ToList(), paging, total);
+    }
+
+    /// <summary>Another project's lineage answers exactly as a missing one.</summary>
+    public static async Task<Lineage?> LoadAsync(IQuerySession session, Guid projectId, Guid lineageId, CancellationToken ct)
+    {
+        var lineage = await session.LoadAsync<Lineage>(lineageId, ct);
+        return lineage?.ProjectId == projectId ? lineage : null;
+    }
+
+    public static IResult NotFound() => ApiProblem.NotFound("lineage_not_found", "No such lineage in this project.");
+}

@@ -1,0 +1,95 @@
+using System.Security.Claims;
+using EdgeSync.Api.Auth;
+using EdgeSync.Api.Http;
+using EdgeSync.Api.Idempotency;
+using EdgeSync.Lineages;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace EdgeSync.Api.Edge;
+
+public static class ReviewEndpoints
+{
+    public static RouteGroupBuilder MapReviewEndpoints(this RouteGroupBuilder edge)
+    {
+        edge.MapGet("/schema-reviews", List);
+        edge.MapGet("/schema-reviews/{review_id:guid}", Get);
+
+        var manage = edge.MapGroup("/schema-reviews/{review_id:guid}")
+            .RequireProjectPermission(ProjectPermission.Manage)
+            .WithIdempotency(required: true);
+        manage.MapPost("/claim", Claim);
+        manage.MapPost("/approve", Approve);
+        manage.MapPost("/reject", Reject);
+        return edge;
+    }
+
+    private static async Task<IResult> List(
+        [FromRoute(Name = "project_id")] Guid projectId, Paging paging, IQuerySession session,
+        [FromQuery] string? status, [FromQuery(Name = "lineage_id")] Guid? lineageId, [FromQuery(Name = "device_id")] Guid? deviceId,
+        CancellationToken ct)
+    {
+        var query = session.Query<SchemaReview>().Where(r => r.ProjectId == projectId);
+        if (!string.IsNullOrEmpty(status))
+            query = query.Where(r => r.State == status);
+        if (lineageId is { } lineage)
+            query = query.Where(r => r.LineageId == lineage);
+        if (deviceId is { } device)
+            query = query.Where(r => r.DeviceId == device);
+        var total = await query.CountAsync(ct);
+        var items = await query.OrderBy(r => r.QueuedAt).Skip(paging.Offset).Take(paging.Limit).ToListAsync(ct);
+        return ApiResponse.Page(items.Select(SchemaReviewView.From).ToList(), paging, total);
+    }
+
+    private static async Task<IResult> Get(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, IQuerySession session, CancellationToken ct)
+    {
+        var (review, lineage) = await LoadAsync(session, projectId, reviewId, ct);
+        return review is null || lineage is null ? NotFound(reviewId) : ApiResponse.Ok(SchemaReviewDetail.From(review, lineage));
+    }
+
+    private static Task<IResult> Claim(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId,
+        ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken ct) =>
+        SendAsync(projectId, reviewId, session, grains, grain => grain.ClaimReview(new ClaimReview(reviewId, Actor(user))), ct);
+
+    private static Task<IResult> Approve(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, ApproveReviewRequest body,
+        ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken ct) =>
+        SendAsync(projectId, reviewId, session, grains, grain => grain.ApproveReview(body.ToCommand(reviewId, Actor(user))), ct);
+
+    private static Task<IResult> Reject(
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, RejectReviewRequest body,
+        ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken ct) =>
+        SendAsync(projectId, reviewId, session, grains, grain => grain.RejectReview(new RejectReview(reviewId, body.ActionVersion!.Value, body.Reason, Actor(user))), ct);
+
+    /// <summary>Routes a review command to the grain of the review's lineage and answers with the review as it is afterwards.</summary>
+    private static async Task<IResult> SendAsync(
+        Guid projectId, Guid reviewId, IQuerySession session, IGrainFactory grains, Func<ILineageGrain, Task<CommandResult>> send, CancellationToken ct)
+    {
+        var (review, lineage) = await LoadAsync(session, projectId, reviewId, ct);
+        if (review is null || lineage is null)
+            return NotFound(reviewId);
+        var result = await send(grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(lineage.DeviceId, lineage.SourceTable)));
+        if (!result.Succeeded)
+            return ApiProblem.Create(result.Status, result.Code!, result.Detail);
+        var (after, lineageAfter) = await LoadAsync(session, projectId, reviewId, ct);
+        return ApiResponse.Ok(SchemaReviewDetail.From(after!, lineageAfter!));
+    }
+
+    private static async Task<(SchemaReview?, Lineage?)> LoadAsync(IQuerySession session, Guid projectId, Guid reviewId, CancellationToken ct)
+    {
+        var review = await session.LoadAsync<SchemaReview>(reviewId, ct);
+        if (review is null || review.ProjectId != projectId)
+            return (null, null);
+        return (review, await session.LoadAsync<Lineage>(review.LineageId, ct));
+    }
+
+    private static string Actor(ClaimsPrincipal user) => $"operator:{user.GetSubject()}";
+
+    private static IResult NotFound(Guid reviewId) =>
+        ApiProblem.NotFound("review_not_found", $"Schema review {reviewId} does not exist in this project.");
+}

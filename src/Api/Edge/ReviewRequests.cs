@@ -1,0 +1,55 @@
+using EdgeSync.Lineages;
+using EdgeSync.Mirrors;
+using FluentValidation;
+
+namespace EdgeSync.Api.Edge;
+
+public sealed record ColumnActionRequest(string? SourceColumnName, string? Action, string? MirrorColumnName, string? DataPoint, string? TimestampColumn);
+
+/// <summary>POST …/schema-reviews/{review_id}/approve.</summary>
+public sealed record ApproveReviewRequest(int? ActionVersion, IReadOnlyList<ColumnActionRequest>? ColumnActions, string? MirrorTableName)
+{
+    public ApproveReview ToCommand(Guid reviewId, string actor) => new(
+        reviewId, ActionVersion!.Value,
+        ColumnActions!.Select(a => new ColumnAction(a.SourceColumnName!, a.Action!, a.MirrorColumnName, a.DataPoint, a.TimestampColumn)).ToList(),
+        MirrorTableName, actor);
+}
+
+/// <summary>POST …/schema-reviews/{review_id}/reject.</summary>
+public sealed record RejectReviewRequest(int? ActionVersion, string? Reason);
+
+public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveReviewRequest>
+{
+    private static readonly string[] Actions = [BindingAction.Mirror, BindingAction.Map, BindingAction.Ignore, BindingAction.Defer];
+
+    public ApproveReviewRequestValidator()
+    {
+        RuleFor(r => r.ActionVersion).NotNull().GreaterThan(0);
+        RuleFor(r => r.ColumnActions).NotNull();
+        RuleForEach(r => r.ColumnActions).ChildRules(action =>
+        {
+            action.RuleFor(a => a.SourceColumnName).NotNull();
+            action.RuleFor(a => a.Action).NotEmpty().Must(a => Actions.Contains(a))
+                .WithMessage($"'action' must be one of {string.Join(", ", Actions)}.");
+            action.RuleFor(a => a.DataPoint).NotEmpty().MaximumLength(200).When(a => a.Action == BindingAction.Map)
+                .WithMessage("'data_point' is required for a 'map' action.");
+            action.RuleFor(a => a.MirrorColumnName).Must(BeAValidName!).When(a => a.MirrorColumnName is not null)
+                .WithMessage((_, name) => $"'mirror_column_name' {Problem(name!)}");
+        });
+        RuleFor(r => r.MirrorTableName).Must(BeAValidName!).When(r => r.MirrorTableName is not null)
+            .WithMessage((_, name) => $"'mirror_table_name' {Problem(name!)}");
+    }
+
+    private static bool BeAValidName(string name) => MirrorNaming.IsValidName(name, out _);
+
+    private static string Problem(string name) => MirrorNaming.IsValidName(name, out var problem) ? "" : problem!;
+}
+
+public sealed class RejectReviewRequestValidator : AbstractValidator<RejectReviewRequest>
+{
+    public RejectReviewRequestValidator()
+    {
+        RuleFor(r => r.ActionVersion).NotNull().GreaterThan(0);
+        RuleFor(r => r.Reason).MaximumLength(2000);
+    }
+}

@@ -1,0 +1,33 @@
+namespace EdgeSync.Lineages;
+
+/// <summary>One drained chunk of the staged backlog, as written to the mirror.</summary>
+public sealed record ReplayChunk(int Rows, long Bytes, Guid LastJournalEpoch, long LastCommitSeq);
+
+/// <summary>Pure decisions of the replay that drains a lineage's staged backlog into its mirror.</summary>
+public static class ReplayDecisions
+{
+    public const string Actor = "system";
+
+    public static Decision ChunkApplied(Lineage state, ReplayChunk chunk, DateTimeOffset now)
+    {
+        var replay = state.Replay!;
+        var events = new List<object>
+        {
+            new ReplayProgressed(state.Id, replay.ReplayId, chunk.Rows, chunk.Bytes, chunk.LastJournalEpoch, chunk.LastCommitSeq, now, Actor),
+        };
+        if (state.Counters.StagedRowCount - chunk.Rows <= 0)
+            events.Add(new ReplayCompleted(state.Id, replay.ReplayId, replay.RowsReplayed + chunk.Rows, now, Actor));
+        return new Decision(events);
+    }
+
+    /// <summary>Nothing is left to drain (the backlog was emptied by a chunk that already completed).</summary>
+    public static Decision NothingLeft(Lineage state, DateTimeOffset now) =>
+        new([new ReplayCompleted(state.Id, state.Replay!.ReplayId, state.Replay.RowsReplayed, now, Actor)]);
+
+    /// <summary>Every failed attempt of a permanent kind counts towards the circuit breaker; transient ones do not.</summary>
+    public static Decision ChunkFailed(Lineage state, string error, bool permanent, DateTimeOffset now) =>
+        new([
+            new ReplayFailed(state.Id, state.Replay!.ReplayId, error, permanent, now, Actor),
+            new MaterializationFailed(state.Id, null, error, permanent, state.ConsecutiveFailures + (permanent ? 1 : 0), now, Actor),
+        ]);
+}

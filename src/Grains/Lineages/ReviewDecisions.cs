@@ -1,0 +1,118 @@
+using EdgeSync.Mirrors;
+using EdgeSync.Wire;
+
+namespace EdgeSync.Lineages;
+
+/// <summary>What an approval will do, worked out before the mirror table is provisioned.</summary>
+public sealed record ApprovalPlan(
+    OpenReview Review, SchemaVersion Schema, IReadOnlyList<ColumnBinding> Bindings,
+    IReadOnlyList<MirrorColumn> MirrorColumns, string? RequestedTableName, bool KeepsPaused);
+
+/// <summary>Pure decisions on operator review commands.</summary>
+public static class ReviewDecisions
+{
+    public static (Decision Decision, CommandResult Result) Claim(Lineage state, ClaimReview command, DateTimeOffset now)
+    {
+        if (OpenReviewOf(state, command.ReviewId) is not { } review)
+            return Refused(ReviewNotOpen(command.ReviewId));
+        if (review.State != ReviewState.Queued)
+            return Refused(CommandResult.Conflict("review_not_queued", $"The review is {review.State}; only a queued review can be claimed."));
+        return (new Decision([new ReviewClaimed(state.Id, review.ReviewId, review.ActionVersion + 1, now, command.Actor)]), CommandResult.Done);
+    }
+
+    public static (Decision Decision, CommandResult Result) Reject(Lineage state, RejectReview command, DateTimeOffset now)
+    {
+        if (OpenReviewOf(state, command.ReviewId) is not { } review)
+            return Refused(ReviewNotOpen(command.ReviewId));
+        if (review.ActionVersion != command.ActionVersion)
+            return Refused(StaleVersion(review));
+        // The lineage stays paused and keeps its staged rows; the device is not told.
+        return (new Decision([new ReviewRejected(state.Id, review.ReviewId, command.Reason, review.ActionVersion + 1, now, command.Actor)]), CommandResult.Done);
+    }
+
+    public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command)
+    {
+        if (OpenReviewOf(state, command.ReviewId) is not { } review)
+            return (null, ReviewNotOpen(command.ReviewId));
+        if (review.ActionVersion != command.ActionVersion)
+            return (null, StaleVersion(review));
+        var schema = state.FindSchema(review.SchemaHash)!;
+        if (schema.Columns is null)
+            return (null, CommandResult.Conflict("review_columns_unknown",
+                "The columns of this schema are not known yet; they arrive with sync/schema/observe or a batch carrying schema_columns."));
+
+        var columns = schema.Columns.Columns;
+        var byName = columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var duplicate in command.ColumnActions.GroupBy(a => a.SourceColumnName).Where(g => g.Count() > 1))
+            problems.Add($"column '{duplicate.Key}' has more than one action");
+        foreach (var action in command.ColumnActions.Where(a => !byName.ContainsKey(a.SourceColumnName)))
+            problems.Add($"column '{action.SourceColumnName}' is not in the proposed schema");
+        var actions = command.ColumnActions.Where(a => byName.ContainsKey(a.SourceColumnName))
+            .GroupBy(a => a.SourceColumnName).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var key in columns.Where(c => c.PkOrdinal > 0 && (!actions.TryGetValue(c.Name, out var a) || a.Action != BindingAction.Mirror)))
+            problems.Add($"key column '{key.Name}' must be mirrored");
+        if (problems.Count > 0)
+            return (null, CommandResult.Invalid("invalid_column_actions", string.Join("; ", problems)));
+
+        var bindings = columns.Select(c => actions.TryGetValue(c.Name, out var a)
+                ? new ColumnBinding(c.Name, a.Action, a.MirrorColumnName, a.DataPoint, a.TimestampColumn)
+                : new ColumnBinding(c.Name, BindingAction.Defer))
+            .ToList();
+        var mirrored = bindings.Where(b => b.Action == BindingAction.Mirror).ToList();
+        var names = MirrorColumnNames(state, mirrored);
+        bindings = bindings.Select(b => b.Action == BindingAction.Mirror ? b with { MirrorColumn = names[b.SourceColumn] } : b).ToList();
+        if (bindings.Where(b => b.MirrorColumn is not null).GroupBy(b => b.MirrorColumn).FirstOrDefault(g => g.Count() > 1) is { } clash)
+            return (null, CommandResult.Invalid("invalid_column_actions", $"mirror column name '{clash.Key}' is given to more than one column"));
+
+        var mirrorColumns = mirrored
+            .Select(b => new MirrorColumn(names[b.SourceColumn], b.SourceColumn, byName[b.SourceColumn].DeclTypeAffinity, byName[b.SourceColumn].PkOrdinal))
+            .ToList();
+        var keepsPaused = columns.Any(c => c.NotNull && bindings.Single(b => b.SourceColumn == c.Name).Action == BindingAction.Defer);
+        return (new ApprovalPlan(review, schema, bindings, mirrorColumns, command.MirrorTableName, keepsPaused), CommandResult.Done);
+    }
+
+    /// <summary>The events of an approval whose mirror table is provisioned as <paramref name="table"/>.</summary>
+    public static Decision Approve(Lineage state, ApprovalPlan plan, MirrorTable table, Guid replayId, string actor, DateTimeOffset now)
+    {
+        var events = new List<object>
+        {
+            new ReviewApproved(state.Id, plan.Review.ReviewId, plan.Schema.SchemaHash, plan.Bindings, table.Name, plan.Review.ActionVersion + 1, Automatic: false, now, actor),
+            new SchemaAccepted(state.Id, plan.Schema.SchemaHash, plan.Bindings, plan.Schema.Classification, now, actor),
+            new MirrorProvisioned(state.Id, table, now, actor),
+        };
+        if (!plan.KeepsPaused && state.PauseReasons.Contains(PauseReason.SchemaReview))
+            events.Add(new LineageResumed(state.Id, PauseReason.SchemaReview, now, actor));
+        if (state.HasStagedBacklog)
+            events.Add(new ReplayStarted(state.Id, replayId, "approval", state.Counters.StagedRowCount, now, actor));
+        return new Decision(events);
+    }
+
+    /// <summary>
+    /// An explicit name wins; a column mirrored before under the same source name keeps its name;
+    /// the rest get the sanitized default.
+    /// </summary>
+    private static Dictionary<string, string> MirrorColumnNames(Lineage state, IReadOnlyList<ColumnBinding> mirrored)
+    {
+        var defaults = MirrorNaming.DefaultColumnNames(mirrored.Select(b => b.SourceColumn).ToList());
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < mirrored.Count; i++)
+        {
+            var binding = mirrored[i];
+            var previous = state.Bindings.FirstOrDefault(b => b.SourceColumn == binding.SourceColumn && b.Action == BindingAction.Mirror)?.MirrorColumn;
+            names[binding.SourceColumn] = binding.MirrorColumn ?? previous ?? defaults[i];
+        }
+        return names;
+    }
+
+    private static OpenReview? OpenReviewOf(Lineage state, Guid reviewId) =>
+        state.OpenReview is { } review && review.ReviewId == reviewId ? review : null;
+
+    private static CommandResult ReviewNotOpen(Guid reviewId) =>
+        CommandResult.Conflict("review_not_open", $"Review {reviewId} is not the open review of its lineage (it was decided or superseded).");
+
+    private static CommandResult StaleVersion(OpenReview review) =>
+        CommandResult.Conflict("review_version_conflict", $"The review changed: its action_version is {review.ActionVersion}.");
+
+    private static (Decision, CommandResult) Refused(CommandResult result) => (Decision.Nothing, result);
+}

@@ -1,0 +1,16 @@
+namespace EdgeSync.Mirrors;
+
+/// <summary>
+/// A mirrored column: its PostgreSQL name and type, the source column it comes from, and its
+/// place in the primary key (0 for non-key columns, 1..N in key order).
+/// </summary>
+public sealed record MirrorColumn(string Name, string SourceColumn, string SqliteAffinity, int KeyOrdinal)
+{
+    public string PostgresType => MirrorTypes.Of(SqliteAffinity);
+}
+
+/// <summary>The mirror table of a lineage: its name (in the mirror schema) and its mirrored columns.</summary>
+public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Columns)
+{
+    public IReadOnlyList<MirrorColumn> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
+}
