@@ -53,22 +53,22 @@ public static class ReviewEndpoints
 
     private static Task<IResult> Claim(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId,
-        ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken ct) =>
+        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, CancellationToken ct) =>
         SendAsync(projectId, reviewId, session, grains, grain => grain.ClaimReview(new ClaimReview(reviewId, Actor(user))), ct);
 
     private static Task<IResult> Approve(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, ApproveReviewRequest body,
-        ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken ct) =>
+        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, CancellationToken ct) =>
         SendAsync(projectId, reviewId, session, grains, grain => grain.ApproveReview(body.ToCommand(reviewId, Actor(user))), ct);
 
     private static Task<IResult> Reject(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, RejectReviewRequest body,
-        ClaimsPrincipal user, IQuerySession session, IGrainFactory grains, CancellationToken ct) =>
+        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, CancellationToken ct) =>
         SendAsync(projectId, reviewId, session, grains, grain => grain.RejectReview(new RejectReview(reviewId, body.ActionVersion!.Value, body.Reason, Actor(user))), ct);
 
     /// <summary>Routes a review command to the grain of the review's lineage and answers with the review as it is afterwards.</summary>
     private static async Task<IResult> SendAsync(
-        Guid projectId, Guid reviewId, IQuerySession session, IGrainFactory grains, Func<ILineageGrain, Task<CommandResult>> send, CancellationToken ct)
+        Guid projectId, Guid reviewId, IQuerySession session, [FromServices] IGrainFactory grains, Func<ILineageGrain, Task<CommandResult>> send, CancellationToken ct)
     {
         var (review, lineage) = await LoadAsync(session, projectId, reviewId, ct);
         if (review is null || lineage is null)

@@ -142,9 +142,11 @@ public static class LineageDecider
     {
         var added = proposed.Columns.Where(c => accepted.Columns.All(a => a.Name != c.Name)).ToList();
         var taken = mirror.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        var names = MirrorNaming.DefaultColumnNames(mirror.Columns.Select(c => c.SourceColumn).Concat(added.Select(c => c.Name)).ToList())
-            .Skip(mirror.Columns.Count).ToList();
-        var columns = added.Select((c, i) => new MirrorColumn(taken.Contains(names[i]) ? $"{names[i]}_{i}" : names[i], c.Name, c.DeclTypeAffinity, 0)).ToList();
+        var columns = added.Select(c =>
+        {
+            var name = MirrorNaming.DefaultColumnName(c.Name);
+            return new MirrorColumn(taken.Contains(name) ? MirrorNaming.HashedColumnName(c.Name) : name, c.Name, c.DeclTypeAffinity, 0);
+        }).ToList();
         return (mirror with { Columns = [.. mirror.Columns, .. columns] },
             columns.Select(c => new ColumnBinding(c.SourceColumn, BindingAction.Mirror, c.Name)).ToList());
     }

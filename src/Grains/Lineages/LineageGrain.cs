@@ -133,10 +133,10 @@ public sealed class LineageGrain(
                     await mirrorSchema.ProvisionAsync(connection, transaction, command.Device.DeviceId, batch.SourceTable,
                         provisioned.Table.Name, provisioned.Table.Columns, lineageId);
                     break;
-                case BatchStaged { RowsStaged: > 0 } staged:
+                case BatchStaged { RowsStaged: > 0 } toStage:
                     await stagedRows.StageAsync(connection, transaction, lineageId, command.Device.DeviceId, batch.SourceTable,
-                        batch.BatchId, batch.JournalEpoch, batch.Rows.Where(r => r.CommitSeq >= staged.StagedFromCommitSeq).ToList(),
-                        staged.StagingReason, now);
+                        batch.BatchId, batch.JournalEpoch, batch.Rows.Where(r => r.CommitSeq >= toStage.StagedFromCommitSeq).ToList(),
+                        toStage.StagingReason, now);
                     break;
                 case BatchMaterialized { RowsApplied: > 0 }:
                     var fresh = LineageDecider.RowsAfter(_lineage?.Watermark, batch)

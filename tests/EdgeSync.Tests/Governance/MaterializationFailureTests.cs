@@ -33,8 +33,8 @@ public sealed class MaterializationFailureTests
             var device = await Fleet.RegisterDeviceAsync(node);
             await using var mqtt = await device.ConnectAsync(node);
             using var source = new SqliteSource("pump", "id INTEGER PRIMARY KEY, rpm INTEGER");
-            var (_, api, lineageId) = await ApprovedLineageAsync(node, mqtt, device, source);
-            using var _ = api;
+            var (_, approvedApi, lineageId) = await ApprovedLineageAsync(node, mqtt, device, source);
+            using var api = approvedApi;
 
             // SQLite keeps text it cannot convert in an INTEGER column; the mirror's bigint cannot.
             source.Upsert(new Dictionary<string, object?> { ["id"] = 2L, ["rpm"] = "fast" });
@@ -67,11 +67,11 @@ public sealed class MaterializationFailureTests
         {
             var device = await Fleet.RegisterDeviceAsync(node);
             using var source = new SqliteSource("pump", "id INTEGER PRIMARY KEY, rpm INTEGER");
-            EdgeApi api;
+            EdgeApi approvedApi;
             Guid lineageId;
             await using (var mqtt = await device.ConnectAsync(node))
-                (_, api, lineageId) = await ApprovedLineageAsync(node, mqtt, device, source);
-            using var _ = api;
+                (_, approvedApi, lineageId) = await ApprovedLineageAsync(node, mqtt, device, source);
+            using var api = approvedApi;
 
             source.Upsert(new Dictionary<string, object?> { ["id"] = 2L, ["rpm"] = 200L });
             var batch = source.TakeBatch()!;

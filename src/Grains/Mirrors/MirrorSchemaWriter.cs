@@ -1,0 +1,234 @@
+using EdgeSync.Storage;
+using Npgsql;
+
+namespace EdgeSync.Mirrors;
+
+/// <summary>
+/// DDL of mirror tables, always inside the caller's transaction. Tables live in
+/// <see cref="EdgeStoreSettings.MirrorSchema"/>, which is created on first use.
+/// <para>
+/// Ownership: a table belongs to the (device, source table) recorded in its comment (see
+/// <see cref="MirrorOwnership"/>); a relation without such a comment belongs to someone else.
+/// Name choice without a requested name: the first of the default name, the hashed name and the
+/// device-hashed name (see <see cref="MirrorNaming"/>) that already belongs to this (device,
+/// source table); else the first that is free; else <see cref="MirrorConflictException.TableNameTaken"/>.
+/// With a requested name: that name if free or already this source's, else the same exception.
+/// On evolution, pass the table's current name as the requested name so it is never re-chosen.
+/// </para>
+/// <para>
+/// Concurrency: every candidate name is locked with <c>pg_advisory_xact_lock(hashtext('edgesync.mirror:' || schema || '.' || name))</c>
+/// (in ordinal order, so two provisionings cannot deadlock on each other) before it is examined.
+/// </para>
+/// </summary>
+public sealed class MirrorSchemaWriter(EdgeStoreSettings settings)
+{
+    public string Schema { get; } = settings.MirrorSchema;
+
+    /// <summary>
+    /// Creates or evolves the mirror table of <paramref name="sourceTable"/> and returns its name.
+    /// A new table gets the platform columns, then <paramref name="columns"/> in the given order
+    /// (types by affinity; non-key columns nullable) and a primary key of the key columns in key
+    /// order. An existing table gets the missing columns (<c>ADD COLUMN IF NOT EXISTS</c>); columns
+    /// it has but <paramref name="columns"/> lacks are kept. Repeating a call changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid <paramref name="requestedName"/> or column names, duplicate names, no key column, or key ordinals not 1..N.</exception>
+    /// <exception cref="MirrorConflictException">
+    /// <see cref="MirrorConflictException.ColumnTypeConflict"/>, <see cref="MirrorConflictException.PrimaryKeyChanged"/>
+    /// or <see cref="MirrorConflictException.TableNameTaken"/>; thrown before any change is made,
+    /// so the transaction stays usable.</exception>
+    public async Task<string> ProvisionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Guid deviceId, string sourceTable, string? requestedName, IReadOnlyList<MirrorColumn> columns, Guid lineageId,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceTable);
+        if (requestedName is not null && !MirrorNaming.IsValidName(requestedName, out var problem))
+            throw new ArgumentException($"mirror table name '{requestedName}' {problem}", nameof(requestedName));
+        var key = ValidateColumns(columns);
+
+        await EnsureSchemaAsync(connection, transaction, ct);
+
+        IReadOnlyList<string> candidates = requestedName is not null
+            ? [requestedName]
+            : new[]
+            {
+                MirrorNaming.DefaultTableName(deviceId, sourceTable),
+                MirrorNaming.HashedTableName(deviceId, sourceTable),
+                MirrorNaming.DeviceHashedTableName(deviceId, sourceTable),
+            }.Distinct(StringComparer.Ordinal).ToList();
+        foreach (var name in candidates.Order(StringComparer.Ordinal))
+            await LockAsync(connection, transaction, name, ct);
+
+        var relations = await ReadRelationsAsync(connection, transaction, candidates, ct);
+        var owner = new MirrorTableOwner(lineageId, deviceId, sourceTable);
+        var own = candidates.FirstOrDefault(name =>
+            relations.TryGetValue(name, out var r) && r.Kind == "r" && MirrorOwnership.Parse(r.Comment)?.IsSameSource(deviceId, sourceTable) == true);
+        if (own is not null)
+        {
+            await EvolveAsync(connection, transaction, own, relations[own], columns, key, owner, ct);
+            return own;
+        }
+
+        var free = candidates.FirstOrDefault(name => !relations.ContainsKey(name))
+            ?? throw new MirrorConflictException(MirrorConflictException.TableNameTaken, candidates[0],
+                requestedName is not null
+                    ? $"mirror table name '{requestedName}' is already used by another relation or source table"
+                    : $"the mirror table names of source table '{sourceTable}' ({string.Join(", ", candidates)}) are all used by other relations or source tables");
+        await CreateAsync(connection, transaction, free, columns, key, owner, ct);
+        return free;
+    }
+
+    /// <summary>Drops the mirror table if it exists (no CASCADE: objects built on it make the drop fail).</summary>
+    public async Task DropAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tableName, CancellationToken ct = default)
+    {
+        var qualified = PgIdentifier.Qualified(Schema, tableName);
+        await LockAsync(connection, transaction, tableName, ct);
+        await using var command = new NpgsqlCommand($"DROP TABLE IF EXISTS {qualified}", connection, transaction);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The owner recorded on the table, or null when it does not exist or records none.</summary>
+    public async Task<MirrorTableOwner?> GetOwnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tableName, CancellationToken ct = default)
+    {
+        var relations = await ReadRelationsAsync(connection, transaction, [tableName], ct);
+        return relations.TryGetValue(tableName, out var relation) && relation.Kind == "r" ? MirrorOwnership.Parse(relation.Comment) : null;
+    }
+
+    private static IReadOnlyList<MirrorColumn> ValidateColumns(IReadOnlyList<MirrorColumn> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            if (!MirrorNaming.IsValidName(column.Name, out var problem))
+                throw new ArgumentException($"mirror column name '{column.Name}' {problem}", nameof(columns));
+            if (!names.Add(column.Name))
+                throw new ArgumentException($"mirror column name '{column.Name}' is used twice", nameof(columns));
+            _ = MirrorTypes.Of(column.SqliteAffinity);
+            if (column.KeyOrdinal < 0)
+                throw new ArgumentException($"mirror column '{column.Name}' has a negative key ordinal", nameof(columns));
+        }
+        var key = columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
+        if (key.Count == 0)
+            throw new ArgumentException("a mirror table needs at least one key column", nameof(columns));
+        if (key.Select(c => c.KeyOrdinal).Where((ordinal, i) => ordinal != i + 1).Any())
+            throw new ArgumentException("key ordinals must be 1..N without gaps or repeats", nameof(columns));
+        return key;
+    }
+
+    private async Task EnsureSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", connection, transaction))
+        {
+            exists.Parameters.AddWithValue("schema", Schema);
+            if ((bool)(await exists.ExecuteScalarAsync(ct))!)
+                return;
+        }
+        // Two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on pg_namespace's unique index.
+        await using var create = new NpgsqlCommand(
+            $"SELECT pg_advisory_xact_lock(hashtext(@key)); CREATE SCHEMA IF NOT EXISTS {PgIdentifier.Quote(Schema)}", connection, transaction);
+        create.Parameters.AddWithValue("key", "edgesync.mirror-schema:" + Schema);
+        await create.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@key))", connection, transaction);
+        command.Parameters.AddWithValue("key", $"edgesync.mirror:{Schema}.{name}");
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed record Relation(uint Oid, string Kind, string? Comment);
+
+    private async Task<Dictionary<string, Relation>> ReadRelationsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT c.relname::text, c.oid, c.relkind::text, obj_description(c.oid, 'pg_class')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = @schema AND c.relname = ANY(@names)
+            """, connection, transaction);
+        command.Parameters.AddWithValue("schema", Schema);
+        command.Parameters.AddWithValue("names", names.ToArray());
+        var relations = new Dictionary<string, Relation>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            relations[reader.GetString(0)] = new Relation(reader.GetFieldValue<uint>(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+        return relations;
+    }
+
+    private async Task CreateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string name,
+        IReadOnlyList<MirrorColumn> columns, IReadOnlyList<MirrorColumn> key, MirrorTableOwner owner, CancellationToken ct)
+    {
+        var qualified = PgIdentifier.Qualified(Schema, name);
+        var definitions = PlatformColumns.Definitions
+            .Concat(columns.Select(c => $"{PgIdentifier.Quote(c.Name)} {c.PostgresType}"))
+            .Append($"PRIMARY KEY ({string.Join(", ", key.Select(c => PgIdentifier.Quote(c.Name)))})");
+        await using var command = new NpgsqlCommand(
+            $"""
+            CREATE TABLE {qualified} (
+                {string.Join(",\n    ", definitions)}
+            );
+            COMMENT ON TABLE {qualified} IS {MirrorOwnership.Literal(owner)}
+            """, connection, transaction);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task EvolveAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string name, Relation relation,
+        IReadOnlyList<MirrorColumn> columns, IReadOnlyList<MirrorColumn> key, MirrorTableOwner owner, CancellationToken ct)
+    {
+        var existing = new Dictionary<string, string>(StringComparer.Ordinal);
+        var existingKey = new List<string>();
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                """
+                SELECT attname::text, format_type(atttypid, atttypmod)
+                FROM pg_attribute WHERE attrelid = @oid AND attnum > 0 AND NOT attisdropped
+                """) { Parameters = { new("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = relation.Oid } } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                """
+                SELECT a.attname::text
+                FROM pg_index i
+                CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = @oid AND i.indisprimary
+                ORDER BY k.ord
+                """) { Parameters = { new("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = relation.Oid } } });
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                existing[reader.GetString(0)] = reader.GetString(1);
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+                existingKey.Add(reader.GetString(0));
+        }
+
+        // Every check before any change, so a conflict leaves the transaction usable.
+        foreach (var column in columns)
+        {
+            if (existing.TryGetValue(column.Name, out var type) && type != column.PostgresType)
+                throw new MirrorConflictException(MirrorConflictException.ColumnTypeConflict, name,
+                    $"column '{column.Name}' of mirror table '{name}' is {type}, not {column.PostgresType} (affinity {column.SqliteAffinity}); give it another mirror column name",
+                    column.Name);
+        }
+        var wantedKey = key.Select(c => c.Name).ToList();
+        if (!existingKey.SequenceEqual(wantedKey, StringComparer.Ordinal))
+            throw new MirrorConflictException(MirrorConflictException.PrimaryKeyChanged, name,
+                $"mirror table '{name}' has the primary key ({string.Join(", ", existingKey)}), not ({string.Join(", ", wantedKey)}); give a new mirror table name");
+
+        var statements = new List<string>();
+        var qualified = PgIdentifier.Qualified(Schema, name);
+        var missing = columns.Where(c => !existing.ContainsKey(c.Name)).ToList();
+        if (missing.Count > 0)
+            statements.Add($"ALTER TABLE {qualified} " + string.Join(", ", missing.Select(c => $"ADD COLUMN IF NOT EXISTS {PgIdentifier.Quote(c.Name)} {c.PostgresType}")));
+        if (MirrorOwnership.Parse(relation.Comment) != owner)
+            statements.Add($"COMMENT ON TABLE {qualified} IS {MirrorOwnership.Literal(owner)}");
+        if (statements.Count == 0)
+            return;
+        await using var command = new NpgsqlCommand(string.Join(";\n", statements), connection, transaction);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

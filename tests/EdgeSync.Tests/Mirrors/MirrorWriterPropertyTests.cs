@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsCheck;
+using EdgeSync.Mirrors;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeSync.Tests.Mirrors;
+
+/// <summary>
+/// Random insert/update/delete sequences on a small key space, run against a real SQLite table;
+/// the journal they produce, cut into batches at random points (each its own transaction, some
+/// applied twice, the journal epoch sometimes switching to a newer one), is materialized through
+/// <see cref="MirrorWriter"/>; after every batch the PostgreSQL mirror equals the SQLite table.
+/// </summary>
+public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<MirrorDatabase>
+{
+    private const string WeirdColumn = "Wert \"v\"; --";
+
+    private static readonly string[] TextKeys = ["a", "B", "ü'\"", ""];
+
+    /// <param name="Kind">0–3 insert-or-update, 4–5 delete.</param>
+    public sealed record Op(int Kind, long K, int S, long? V, double? R, byte[]? B, object? N)
+    {
+        public override string ToString() =>
+            $"Op({Kind}, {K}, {S}, {V?.ToString() ?? "null"}, {R?.ToString("R", CultureInfo.InvariantCulture) ?? "null"}, {(B is null ? "null" : Convert.ToHexString(B))}, {N ?? "null"})";
+    }
+
+    public sealed record Scenario(Op[] Ops, int[] Cuts, bool[] Twice, int EpochSwitch)
+    {
+        public override string ToString() =>
+            $"Ops=[{string.Join(", ", Ops.Select(o => o.ToString()))}] Cuts=[{string.Join(",", Cuts)}] Twice=[{string.Join(",", Twice)}] EpochSwitch={EpochSwitch}";
+    }
+
+    private static readonly Gen<long?> GenV = Gen.Select(Gen.Int[0, 5], Gen.OneOf(long.MinValue, long.MaxValue, 0L, -1L), Gen.Long[-1000, 1000],
+        (c, special, plain) => c switch { 0 => (long?)null, 1 => special, _ => plain });
+
+    private static readonly Gen<double?> GenR = Gen.Select(Gen.Int[0, 5], Gen.OneOf(0.0, -0.0, 1e300, -1e-300, double.Epsilon, 0.1), Gen.Double[-1e6, 1e6],
+        (c, special, plain) => c switch { 0 => (double?)null, 1 => special, _ => plain });
+
+    private static readonly Gen<byte[]?> GenB = Gen.Select(Gen.Int[0, 3], Gen.Byte.Array[0, 6], (c, bytes) => c == 0 ? null : bytes);
+
+    private static readonly Gen<object?> GenN = Gen.Select(Gen.Int[0, 3], Gen.Int[-100_000, 100_000],
+        (c, x) => c switch { 0 => null, 1 => (object)(long)x, _ => x / 100.0 });
+
+    private static readonly Gen<Op> GenOp = Gen.Select(Gen.Int[0, 5], Gen.Long[0, 2], Gen.Int[0, TextKeys.Length - 1], GenV, GenR, GenB, GenN,
+        (kind, k, s, v, r, b, n) => new Op(kind, k, s, v, r, b, n));
+
+    private static readonly Gen<Scenario> GenScenario = Gen.Select(GenOp.Array[1, 40], Gen.Int[0, 1000].Array[0, 8], Gen.Bool.Array[9], Gen.Int[-20, 40],
+        (ops, cuts, twice, epochSwitch) => new Scenario(ops, cuts, twice, epochSwitch));
+
+    [Fact]
+    public Task Mirror_equals_the_sqlite_table_after_every_batch() =>
+        GenScenario.SampleAsync(RunAsync, iter: 80, threads: 4, print: s => s.ToString());
+
+    private async Task RunAsync(Scenario scenario)
+    {
+        await using var sqlite = new SqliteConnection("Data Source=:memory:");
+        await sqlite.OpenAsync();
+        await ExecAsync(sqlite, $"CREATE TABLE t (k INTEGER NOT NULL, s TEXT NOT NULL, \"{WeirdColumn.Replace("\"", "\"\"")}\" INTEGER, r REAL, b BLOB, n NUMERIC, PRIMARY KEY (k, s))");
+
+        string[] sources = ["k", "s", WeirdColumn, "r", "b", "n"];
+        string[] affinities = ["INTEGER", "TEXT", "INTEGER", "REAL", "BLOB", "NUMERIC"];
+        var names = MirrorNaming.DefaultColumnNames(sources);
+        var columns = sources.Select((s, i) => new MirrorColumn(names[i], s, affinities[i], i < 2 ? i + 1 : 0)).ToArray();
+        var device = Guid.NewGuid();
+        var table = new MirrorTable(await db.ProvisionAsync(device, "t", columns), columns);
+
+        var ops = scenario.Ops;
+        var cuts = scenario.Cuts.Select(c => c % ops.Length).Where(c => c > 0).Append(ops.Length).Distinct().Order().ToArray();
+        var epoch = Guid.CreateVersion7(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        long seq = 0;
+        var start = 0;
+        for (var batchIndex = 0; batchIndex < cuts.Length; batchIndex++)
+        {
+            var changes = new List<MirrorRowChange>();
+            for (var i = start; i < cuts[batchIndex]; i++)
+            {
+                if (i == scenario.EpochSwitch)
+                {
+                    epoch = Guid.CreateVersion7(new DateTimeOffset(2026, 4, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i));
+                    seq = 0;
+                }
+                if (await ApplyToSqliteAsync(sqlite, ops[i]) is { } journal)
+                    changes.Add(new MirrorRowChange(epoch, ++seq, journal.Op, journal.Pk, journal.Row));
+            }
+            start = cuts[batchIndex];
+
+            var expected = await SqliteRowsAsync(sqlite);
+            for (var attempt = 0; attempt < (scenario.Twice[batchIndex % scenario.Twice.Length] ? 2 : 1); attempt++)
+            {
+                var result = await db.ApplyAsync(table, device, changes);
+                Assert.Equal(changes.Count, result.Applied + result.Skipped);
+                if (attempt == 1)
+                    Assert.Equal(0, result.Applied);
+                var actual = await MirrorRowsAsync(table.Name, names);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+
+    /// <summary>Runs the op on SQLite and returns the journal entry it makes (as a trigger-based agent would), or null.</summary>
+    private static async Task<(string Op, string Pk, string? Row)?> ApplyToSqliteAsync(SqliteConnection sqlite, Op op)
+    {
+        var s = TextKeys[op.S];
+        var pk = Json(w => { w.WriteNumber("k", op.K); w.WriteString("s", s); });
+        await using var exists = Command(sqlite, "SELECT count(*) FROM t WHERE k = $k AND s = $s", op);
+        var present = (long)(await exists.ExecuteScalarAsync())! > 0;
+        if (op.Kind >= 4)
+        {
+            if (!present)
+                return op.Kind == 4 ? ("delete", pk, null) : null; // sometimes a redundant delete
+            await using var delete = Command(sqlite, "DELETE FROM t WHERE k = $k AND s = $s", op);
+            await delete.ExecuteNonQueryAsync();
+            return ("delete", pk, null);
+        }
+        var sql = present
+            ? $"UPDATE t SET \"{WeirdColumn.Replace("\"", "\"\"")}\" = $v, r = $r, b = $b, n = $n WHERE k = $k AND s = $s"
+            : $"INSERT INTO t VALUES ($k, $s, $v, $r, $b, $n)";
+        await using (var write = Command(sqlite, sql, op))
+            await write.ExecuteNonQueryAsync();
+        await using var read = Command(sqlite, $"SELECT * FROM t WHERE k = $k AND s = $s", op);
+        await using var reader = await read.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var row = Json(w =>
+        {
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                w.WritePropertyName(reader.GetName(i));
+                switch (reader.GetValue(i))
+                {
+                    case DBNull: w.WriteNullValue(); break;
+                    case long l: w.WriteNumberValue(l); break;
+                    case double d: w.WriteNumberValue(d); break;
+                    case string text: w.WriteStringValue(text); break;
+                    case byte[] bytes: w.WriteBase64StringValue(bytes); break;
+                    case var other: throw new InvalidOperationException(other.GetType().Name);
+                }
+            }
+        });
+        return (present ? "update" : "insert", pk, row);
+    }
+
+    private static SqliteCommand Command(SqliteConnection sqlite, string sql, Op op)
+    {
+        var command = sqlite.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$k", op.K);
+        command.Parameters.AddWithValue("$s", TextKeys[op.S]);
+        command.Parameters.AddWithValue("$v", (object?)op.V ?? DBNull.Value);
+        command.Parameters.AddWithValue("$r", (object?)op.R ?? DBNull.Value);
+        command.Parameters.AddWithValue("$b", (object?)op.B ?? DBNull.Value);
+        command.Parameters.AddWithValue("$n", op.N ?? DBNull.Value);
+        return command;
+    }
+
+    private static async Task ExecAsync(SqliteConnection sqlite, string sql)
+    {
+        await using var command = sqlite.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static string Json(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Rows as comparable text: k, s, v, r, b (base64), n (as double), sorted by (k, s) ordinal.</summary>
+    private static async Task<List<string>> SqliteRowsAsync(SqliteConnection sqlite)
+    {
+        await using var command = sqlite.CreateCommand();
+        command.CommandText = "SELECT * FROM t";
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(long, string, string)>();
+        while (await reader.ReadAsync())
+            rows.Add((reader.GetInt64(0), reader.GetString(1), Format(
+                reader.GetInt64(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3),
+                reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4),
+                reader.IsDBNull(5) ? null : Convert.ToDouble(reader.GetValue(5), CultureInfo.InvariantCulture))));
+        return rows.OrderBy(r => r.Item1).ThenBy(r => r.Item2, StringComparer.Ordinal).Select(r => r.Item3).ToList();
+    }
+
+    private async Task<List<string>> MirrorRowsAsync(string table, IReadOnlyList<string> names)
+    {
+        await using var command = db.DataSource.CreateCommand(
+            $"SELECT {string.Join(", ", names.Select((n, i) => PgIdentifier.Quote(n) + (i == 5 ? "::text" : "")))} FROM {PgIdentifier.Qualified("edge_mirror", table)}");
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(long, string, string)>();
+        while (await reader.ReadAsync())
+            rows.Add((reader.GetInt64(0), reader.GetString(1), Format(
+                reader.GetInt64(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetDouble(3),
+                reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4),
+                reader.IsDBNull(5) ? null : double.Parse(reader.GetString(5), CultureInfo.InvariantCulture))));
+        return rows.OrderBy(r => r.Item1).ThenBy(r => r.Item2, StringComparer.Ordinal).Select(r => r.Item3).ToList();
+    }
+
+    private static string Format(long k, string s, long? v, double? r, byte[]? b, double? n) =>
+        string.Join("|", k, JsonSerializer.Serialize(s), v?.ToString() ?? "null",
+            r is { } real ? (real == 0 ? 0 : real).ToString("R", CultureInfo.InvariantCulture) : "null",
+            b is null ? "null" : Convert.ToBase64String(b),
+            n is { } num ? (num == 0 ? 0 : num).ToString("R", CultureInfo.InvariantCulture) : "null");
+}

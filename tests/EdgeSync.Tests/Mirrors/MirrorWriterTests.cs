@@ -1,0 +1,333 @@
+using EdgeSync.Mirrors;
+using Npgsql;
+using static EdgeSync.Tests.Mirrors.Changes;
+
+namespace EdgeSync.Tests.Mirrors;
+
+public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase>
+{
+    private static readonly MirrorColumn[] Columns =
+    [
+        new("id", "id", "INTEGER", 1),
+        new("name", "Name", "TEXT", 0),
+        new("temp", "temp", "REAL", 0),
+    ];
+
+    private async Task<(MirrorTable Table, Guid Device)> NewTableAsync(IReadOnlyList<MirrorColumn>? columns = null)
+    {
+        var device = Guid.NewGuid();
+        columns ??= Columns;
+        var name = await db.ProvisionAsync(device, "t", columns);
+        return (new MirrorTable(name, columns), device);
+    }
+
+    private async Task<List<(long Id, string? Name, long Seq)>> ContentAsync(MirrorTable table) =>
+        (await db.RowsAsync(table.Name, "id")).Select(r => ((long)r["id"]!, (string?)r["name"], (long)r["_edge_commit_seq"]!)).ToList();
+
+    [Fact]
+    public async Task Insert_update_delete()
+    {
+        var (table, device) = await NewTableAsync();
+        var result = await db.ApplyAsync(table, device,
+        [
+            Insert(1, """{"id":1}""", """{"id":1,"Name":"a","temp":1.5}"""),
+            Insert(2, """{"id":2}""", """{"id":2,"Name":"b","temp":2}"""),
+        ]);
+        Assert.Equal(new MirrorWriteResult(2, 0, 0), result);
+        var rows = await db.RowsAsync(table.Name, "id");
+        Assert.Equal(device, rows[0]["_edge_device_id"]);
+        Assert.Equal(Epoch1, rows[0]["_edge_journal_epoch"]);
+        Assert.Equal(1.5, rows[0]["temp"]);
+        Assert.Equal(2.0, rows[1]["temp"]);
+
+        result = await db.ApplyAsync(table, device,
+        [
+            Update(3, """{"id":1}""", """{"id":1,"Name":"a2","temp":null}"""),
+            Delete(4, """{"id":2}"""),
+        ]);
+        Assert.Equal(new MirrorWriteResult(1, 1, 0), result);
+        rows = await db.RowsAsync(table.Name, "id");
+        var row = Assert.Single(rows);
+        Assert.Equal("a2", row["name"]);
+        Assert.Null(row["temp"]);
+        Assert.Equal(3L, row["_edge_commit_seq"]);
+        Assert.True((DateTime)row["_edge_updated_at"]! >= (DateTime)row["_edge_created_at"]!);
+    }
+
+    [Fact]
+    public async Task Older_versions_are_skipped()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Insert(5, """{"id":1}""", """{"id":1,"Name":"new"}""")]);
+        var result = await db.ApplyAsync(table, device,
+        [
+            Update(3, """{"id":1}""", """{"id":1,"Name":"old"}"""),
+            Delete(4, """{"id":1}"""),
+        ]);
+        Assert.Equal(new MirrorWriteResult(0, 0, 2), result);
+        Assert.Equal([(1L, "new", 5L)], await ContentAsync(table));
+
+        // a newer epoch wins over a higher seq of an older epoch, an older epoch loses
+        Assert.Equal(0, (await db.ApplyAsync(table, device, [Update(9, """{"id":1}""", """{"id":1,"Name":"e0"}""", Guid.CreateVersion7(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)))])).Applied);
+        Assert.Equal(1, (await db.ApplyAsync(table, device, [Update(1, """{"id":1}""", """{"id":1,"Name":"e2"}""", Epoch2)])).Applied);
+        Assert.Equal([(1L, "e2", 1L)], await ContentAsync(table));
+        Assert.Equal(0, (await db.ApplyAsync(table, device, [Delete(100, """{"id":1}""")])).Applied);
+    }
+
+    [Fact]
+    public async Task Applying_the_same_changes_twice_changes_nothing()
+    {
+        var (table, device) = await NewTableAsync();
+        MirrorRowChange[] batch =
+        [
+            Insert(1, """{"id":1}""", """{"id":1,"Name":"a"}"""),
+            Insert(2, """{"id":2}""", """{"id":2,"Name":"b"}"""),
+            Update(3, """{"id":1}""", """{"id":1,"Name":"a2"}"""),
+            Delete(4, """{"id":2}"""),
+        ];
+        var first = await db.ApplyAsync(table, device, batch);
+        Assert.Equal(new MirrorWriteResult(1, 0, 3), first); // collapsed: 1 upsert, the delete found nothing
+        var before = await db.RowsAsync(table.Name, "id");
+        var again = await db.ApplyAsync(table, device, batch);
+        Assert.Equal(new MirrorWriteResult(0, 0, 4), again);
+        Assert.Equal(before, await db.RowsAsync(table.Name, "id"));
+    }
+
+    [Fact]
+    public async Task A_delete_after_an_insert_in_one_batch_leaves_nothing()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Insert(1, """{"id":7}""", """{"id":7,"Name":"x"}"""), Delete(2, """{"id":7}""")]);
+        Assert.Empty(await ContentAsync(table));
+
+        await db.ApplyAsync(table, device, [Insert(3, """{"id":8}""", """{"id":8,"Name":"x"}""")]);
+        var result = await db.ApplyAsync(table, device, [Update(4, """{"id":8}""", """{"id":8,"Name":"y"}"""), Delete(5, """{"id":8}""")]);
+        Assert.Equal(new MirrorWriteResult(0, 1, 1), result);
+        Assert.Empty(await ContentAsync(table));
+    }
+
+    [Fact]
+    public async Task Insert_delete_insert_of_one_key_in_one_batch_keeps_the_last_insert()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device,
+        [
+            Insert(1, """{"id":1}""", """{"id":1,"Name":"first"}"""),
+            Delete(2, """{"id":1}"""),
+            Insert(3, """{"id":1}""", """{"id":1,"Name":"second"}"""),
+            Insert(4, """{"id":2}""", """{"id":2,"Name":"other"}"""),
+        ]);
+        Assert.Equal([(1L, "second", 3L), (2L, "other", 4L)], await ContentAsync(table));
+    }
+
+    [Fact]
+    public async Task Composite_keys()
+    {
+        MirrorColumn[] columns =
+        [
+            new("site", "site", "TEXT", 1),
+            new("slot", "slot", "INTEGER", 2),
+            new("value", "value", "REAL", 0),
+        ];
+        var (table, device) = await NewTableAsync(columns);
+        await db.ApplyAsync(table, device,
+        [
+            Insert(1, """{"site":"a","slot":1}""", """{"site":"a","slot":1,"value":1}"""),
+            Insert(2, """{"site":"a","slot":2}""", """{"site":"a","slot":2,"value":2}"""),
+            Insert(3, """{"site":"b","slot":1}""", """{"site":"b","slot":1,"value":3}"""),
+            Update(4, """{"site":"a","slot":1}""", """{"site":"a","slot":1,"value":10}"""),
+        ]);
+        var result = await db.ApplyAsync(table, device, [Delete(5, """{"site":"a","slot":2}"""), Delete(6, """{"site":"b","slot":2}""")]);
+        Assert.Equal(new MirrorWriteResult(0, 1, 1), result);
+        var rows = (await db.RowsAsync(table.Name, "site", "slot")).Select(r => ((string)r["site"]!, (long)r["slot"]!, (double)r["value"]!)).ToList();
+        Assert.Equal([("a", 1L, 10.0), ("b", 1L, 3.0)], rows);
+    }
+
+    [Fact]
+    public async Task Every_type_converts()
+    {
+        MirrorColumn[] columns =
+        [
+            new("id", "id", "INTEGER", 1),
+            new("i", "i", "INTEGER", 0),
+            new("r", "r", "REAL", 0),
+            new("t", "t", "TEXT", 0),
+            new("b", "b", "BLOB", 0),
+            new("n", "n", "NUMERIC", 0),
+            new("n2", "n2", "NUMERIC", 0),
+            new("tn", "tn", "TEXT", 0),
+            new("missing", "missing", "TEXT", 0),
+        ];
+        var (table, device) = await NewTableAsync(columns);
+        var blob = new byte[] { 0, 1, 2, 255, 0x27, 0x22 };
+        await db.ApplyAsync(table, device,
+        [
+            Insert(1, """{"id":-9223372036854775808}""",
+                $$"""{"id":-9223372036854775808,"i":9223372036854775807,"r":-1.25e-3,"t":"naïve \"q\" 'x' 😀","b":"{{Convert.ToBase64String(blob)}}","n":12345678901234567890.12345678,"n2":"-1e3","tn":1.50,"ignored":{"x":1} }"""),
+        ]);
+        var row = Assert.Single(await db.RowsAsync(table.Name));
+        Assert.Equal(long.MinValue, row["id"]);
+        Assert.Equal(long.MaxValue, row["i"]);
+        Assert.Equal(-1.25e-3, row["r"]);
+        Assert.Equal("naïve \"q\" 'x' 😀", row["t"]);
+        Assert.Equal(blob, row["b"]);
+        Assert.Equal(12345678901234567890.12345678m, row["n"]);
+        Assert.Equal(-1000m, row["n2"]);
+        Assert.Equal("1.50", row["tn"]);
+        Assert.Null(row["missing"]);
+    }
+
+    [Fact]
+    public async Task Numeric_keeps_every_digit()
+    {
+        MirrorColumn[] columns = [new("id", "id", "INTEGER", 1), new("n", "n", "NUMERIC", 0)];
+        var (table, device) = await NewTableAsync(columns);
+        await db.ApplyAsync(table, device, [Insert(1, """{"id":1}""", """{"id":1,"n":-12345678901234567890.123456789012345678901}""")]);
+        Assert.Equal("-12345678901234567890.123456789012345678901",
+            await db.ScalarAsync<string>($"SELECT n::text FROM {PgIdentifier.Qualified("edge_mirror", table.Name)}"));
+    }
+
+    [Fact]
+    public async Task Numeric_and_real_keys_collapse_by_value()
+    {
+        MirrorColumn[] columns = [new("k", "k", "NUMERIC", 1), new("v", "v", "TEXT", 0)];
+        var (table, device) = await NewTableAsync(columns);
+        var result = await db.ApplyAsync(table, device,
+        [
+            Insert(1, """{"k":1}""", """{"k":1,"v":"a"}"""),
+            Update(2, """{"k":1.0}""", """{"k":1.0,"v":"b"}"""),
+            Update(3, """{"k":"1e0"}""", """{"k":"1e0","v":"c"}"""),
+        ]);
+        Assert.Equal(new MirrorWriteResult(1, 0, 2), result);
+        Assert.Equal("c", Assert.Single(await db.RowsAsync(table.Name))["v"]);
+
+        MirrorColumn[] real = [new("k", "k", "REAL", 1), new("v", "v", "TEXT", 0)];
+        var (realTable, realDevice) = await NewTableAsync(real);
+        await db.ApplyAsync(realTable, realDevice, [Insert(1, """{"k":0.0}""", """{"k":0.0,"v":"a"}"""), Update(2, """{"k":-0.0}""", """{"k":-0.0,"v":"b"}""")]);
+        Assert.Equal("b", Assert.Single(await db.RowsAsync(realTable.Name))["v"]);
+    }
+
+    [Theory]
+    [InlineData("INTEGER", "\"12\"")]
+    [InlineData("INTEGER", "1.5")]
+    [InlineData("INTEGER", "1e2")]
+    [InlineData("INTEGER", "9223372036854775808")]
+    [InlineData("INTEGER", "true")]
+    [InlineData("REAL", "\"1.5\"")]
+    [InlineData("REAL", "1e400")]
+    [InlineData("TEXT", "[1]")]
+    [InlineData("BLOB", "\"not base64!\"")]
+    [InlineData("BLOB", "12")]
+    [InlineData("NUMERIC", "\"twelve\"")]
+    [InlineData("NUMERIC", "\"NaN\"")]
+    public async Task An_unconvertible_value_is_a_permanent_error_naming_column_and_seq(string affinity, string json)
+    {
+        MirrorColumn[] columns = [new("id", "id", "INTEGER", 1), new("value_col", "Value", affinity, 0)];
+        var (table, device) = await NewTableAsync(columns);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var error = await Assert.ThrowsAsync<MirrorWriteException>(() => db.Writer.ApplyAsync(connection, transaction, table, device,
+            [Insert(41, """{"id":1}""", """{"id":1}"""), Insert(42, """{"id":2}""", $$"""{"id":2,"Value":{{json}}}""")]));
+        Assert.True(error.IsPermanent);
+        Assert.False(MirrorWriteException.IsTransient(error));
+        Assert.Equal(MirrorWriteException.ValueInvalid, error.Code);
+        Assert.Contains("value_col", error.Message);
+        Assert.Contains("42", error.Message);
+        // nothing ran: the transaction is still usable, and the caller can roll it back
+        await using (var probe = new NpgsqlCommand("SELECT 1", connection, transaction))
+            Assert.Equal(1, await probe.ExecuteScalarAsync());
+        await transaction.RollbackAsync();
+        Assert.Empty(await db.RowsAsync(table.Name));
+    }
+
+    [Fact]
+    public async Task A_database_error_is_permanent_and_the_caller_can_roll_back()
+    {
+        MirrorColumn[] columns = [new("id", "id", "INTEGER", 1), new("n", "n", "NUMERIC", 0)];
+        var (table, device) = await NewTableAsync(columns);
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var error = await Assert.ThrowsAsync<MirrorWriteException>(() => db.Writer.ApplyAsync(connection, transaction, table, device,
+                [Insert(1, """{"id":1}""", """{"id":1,"n":1e200000}""")]));
+            Assert.True(error.IsPermanent);
+            Assert.Equal("22003", error.Code); // numeric value out of range
+            await transaction.RollbackAsync();
+        }
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            var missing = new MirrorTable(table.Name + "_gone", columns);
+            var error = await Assert.ThrowsAsync<MirrorWriteException>(() => db.Writer.ApplyAsync(connection, transaction, missing, device,
+                [Insert(1, """{"id":1}""", """{"id":1,"n":1}""")]));
+            Assert.True(error.IsPermanent);
+            Assert.Equal("42P01", error.Code);
+            await transaction.RollbackAsync();
+        }
+        // the same connection works afterwards
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            Assert.Equal(1, (await db.Writer.ApplyAsync(connection, transaction, table, device, [Insert(1, """{"id":1}""", """{"id":1,"n":1}""")])).Applied);
+            await transaction.CommitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_changes_are_permanent_errors()
+    {
+        var (table, device) = await NewTableAsync();
+        async Task<MirrorWriteException> Fails(MirrorRowChange change) =>
+            await Assert.ThrowsAsync<MirrorWriteException>(() => db.ApplyAsync(table, device, [change]));
+        Assert.Equal(MirrorWriteException.ChangeInvalid, (await Fails(new MirrorRowChange(Epoch1, 1, "upsert", """{"id":1}""", "{}"))).Code);
+        Assert.Equal(MirrorWriteException.ChangeInvalid, (await Fails(Insert(1, """{"id":1}""", "not json"))).Code);
+        Assert.Equal(MirrorWriteException.ChangeInvalid, (await Fails(Insert(1, "{}", """{"Name":"x"}"""))).Code);
+        Assert.Equal(MirrorWriteException.ChangeInvalid, (await Fails(Delete(1, """{"id":null}"""))).Code);
+        Assert.Equal(MirrorWriteException.ChangeInvalid, (await Fails(new MirrorRowChange(Epoch1, 1, "insert", """{"id":1}""", null))).Code);
+    }
+
+    [Fact]
+    public async Task Key_values_come_from_the_row_and_fall_back_to_the_pk()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Insert(1, """{"id":5}""", """{"Name":"no id in row"}""")]);
+        Assert.Equal([(5L, "no id in row", 1L)], await ContentAsync(table));
+    }
+
+    [Fact]
+    public async Task Only_the_tables_columns_are_written()
+    {
+        MirrorColumn[] columns = [new("id", "id", "INTEGER", 1), new("kept", "kept", "TEXT", 0)];
+        var (table, device) = await NewTableAsync([.. columns, new("other", "other", "TEXT", 0)]);
+        var narrow = new MirrorTable(table.Name, columns);
+        await db.ApplyAsync(narrow, device, [Insert(1, """{"id":1}""", """{"id":1,"kept":"k","other":"o","unbound":"u"}""")]);
+        var row = Assert.Single(await db.RowsAsync(table.Name));
+        Assert.Equal("k", row["kept"]);
+        Assert.Null(row["other"]);
+    }
+
+    [Fact]
+    public async Task Large_batches_are_set_based()
+    {
+        var (table, device) = await NewTableAsync();
+        var changes = Enumerable.Range(1, 20_000)
+            .Select(i => Insert(i, $$"""{"id":{{i % 5000}}}""", $$"""{"id":{{i % 5000}},"Name":"n{{i}}","temp":{{i}}.5}"""))
+            .ToList();
+        var result = await db.ApplyAsync(table, device, changes);
+        Assert.Equal(new MirrorWriteResult(5000, 0, 15_000), result);
+        Assert.Equal(5000L, await db.ScalarAsync<long>($"SELECT count(*) FROM {PgIdentifier.Qualified("edge_mirror", table.Name)}"));
+        var deletes = Enumerable.Range(0, 5000).Select(i => Delete(20_001 + i, $$"""{"id":{{i}}}""")).ToList();
+        Assert.Equal(new MirrorWriteResult(0, 5000, 0), await db.ApplyAsync(table, device, deletes));
+    }
+
+    [Fact]
+    public async Task Two_writes_in_one_transaction()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.InTransactionAsync(async (c, t) =>
+        {
+            await db.Writer.ApplyAsync(c, t, table, device, [Insert(1, """{"id":1}""", """{"id":1,"Name":"a"}""")]);
+            await db.Writer.ApplyAsync(c, t, table, device, [Update(2, """{"id":1}""", """{"id":1,"Name":"b"}""")]);
+            return 0;
+        });
+        Assert.Equal([(1L, "b", 2L)], await ContentAsync(table));
+    }
+}
