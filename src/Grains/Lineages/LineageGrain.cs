@@ -6,6 +6,7 @@ using JasperFx.Events;
 using Marten;
 using Marten.Services;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace EdgeSync.Lineages;
@@ -32,13 +33,12 @@ public sealed class LineageGrain(
     MirrorSchemaWriter mirrorSchema,
     MirrorWriter mirrorWriter,
     TelemetryWriter telemetry,
+    IOptions<LineageOptions> options,
     TimeProvider clock,
     ILogger<LineageGrain> logger) : Grain, ILineageGrain, IRemindable
 {
     private const string ReplayReminder = "replay";
-    private const int ReplayChunkRows = 2000;
     private static readonly TimeSpan[] TransientBackoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
-    private static readonly TimeSpan PolicyFreshness = TimeSpan.FromSeconds(15);
 
     private Lineage? _lineage;
     private IGrainTimer? _replayTimer;
@@ -260,7 +260,7 @@ public sealed class LineageGrain(
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            var rows = await stagedRows.ReadOldestAsync(connection, transaction, lineage.Id, ReplayChunkRows, ct);
+            var rows = await stagedRows.ReadOldestAsync(connection, transaction, lineage.Id, options.Value.ReplayChunkRows, ct);
             Decision decision;
             if (rows.Count == 0)
             {
@@ -363,7 +363,7 @@ public sealed class LineageGrain(
     /// <summary>The project's policy, re-read every few seconds so that a PATCH takes effect without a restart.</summary>
     private async Task<EdgePolicy> PolicyAsync(Guid projectId)
     {
-        if (_policy is { } cached && clock.GetUtcNow() - cached.ReadAt < PolicyFreshness)
+        if (_policy is { } cached && clock.GetUtcNow() - cached.ReadAt < options.Value.PolicyFreshness)
             return cached.Policy;
         await using var session = store.QuerySession();
         var policy = (await session.LoadAsync<Project>(projectId))?.Policy ?? new EdgePolicy();

@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeSync.Api;
+using EdgeSync.Lineages;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
 using EdgeSync.Storage;
@@ -34,6 +35,7 @@ public static class NodeSetup
         builder.Services.AddEdgeSyncStore(connectionString, configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);
         builder.Services.AddEdgeSyncApi(configuration);
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
+        builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IngestMetrics.MeterName)
