@@ -24,6 +24,22 @@ public interface ILineageGrain : IGrainWithStringKey
     [Alias("RejectReview")]
     Task<CommandResult> RejectReview(RejectReview command);
 
+    [Alias("PauseLineage")]
+    Task<CommandResult> PauseLineage(PauseLineage command);
+
+    [Alias("ResumeLineage")]
+    Task<CommandResult> ResumeLineage(ResumeLineage command);
+
+    [Alias("ResetMaterialization")]
+    Task<CommandResult> ResetMaterialization(ResetMaterialization command);
+
+    [Alias("DeleteLineage")]
+    Task<CommandResult> DeleteLineage(DeleteLineage command);
+
+    /// <summary>The device acknowledged one of this lineage's controls.</summary>
+    [Alias("AcknowledgeControl")]
+    Task AcknowledgeControl(Guid controlId);
+
     [Alias("GetLineageId")]
     Task<Guid?> GetLineageId();
 

@@ -22,7 +22,8 @@ public sealed record ReviewQueued(
 /// <summary>A newer unaccepted schema superseded the review before anyone decided it.</summary>
 public sealed record ReviewAbandoned(Guid LineageId, Guid ReviewId, string SupersededBySchemaHash, DateTimeOffset At, string Actor);
 
-public sealed record LineagePaused(Guid LineageId, string Reason, DateTimeOffset At, string Actor);
+/// <summary><see cref="Note"/> is an operator's own words, when an operator paused.</summary>
+public sealed record LineagePaused(Guid LineageId, string Reason, DateTimeOffset At, string Actor, string? Note = null);
 
 public sealed record BatchStaged(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
@@ -63,6 +64,18 @@ public sealed record BatchMaterialized(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
     int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor);
 
+/// <summary>A downlink control for the device, recorded before it is published (wire-protocol.md, "Downlink control").</summary>
+public sealed record ControlIssued(
+    Guid LineageId, Guid ControlId, string ControlKind, string SourceTable, long ServerWatermark, string? Reason, DateTimeOffset At, string Actor);
+
+public sealed record ControlAcknowledged(Guid LineageId, Guid ControlId, DateTimeOffset At, string Actor);
+
+/// <summary>An operator cleared the circuit breaker's count and last error.</summary>
+public sealed record MaterializationReset(Guid LineageId, int FailuresCleared, DateTimeOffset At, string Actor);
+
+/// <summary>The cloud sync state of the table was removed; the stream is archived, the mirror kept unless dropped.</summary>
+public sealed record LineageDeleted(Guid LineageId, bool MirrorDropped, DateTimeOffset At, string Actor);
+
 /// <summary>A permanent or transient write error; only permanent ones count towards the circuit breaker.</summary>
 public sealed record MaterializationFailed(Guid LineageId, Guid? BatchId, string Error, bool Permanent, int ConsecutiveFailures, DateTimeOffset At, string Actor);
 
@@ -80,6 +93,12 @@ public static class PauseReason
     public const string Backpressure = "backpressure";
     public const string CircuitBreaker = "circuit_breaker";
     public const string Operator = "operator";
+}
+
+public static class ControlKind
+{
+    public const string Pause = "pause_lineage";
+    public const string Resume = "resume_lineage";
 }
 
 public static class StagingReason
@@ -164,6 +183,8 @@ public sealed class Lineage
     public MirrorTable? Mirror { get; set; }
     public ReplayIntent? Replay { get; set; }
     public int ConsecutiveFailures { get; set; }
+    /// <summary>The device was last told to pause this table (and not told to resume since).</summary>
+    public bool DevicePaused { get; set; }
     public string? LastMaterializationError { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -171,6 +192,11 @@ public sealed class Lineage
     public SchemaVersion? FindSchema(string hash) => SchemaVersions.Find(v => v.SchemaHash == hash);
 
     public SchemaVersion? AcceptedSchema => AcceptedSchemaHash is null ? null : FindSchema(AcceptedSchemaHash);
+
+    public long ServerWatermark => Watermark?.LastCommitSeq ?? 0;
+
+    /// <summary>Reasons that stop the backlog from being written (backpressure does not: draining is how it ends).</summary>
+    public bool IsWriteBlocked => PauseReasons.Any(r => r is PauseReason.SchemaReview or PauseReason.CircuitBreaker or PauseReason.Operator);
 
     public bool HasStagedBacklog => Counters.StagedRowCount > 0;
 
@@ -364,4 +390,22 @@ public sealed class Lineage
         LastMaterializationError = e.Error;
         UpdatedAt = e.At;
     }
+
+    public void Apply(ControlIssued e)
+    {
+        DevicePaused = e.ControlKind == ControlKind.Pause;
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ControlAcknowledged e) => UpdatedAt = e.At;
+
+    public void Apply(MaterializationReset e)
+    {
+        ConsecutiveFailures = 0;
+        LastMaterializationError = null;
+        UpdatedAt = e.At;
+    }
+
+    /// <summary>Marten removes the snapshot document when the lineage is deleted.</summary>
+    public bool ShouldDelete(LineageDeleted e) => true;
 }

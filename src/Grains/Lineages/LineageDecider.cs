@@ -5,7 +5,7 @@ using EdgeSync.Wire;
 namespace EdgeSync.Lineages;
 
 /// <summary>A row batch as the lineage grain decides on it. Ids are made by the caller so that deciding stays pure.</summary>
-public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy);
+public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, Guid NewControlId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy);
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);
 
@@ -71,8 +71,22 @@ public static class LineageDecider
             : otherPause ? StagingReason.LineagePaused
             : state!.ConsecutiveFailures > 0 ? StagingReason.MaterializationFailed
             : StagingReason.BehindBacklog;
-        events.Add(Staged(lineageId, batch, fresh, reason, now, actor));
+        var staged = Staged(lineageId, batch, fresh, reason, now, actor);
+        events.Add(staged);
+        events.AddRange(Backpressure(state ?? Lineage.Create((LineageCreated)events[0]), staged, command, now));
         return new Decision(events);
+    }
+
+    /// <summary>Rows already in flight are staged whatever the backlog; then the caps are checked.</summary>
+    private static IEnumerable<object> Backpressure(Lineage current, BatchStaged staged, IngestRows command, DateTimeOffset now)
+    {
+        var rows = current.Counters.StagedRowCount + staged.RowsStaged;
+        var bytes = current.Counters.StagedBytes + staged.Bytes;
+        if (!FlowControl.OverCaps(command.Policy, rows, bytes))
+            return [];
+        var watermark = staged.RowsStaged > 0 ? staged.LastCommitSeq : current.ServerWatermark;
+        return FlowControl.Pause(current, PauseReason.Backpressure, FlowControl.BackpressureDetail(command.Policy, rows, bytes),
+            watermark, command.NewControlId, now, "system");
     }
 
     /// <summary>
@@ -83,9 +97,14 @@ public static class LineageDecider
     {
         var written = decision.Events.OfType<BatchMaterialized>().Single();
         var actor = $"device:{command.Device.DeviceName}";
+        var current = state ?? Lineage.Create((LineageCreated)decision.Events[0]);
+        var failures = current.ConsecutiveFailures + 1;
         var events = decision.Events.Where(e => e is not BatchMaterialized).ToList();
-        events.Add(new MaterializationFailed(written.LineageId, written.BatchId, error, Permanent: true, (state?.ConsecutiveFailures ?? 0) + 1, now, actor));
-        events.Add(Staged(written.LineageId, command.Batch, RowsAfter(state?.Watermark, command.Batch), StagingReason.MaterializationFailed, now, actor));
+        events.Add(new MaterializationFailed(written.LineageId, written.BatchId, error, Permanent: true, failures, now, actor));
+        var staged = Staged(written.LineageId, command.Batch, RowsAfter(state?.Watermark, command.Batch), StagingReason.MaterializationFailed, now, actor);
+        events.Add(staged);
+        events.AddRange(CircuitBreaker.Trip(current, failures, error, command.Policy, staged.LastCommitSeq, command.NewControlId, now));
+        events.AddRange(Backpressure(current, staged, command, now));
         // The staged rows are retried by a replay; each retry that fails again counts again.
         if (state?.IsReplaying != true)
             events.Add(new ReplayStarted(written.LineageId, command.NewReplayId, "materialization_failed", (state?.Counters.StagedRowCount ?? 0) + written.RowsApplied, now, "system"));

@@ -30,6 +30,7 @@ public sealed class LineageGrain(
     NpgsqlDataSource dataSource,
     StagedRows stagedRows,
     BatchLedger ledger,
+    PendingControls controls,
     MirrorSchemaWriter mirrorSchema,
     MirrorWriter mirrorWriter,
     TelemetryWriter telemetry,
@@ -47,7 +48,7 @@ public sealed class LineageGrain(
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         await ReloadAsync(ct);
-        if (_lineage?.IsReplaying == true)
+        if (_lineage is { IsReplaying: true, IsWriteBlocked: false })
             StartReplayTimer(TimeSpan.Zero);
     }
 
@@ -58,7 +59,7 @@ public sealed class LineageGrain(
     public async Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch)
     {
         var lineageId = await EnsureLineageIdAsync();
-        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId));
+        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId));
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -146,11 +147,9 @@ public sealed class LineageGrain(
             }
         }
 
-        await AppendAsync(transaction, lineageId, decision.Events);
+        await PersistAsync(connection, transaction, lineageId, decision.Events);
         await transaction.CommitAsync();
-        Fold(decision.Events);
-        if (decision.Events.OfType<ReplayStarted>().Any())
-            await StartReplayAsync();
+        await AfterCommitAsync(decision.Events);
 
         var staged = decision.Events.OfType<BatchStaged>().SingleOrDefault();
         var written = decision.Events.OfType<BatchMaterialized>().SingleOrDefault();
@@ -201,12 +200,73 @@ public sealed class LineageGrain(
             return CommandResult.Conflict(e.Code, e.Message);
         }
         var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
-        await AppendAsync(transaction, _lineage.Id, decision.Events);
+        await PersistAsync(connection, transaction, _lineage.Id, decision.Events);
         await transaction.CommitAsync();
-        Fold(decision.Events);
-        if (_lineage.IsReplaying)
-            await StartReplayAsync();
+        await AfterCommitAsync(decision.Events);
         return CommandResult.Done;
+    }
+
+    // ---- Operator commands and acknowledgements ----------------------------------------------
+
+    public Task<CommandResult> PauseLineage(PauseLineage command) =>
+        RunAsync(command.LineageId, lineage => OperatorDecisions.Pause(lineage, command, Guid.CreateVersion7(), clock.GetUtcNow()));
+
+    public Task<CommandResult> ResumeLineage(ResumeLineage command) =>
+        RunAsync(command.LineageId, lineage => OperatorDecisions.Resume(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+
+    public Task<CommandResult> ResetMaterialization(ResetMaterialization command) =>
+        RunAsync(command.LineageId, lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+
+    public async Task AcknowledgeControl(Guid controlId)
+    {
+        if (_lineage is not null)
+            await CommitAsync(_lineage.Id, OperatorDecisions.Acknowledge(_lineage, controlId, clock.GetUtcNow()).Events);
+    }
+
+    /// <summary>
+    /// Removes the cloud sync state of the table in one transaction; the stream is archived, and
+    /// the next batch of the table starts a new lineage with a new id.
+    /// </summary>
+    public async Task<CommandResult> DeleteLineage(DeleteLineage command)
+    {
+        if (_lineage?.Id != command.LineageId)
+            return LineageNotFound(command.LineageId);
+        var lineage = _lineage;
+        var decision = OperatorDecisions.Delete(lineage, command, clock.GetUtcNow());
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await stagedRows.DeleteAllAsync(connection, transaction, lineage.Id);
+            await controls.DeleteForLineageAsync(connection, transaction, lineage.Id);
+            if (command.DropMirror && lineage.Mirror is { } mirror)
+                await mirrorSchema.DropAsync(connection, transaction, mirror.Name);
+            await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+            {
+                session.Events.Append(lineage.Id, lineage.Version + decision.Events.Count, decision.Events.ToArray());
+                session.DeleteWhere<SchemaReview>(r => r.LineageId == lineage.Id);
+                session.Events.ArchiveStream(lineage.Id);
+                await session.SaveChangesAsync();
+            }
+            await transaction.CommitAsync();
+        }
+
+        StopReplayTimer();
+        if (await this.GetReminder(ReplayReminder) is { } reminder)
+            await this.UnregisterReminder(reminder);
+        _lineage = null;
+        slot.State.LineageId = null;
+        await slot.WriteStateAsync();
+        return CommandResult.Done;
+    }
+
+    private async Task<CommandResult> RunAsync(Guid lineageId, Func<Lineage, (Decision Decision, CommandResult Result)> decide)
+    {
+        if (_lineage?.Id != lineageId)
+            return LineageNotFound(lineageId);
+        var (decision, result) = decide(_lineage);
+        if (result.Succeeded && decision.Events.Count > 0)
+            await CommitAsync(_lineage.Id, decision.Events);
+        return result;
     }
 
     // ---- Replay ----------------------------------------------------------------------------
@@ -215,9 +275,9 @@ public sealed class LineageGrain(
     {
         if (reminderName != ReplayReminder)
             return;
-        if (_lineage?.IsReplaying == true)
+        if (_lineage is { IsReplaying: true, IsWriteBlocked: false })
             StartReplayTimer(TimeSpan.Zero);
-        else if (await this.GetReminder(ReplayReminder) is { } reminder)
+        else if (_lineage?.IsReplaying != true && await this.GetReminder(ReplayReminder) is { } reminder)
             await this.UnregisterReminder(reminder);
     }
 
@@ -251,7 +311,7 @@ public sealed class LineageGrain(
     /// </summary>
     private async Task ReplayChunkAsync(CancellationToken ct)
     {
-        if (_lineage is not { IsReplaying: true } lineage || lineage.Mirror is null)
+        if (_lineage is not { IsReplaying: true, IsWriteBlocked: false } lineage || lineage.Mirror is null)
         {
             StopReplayTimer();
             return;
@@ -272,9 +332,10 @@ public sealed class LineageGrain(
                 await WriteMirrorAsync(connection, transaction, lineage.Mirror, lineage.Bindings, changes, clock.GetUtcNow());
                 var last = rows[^1];
                 await stagedRows.DeleteThroughAsync(connection, transaction, lineage.Id, last.JournalEpoch, last.SourceCommitSeq, ct);
-                decision = ReplayDecisions.ChunkApplied(lineage, new ReplayChunk(rows.Count, rows.Sum(r => (long)r.Bytes), last.JournalEpoch, last.SourceCommitSeq), clock.GetUtcNow());
+                var chunk = new ReplayChunk(rows.Count, rows.Sum(r => (long)r.Bytes), last.JournalEpoch, last.SourceCommitSeq);
+                decision = ReplayDecisions.ChunkApplied(lineage, chunk, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow());
             }
-            await AppendAsync(transaction, lineage.Id, decision.Events);
+            await PersistAsync(connection, transaction, lineage.Id, decision.Events);
             await transaction.CommitAsync(ct);
             Fold(decision.Events);
             if (!_lineage.IsReplaying)
@@ -289,7 +350,7 @@ public sealed class LineageGrain(
             // Counted; the reminder tries again later, and every failure of that retry counts too.
             logger.LogWarning("Replay of lineage {LineageId} failed: {Error}", lineage.Id, e.Message);
             StopReplayTimer();
-            await CommitAsync(lineage.Id, ReplayDecisions.ChunkFailed(lineage, e.Message, permanent: true, clock.GetUtcNow()).Events);
+            await CommitAsync(lineage.Id, ReplayDecisions.ChunkFailed(lineage, e.Message, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow()).Events);
         }
         catch (Exception e) when (MirrorWriteException.IsTransient(e))
         {
@@ -322,13 +383,33 @@ public sealed class LineageGrain(
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await AppendAsync(transaction, lineageId, events);
+        await PersistAsync(connection, transaction, lineageId, events);
         await transaction.CommitAsync();
-        Fold(events);
+        await AfterCommitAsync(events);
     }
 
-    private async Task AppendAsync(NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<object> events)
+    /// <summary>Folds what was committed and starts draining the backlog when a replay began or a block lifted.</summary>
+    private async Task AfterCommitAsync(IReadOnlyList<object> events)
     {
+        Fold(events);
+        if (_lineage is { IsReplaying: true, IsWriteBlocked: false } && events.Any(e => e is ReplayStarted or LineageResumed))
+            await StartReplayAsync();
+    }
+
+    /// <summary>
+    /// Appends the events with the expected version, together with the control bookkeeping they
+    /// call for: a control is recorded before anyone can publish it, in the same transaction.
+    /// </summary>
+    private async Task PersistAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<object> events)
+    {
+        var deviceId = _lineage?.DeviceId ?? events.OfType<LineageCreated>().Single().DeviceId;
+        foreach (var e in events)
+        {
+            if (e is ControlIssued issued)
+                await controls.RecordAsync(connection, transaction, ControlMessage.ToPending(issued, deviceId));
+            else if (e is ControlAcknowledged acknowledged)
+                await controls.MarkAcknowledgedAsync(connection, transaction, acknowledged.ControlId, acknowledged.At);
+        }
         await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction));
         if (_lineage is null)
             session.Events.StartStream<Lineage>(lineageId, events.ToArray());
@@ -381,6 +462,9 @@ public sealed class LineageGrain(
         if (_lineage is not null && await session.Events.FetchStreamStateAsync(id, ct) is { } stream)
             _lineage.Version = stream.Version;
     }
+
+    private static CommandResult LineageNotFound(Guid lineageId) =>
+        CommandResult.NotFound("lineage_not_found", $"Lineage {lineageId} does not exist.");
 
     private static CommandResult ReviewNotFound(Guid reviewId) =>
         CommandResult.NotFound("review_not_found", $"Schema review {reviewId} does not exist.");

@@ -1,3 +1,5 @@
+using EdgeSync.Registry;
+
 namespace EdgeSync.Lineages;
 
 /// <summary>One drained chunk of the staged backlog, as written to the mirror.</summary>
@@ -8,15 +10,18 @@ public static class ReplayDecisions
 {
     public const string Actor = "system";
 
-    public static Decision ChunkApplied(Lineage state, ReplayChunk chunk, DateTimeOffset now)
+    public static Decision ChunkApplied(Lineage state, ReplayChunk chunk, EdgePolicy policy, Guid controlId, DateTimeOffset now)
     {
         var replay = state.Replay!;
         var events = new List<object>
         {
             new ReplayProgressed(state.Id, replay.ReplayId, chunk.Rows, chunk.Bytes, chunk.LastJournalEpoch, chunk.LastCommitSeq, now, Actor),
         };
-        if (state.Counters.StagedRowCount - chunk.Rows <= 0)
+        var rows = state.Counters.StagedRowCount - chunk.Rows;
+        if (rows <= 0)
             events.Add(new ReplayCompleted(state.Id, replay.ReplayId, replay.RowsReplayed + chunk.Rows, now, Actor));
+        if (FlowControl.BelowResumeThreshold(policy, rows, state.Counters.StagedBytes - chunk.Bytes))
+            events.AddRange(FlowControl.Resume(state, PauseReason.Backpressure, controlId, now, Actor));
         return new Decision(events);
     }
 
@@ -25,9 +30,15 @@ public static class ReplayDecisions
         new([new ReplayCompleted(state.Id, state.Replay!.ReplayId, state.Replay.RowsReplayed, now, Actor)]);
 
     /// <summary>Every failed attempt of a permanent kind counts towards the circuit breaker; transient ones do not.</summary>
-    public static Decision ChunkFailed(Lineage state, string error, bool permanent, DateTimeOffset now) =>
-        new([
-            new ReplayFailed(state.Id, state.Replay!.ReplayId, error, permanent, now, Actor),
-            new MaterializationFailed(state.Id, null, error, permanent, state.ConsecutiveFailures + (permanent ? 1 : 0), now, Actor),
-        ]);
+    public static Decision ChunkFailed(Lineage state, string error, EdgePolicy policy, Guid controlId, DateTimeOffset now)
+    {
+        var failures = state.ConsecutiveFailures + 1;
+        var events = new List<object>
+        {
+            new ReplayFailed(state.Id, state.Replay!.ReplayId, error, Permanent: true, now, Actor),
+            new MaterializationFailed(state.Id, null, error, Permanent: true, failures, now, Actor),
+        };
+        events.AddRange(CircuitBreaker.Trip(state, failures, error, policy, state.ServerWatermark, controlId, now));
+        return new Decision(events);
+    }
 }

@@ -30,6 +30,7 @@ public static class EdgeStore
         services.AddSingleton<StagedRows>();
         services.AddSingleton<BatchLedger>();
         services.AddSingleton<RejectionLog>();
+        services.AddSingleton<PendingControls>();
         services.AddSingleton<MirrorSchemaWriter>();
         services.AddSingleton<MirrorWriter>();
         services.AddSingleton<TelemetryWriter>();

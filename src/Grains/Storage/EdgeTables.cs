@@ -14,6 +14,7 @@ public static class EdgeTables
     public const string ExportSegments = "edge_export_segments";
     public const string Rejections = "edge_rejections";
     public const string TelemetryPoints = "edge_telemetry_points";
+    public const string PendingControls = "edge_pending_controls";
 
     public static IEnumerable<Table> All(string schema)
     {
@@ -21,6 +22,30 @@ public static class EdgeTables
         yield return ExportSegmentsTable(schema);
         yield return RejectionsTable(schema);
         yield return TelemetryPointsTable(schema);
+        yield return PendingControlsTable(schema);
+    }
+
+    private static Table PendingControlsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, PendingControls, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("control_id").AsPrimaryKey();
+        table.AddColumn<Guid>("lineage_id").NotNull();
+        table.AddColumn<Guid>("device_id").NotNull();
+        table.AddColumn<string>("source_table").NotNull();
+        table.AddColumn<string>("control_kind").NotNull();
+        // The exact message sent on the control topic, so a re-send is byte-identical.
+        table.AddColumn("payload", "jsonb").NotNull();
+        table.AddColumn("created_at", "timestamptz").NotNull();
+        table.AddColumn("last_sent_at", "timestamptz");
+        table.AddColumn<int>("send_count").NotNull().DefaultValue(0);
+        table.AddColumn("acknowledged_at", "timestamptz");
+        table.AddColumn("superseded_at", "timestamptz");
+        table.Indexes.Add(new IndexDefinition("ix_edge_pending_controls_open")
+        {
+            Columns = ["device_id"],
+            Predicate = "acknowledged_at IS NULL AND superseded_at IS NULL",
+        });
+        return table;
     }
 
     private static Table StagedRowsTable(string schema)

@@ -133,6 +133,13 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    public async Task DeleteAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, CancellationToken ct = default)
+    {
+        await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE lineage_id = @lineage", connection, transaction);
+        command.Parameters.AddWithValue("lineage", lineageId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task<long> CountAsync(Guid lineageId, CancellationToken ct = default)
     {
         await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {_table} WHERE lineage_id = @lineage");

@@ -21,7 +21,7 @@ public sealed class LineageDeciderTests
         return read.Value;
     }
 
-    private static IngestRows Ingest(RowBatch batch) => new(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Device, batch, new EdgePolicy());
+    private static IngestRows Ingest(RowBatch batch) => new(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Device, batch, new EdgePolicy());
 
     private static Lineage Fold(IEnumerable<object> events)
     {

@@ -1,0 +1,102 @@
+using System.Globalization;
+
+namespace EdgeSync.Bench;
+
+/// <summary>Command-line options. <c>--quick</c> is a preset; explicit options win over it, in any order.</summary>
+public sealed record BenchOptions
+{
+    public const string DefaultPg = "Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres";
+
+    public int Devices { get; init; } = 50;
+    public int Tables { get; init; } = 4;
+    public int Batches { get; init; } = 10;
+    public int Rows { get; init; } = 500;
+    public int InFlight { get; init; } = 1;
+    public int UpdatePercent { get; init; } = 20;
+    public int WarmupRows { get; init; } = 10;
+    public int Seed { get; init; } = 42;
+    public int SampleMs { get; init; } = 100;
+    public bool Quick { get; init; }
+    public bool Profile { get; init; } = true;
+    public bool KeepDatabase { get; init; }
+    public string Pg { get; init; } = DefaultPg;
+    public string? SiloDll { get; init; }
+    public string? Output { get; init; }
+
+    public const string Usage = """
+        usage: EdgeSync.Bench [options]
+
+          --devices N       devices, one MQTT client each            (default 50)
+          --tables T        tables per device (lineages = N x T)      (default 4)
+          --batches B       measured batches per table                (default 10)
+          --rows R          rows per batch                            (default 500)
+          --inflight W      unacknowledged publishes per device       (default 1)
+          --update-pct P    share of a batch's rows that update a row
+                            inserted earlier in the same batch        (default 20)
+          --quick           smoke preset: 10 devices x 2 tables x 3 batches x 200 rows
+          --no-profile      skip pg_stat_activity sampling and the two extra upsert baselines
+          --sample-ms MS    pg_stat_activity sampling period          (default 100)
+          --keep-db         do not drop the benchmark database at the end
+          --pg CONN         PostgreSQL server (Npgsql connection string; default $EDGESYNC_PG,
+                            else Host=127.0.0.1;Port=55432;Username=postgres;Database=postgres)
+          --silo PATH       EdgeSync.Silo.dll to start (default src/Silo/bin/Release/net10.0)
+          --output PATH     JSON results (default bench/results/latest.json)
+          --seed S          data generator seed                       (default 42)
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            var eq = arg.IndexOf('=');
+            var (name, inline) = arg.StartsWith("--", StringComparison.Ordinal) && eq > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+            switch (name)
+            {
+                case "--quick" or "--no-profile" or "--keep-db" or "--help" or "-h":
+                    values[name] = null;
+                    break;
+                case "--devices" or "--tables" or "--batches" or "--rows" or "--inflight" or "--update-pct" or "--sample-ms"
+                    or "--seed" or "--pg" or "--silo" or "--output":
+                    values[name] = inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value"));
+                    break;
+                default:
+                    throw new ArgumentException($"unknown argument '{arg}'");
+            }
+        }
+        if (values.ContainsKey("--help") || values.ContainsKey("-h"))
+            throw new HelpRequested();
+
+        var o = new BenchOptions { Pg = Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } env ? env : DefaultPg };
+        if (values.ContainsKey("--quick"))
+            o = o with { Quick = true, Devices = 10, Tables = 2, Batches = 3, Rows = 200 };
+        int Int(string key, int current, int min, int max)
+        {
+            if (!values.TryGetValue(key, out var text))
+                return current;
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+                throw new ArgumentException($"{key} must be an integer in {min}..{max}, not '{text}'");
+            return v;
+        }
+        o = o with
+        {
+            Devices = Int("--devices", o.Devices, 1, 10_000),
+            Tables = Int("--tables", o.Tables, 1, 100),
+            Batches = Int("--batches", o.Batches, 1, 100_000),
+            Rows = Int("--rows", o.Rows, 1, 4096),
+            InFlight = Int("--inflight", o.InFlight, 1, 64),
+            UpdatePercent = Int("--update-pct", o.UpdatePercent, 0, 90),
+            SampleMs = Int("--sample-ms", o.SampleMs, 10, 10_000),
+            Seed = Int("--seed", o.Seed, int.MinValue, int.MaxValue),
+            Profile = !values.ContainsKey("--no-profile"),
+            KeepDatabase = values.ContainsKey("--keep-db"),
+            Pg = values.GetValueOrDefault("--pg") ?? o.Pg,
+            SiloDll = values.GetValueOrDefault("--silo"),
+            Output = values.GetValueOrDefault("--output"),
+        };
+        return o;
+    }
+
+    public sealed class HelpRequested : Exception;
+}

@@ -1,0 +1,1 @@
+Console.WriteLine(EdgeSync.Api.Auth.DevTokens.DefaultLifetime);
