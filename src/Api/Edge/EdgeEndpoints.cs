@@ -14,9 +14,11 @@ public static class EdgeEndpoints
     {
         var edge = app.MapProjectGroup("/edge").WithTags("Edge sync");
         edge.MapLineageEndpoints();
+        edge.MapLineageCommandEndpoints();
         edge.MapReviewEndpoints();
         edge.MapPolicyEndpoints();
         edge.MapRejectionEndpoints();
+        edge.MapEventStreamEndpoints();
         return app;
     }
 }

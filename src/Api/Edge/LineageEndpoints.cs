@@ -40,10 +40,11 @@ public static class LineageEndpoints
     }
 
     private static async Task<IResult> Get(
-        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId, IQuerySession session, CancellationToken ct)
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId,
+        IQuerySession session, PendingControls controls, CancellationToken ct)
     {
         var lineage = await LoadAsync(session, projectId, lineageId, ct);
-        return lineage is null ? NotFound() : ApiResponse.Ok(LineageDetail.From(lineage));
+        return lineage is null ? NotFound() : ApiResponse.Ok(LineageDetail.From(lineage, await controls.ListOpenAsync(lineageId, ct)));
     }
 
     private static async Task<IResult> StagedRows(

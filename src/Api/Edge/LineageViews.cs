@@ -23,14 +23,25 @@ public sealed record LineageDetail(
     IReadOnlyList<string> PauseReasons, WatermarkView? Watermark, LineageCounters Counters,
     string? AcceptedSchemaHash, IReadOnlyList<SchemaVersion> SchemaVersions, OpenReview? OpenReview,
     IReadOnlyList<ColumnBinding> Bindings, MirrorTable? Mirror, ReplayIntent? ReplayIntent,
-    int MaterializationFailureCount, string? MaterializationLastError,
+    int MaterializationFailureCount, string? MaterializationLastError, bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls,
     string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static LineageDetail From(Lineage l) => new(
+    public static LineageDetail From(Lineage l, IReadOnlyList<PendingControl> controls) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons,
         l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null, l.Counters,
         l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.Replay,
-        l.ConsecutiveFailures, l.LastMaterializationError, l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
+        l.ConsecutiveFailures, l.LastMaterializationError, l.DevicePaused, controls.Select(PendingControlView.From).ToList(),
+        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
+}
+
+/// <summary>A downlink waiting for the device's acknowledgement, with the message as sent.</summary>
+public sealed record PendingControlView(Guid ControlId, string ControlKind, JsonElement Message, DateTimeOffset CreatedAt, DateTimeOffset? LastSentAt, int SendCount)
+{
+    public static PendingControlView From(PendingControl c)
+    {
+        using var message = JsonDocument.Parse(c.PayloadJson);
+        return new(c.ControlId, c.ControlKind, message.RootElement.Clone(), c.CreatedAt, c.LastSentAt, c.SendCount);
+    }
 }
 
 public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);

@@ -38,4 +38,10 @@ public static class RejectionCodes
     /// <c>sync/schema/observe</c> message is missing or not an RFC 3339 timestamp.
     /// </summary>
     public const string InvalidObservedAt = "invalid_observed_at";
+
+    /// <summary>
+    /// Not in the spec's table: <c>control_id</c> of a <c>sync/ingest/ack</c> message is missing or
+    /// not a UUID.
+    /// </summary>
+    public const string InvalidControlId = "invalid_control_id";
 }

@@ -347,10 +347,12 @@ public sealed class LineageGrain(
         }
         catch (MirrorWriteException e) when (e.IsPermanent)
         {
-            // Counted; the reminder tries again later, and every failure of that retry counts too.
+            // Counted, and tried again later; every failure of a retry counts too, until the breaker trips.
             logger.LogWarning("Replay of lineage {LineageId} failed: {Error}", lineage.Id, e.Message);
             StopReplayTimer();
             await CommitAsync(lineage.Id, ReplayDecisions.ChunkFailed(lineage, e.Message, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow()).Events);
+            if (!_lineage!.IsWriteBlocked)
+                StartReplayTimer(options.Value.ReplayRetryInterval);
         }
         catch (Exception e) when (MirrorWriteException.IsTransient(e))
         {

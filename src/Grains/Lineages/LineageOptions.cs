@@ -8,4 +8,10 @@ public sealed class LineageOptions
 
     /// <summary>Staged rows drained per replay transaction.</summary>
     public int ReplayChunkRows { get; set; } = 2000;
+
+    /// <summary>
+    /// Wait before a replay that failed permanently tries again; every failed try counts towards
+    /// the circuit breaker. The replay reminder (every minute) is the backstop after a restart.
+    /// </summary>
+    public TimeSpan ReplayRetryInterval { get; set; } = TimeSpan.FromSeconds(20);
 }

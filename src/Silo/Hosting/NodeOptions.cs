@@ -20,4 +20,7 @@ public sealed class MqttOptions
     /// before the broker acknowledges it — the worst moment for "nothing lost, nothing doubled".
     /// </summary>
     public bool CrashBeforeAcknowledging { get; set; }
+
+    /// <summary>How long an unacknowledged control waits before it is sent to a connected device again.</summary>
+    public TimeSpan ControlResendInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

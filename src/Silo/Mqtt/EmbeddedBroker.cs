@@ -18,6 +18,7 @@ public sealed class EmbeddedBroker(
     DeviceDirectory directory,
     IngestGateway gateway,
     IngestMetrics metrics,
+    ConnectedDevices connected,
     TimeProvider clock,
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
@@ -36,8 +37,14 @@ public sealed class EmbeddedBroker(
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingSubscriptionAsync += AuthorizeSubscriptionAsync;
         _server.InterceptingPublishAsync += HandlePublishAsync;
-        _server.ClientConnectedAsync += e => MarkAsync(e.SessionItems, connected: true);
-        _server.ClientDisconnectedAsync += e => MarkAsync(e.SessionItems, connected: false);
+        _server.ClientConnectedAsync += e => MarkAsync(e.SessionItems, isConnected: true);
+        _server.ClientDisconnectedAsync += e => MarkAsync(e.SessionItems, isConnected: false);
+        _server.ClientSubscribedTopicAsync += e =>
+        {
+            if (DeviceSession.From(e.SessionItems) is { } device && e.TopicFilter.Topic == DeviceTopics.ControlTopic(device.TopicRoot))
+                connected.Subscribed(device);
+            return Task.CompletedTask;
+        };
         await _server.StartAsync();
         logger.LogInformation("Embedded MQTT broker listening on {Address}:{Port}", options.Value.BindAddress, options.Value.Port);
     }
@@ -132,13 +139,29 @@ public sealed class EmbeddedBroker(
         }
     }
 
-    private async Task MarkAsync(System.Collections.IDictionary sessionItems, bool connected)
+    /// <summary>Publishes a downlink control at QoS 1 on the device's control topic.</summary>
+    public async Task PublishControlAsync(DeviceSession device, string payloadJson, CancellationToken ct)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(DeviceTopics.ControlTopic(device.TopicRoot))
+            .WithPayload(payloadJson)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = NodeClientId }, ct);
+    }
+
+    /// <summary>The sender of downlinks; no device can use it (client ids are device names, which cannot contain '$').</summary>
+    private const string NodeClientId = "$edgesync-node";
+
+    private async Task MarkAsync(System.Collections.IDictionary sessionItems, bool isConnected)
     {
         if (DeviceSession.From(sessionItems) is not { } device)
             return;
+        if (!isConnected)
+            connected.Disconnected(device);
         try
         {
-            await directory.MarkConnectionAsync(device.Identity.DeviceId, connected, clock.GetUtcNow());
+            await directory.MarkConnectionAsync(device.Identity.DeviceId, isConnected, clock.GetUtcNow());
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
         {

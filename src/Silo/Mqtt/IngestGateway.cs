@@ -20,7 +20,8 @@ public enum UplinkVerdict
 /// Turns a device's uplink into a grain call. Anything thrown from here means "not durable":
 /// the broker then withholds the acknowledgement so that the device delivers again.
 /// </summary>
-public sealed class IngestGateway(IGrainFactory grains, RejectionLog rejections, IngestMetrics metrics, TimeProvider clock, ILogger<IngestGateway> logger)
+public sealed class IngestGateway(
+    IGrainFactory grains, RejectionLog rejections, PendingControls controls, IngestMetrics metrics, TimeProvider clock, ILogger<IngestGateway> logger)
 {
     public async Task<UplinkVerdict> HandleAsync(DeviceSession device, string topic, string uplink, ReadOnlyMemory<byte> payload)
     {
@@ -28,6 +29,7 @@ public sealed class IngestGateway(IGrainFactory grains, RejectionLog rejections,
         {
             DeviceTopics.RowBatch => await IngestRowsAsync(device, payload),
             DeviceTopics.SchemaObserve => await ObserveSchemaAsync(device, payload),
+            DeviceTopics.IngestAck => await AcknowledgeAsync(device, payload),
             _ => (IngestOutcome.Rejected(null, new Rejection(UnsupportedUplink,
                 $"'{uplink}' is not handled by this version of the service")), null),
         };
@@ -68,6 +70,21 @@ public sealed class IngestGateway(IGrainFactory grains, RejectionLog rejections,
         var observation = read.Value!;
         var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, observation.SourceTable));
         return (await grain.ObserveSchema(device.Identity, observation), observation.SourceTable);
+    }
+
+    /// <summary>
+    /// Acknowledgements of unknown, superseded or already acknowledged controls are accepted and
+    /// ignored: devices acknowledge every redelivery.
+    /// </summary>
+    private async Task<(IngestOutcome, string?)> AcknowledgeAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
+    {
+        var read = ControlAckReader.Read(payload);
+        if (read.Rejection is { } rejection)
+            return (IngestOutcome.Rejected(null, rejection), null);
+        if (await controls.FindOpenAsync(device.Identity.DeviceId, read.Value!.ControlId) is not { } control)
+            return (new IngestOutcome(IngestStatus.Duplicate, null, 0, 0, null), null);
+        await grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, control.SourceTable)).AcknowledgeControl(control.ControlId);
+        return (new IngestOutcome(IngestStatus.Accepted, control.LineageId, 0, 0, null), control.SourceTable);
     }
 
     /// <summary>Best-effort table and batch id of a refused payload, for the rejection record.</summary>

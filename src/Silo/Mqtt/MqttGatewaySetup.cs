@@ -8,7 +8,9 @@ public static class MqttGatewaySetup
         services.AddSingleton<IngestGateway>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<EmbeddedBroker>();
+        services.AddSingleton<ConnectedDevices>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
+        services.AddHostedService<ControlDispatcher>();
         return services;
     }
 }

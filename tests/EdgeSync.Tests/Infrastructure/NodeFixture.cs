@@ -51,6 +51,8 @@ public sealed class NodeFixture : IAsyncLifetime
             web.UseSetting("Mqtt:BindAddress", "127.0.0.1");
             web.UseSetting("Orleans:ClusterId", clusterId);
             web.UseSetting("Lineages:PolicyFreshness", "00:00:00");
+            web.UseSetting("Lineages:ReplayRetryInterval", "00:00:00.300");
+            web.UseSetting("Mqtt:ControlResendInterval", "00:00:02");
             web.UseSetting("Orleans:SiloPort", FreePort.Next().ToString());
             web.UseSetting("Orleans:GatewayPort", FreePort.Next().ToString());
             foreach (var (key, value) in extra)

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace EdgeSync.Bench;
+
+/// <summary>
+/// Simple means of seeing where the time goes, without extra tools: CPU seconds of the node,
+/// of PostgreSQL and of this process from <c>/proc</c>; <c>pg_stat_database</c> and
+/// <c>pg_stat_all_tables</c> deltas; and a sampling "profiler" over <c>pg_stat_activity</c>
+/// (what each backend of the benchmark database is doing, every few milliseconds).
+/// </summary>
+public static partial class Proc
+{
+    [DllImport("libc", EntryPoint = "sysconf")]
+    private static extern long SysConf(int name);
+
+    private static readonly double TicksPerSecond = Ticks();
+
+    private static double Ticks()
+    {
+        try { return OperatingSystem.IsLinux() && SysConf(2 /* _SC_CLK_TCK */) is > 0 and var t ? t : 100; }
+        catch (Exception) { return 100; }
+    }
+
+    public static bool Available => File.Exists("/proc/stat");
+
+    /// <summary>(own CPU seconds, CPU seconds of reaped children), or null when the process is gone.</summary>
+    public static (double Own, double Children, int ParentPid, string Comm)? Process(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var open = text.IndexOf('(');
+            var close = text.LastIndexOf(')');
+            var rest = text[(close + 2)..].Split(' ');
+            double Field(int i) => long.Parse(rest[i], CultureInfo.InvariantCulture) / TicksPerSecond;
+            return (Field(11) + Field(12), Field(13) + Field(14), int.Parse(rest[1], CultureInfo.InvariantCulture), text[(open + 1)..close]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>CPU seconds per postgres process, plus the reaped children of the postmaster under pid 0.</summary>
+    public static Dictionary<int, double> Postgres()
+    {
+        var result = new Dictionary<int, double>();
+        if (!Available)
+            return result;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || Process(pid) is not { Comm: "postgres" } p)
+                continue;
+            result[pid] = p.Own;
+            if (Process(p.ParentPid) is not { Comm: "postgres" }) // the postmaster: count exited backends too
+                result[0] = result.GetValueOrDefault(0) + p.Children;
+        }
+        return result;
+    }
+
+    /// <summary>Busy and total CPU seconds of the whole machine (all cores).</summary>
+    public static (double Busy, double Total) Machine()
+    {
+        if (!Available)
+            return (0, 0);
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        var total = fields.Take(8).Sum();
+        var idle = fields[3] + fields[4];
+        return ((total - idle) / TicksPerSecond, total / TicksPerSecond);
+    }
+}
+
+/// <summary>CPU seconds spent by each party between <see cref="Start"/> and <see cref="Stop"/>.</summary>
+public sealed class CpuMeter(int nodePid)
+{
+    private Dictionary<int, double> _pg = [];
+    private double _node, _self;
+    private (double Busy, double Total) _machine;
+    private long _started;
+
+    public static CpuMeter Start(int nodePid)
+    {
+        var meter = new CpuMeter(nodePid);
+        meter._pg = Proc.Postgres();
+        meter._node = Proc.Process(nodePid)?.Own ?? 0;
+        meter._self = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        meter._machine = Proc.Machine();
+        meter._started = Stopwatch.GetTimestamp();
+        return meter;
+    }
+
+    /// <param name="ourBackends">pids of the backends of the benchmark database (from pg_stat_activity).</param>
+    public CpuUse Stop(IReadOnlyCollection<int> ourBackends)
+    {
+        var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+        var pg = Proc.Postgres();
+        var machine = Proc.Machine();
+        double Delta(int pid) => pg.GetValueOrDefault(pid) - _pg.GetValueOrDefault(pid);
+        var pgTotal = pg.Keys.Union(_pg.Keys).Sum(pid => Math.Max(0, Delta(pid)));
+        var pgOurs = ourBackends.Sum(pid => Math.Max(0, Delta(pid)));
+        var node = nodePid == 0 ? 0 : (Proc.Process(nodePid)?.Own ?? _node) - _node;
+        var self = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - _self;
+        return new CpuUse(wall, Environment.ProcessorCount, node, pgTotal, pgOurs, self,
+            machine.Busy - _machine.Busy, machine.Total - _machine.Total);
+    }
+}
+
+public sealed record CpuUse(double WallSeconds, int Cores, double Node, double Postgres, double PostgresBenchDb, double BenchClient,
+    double MachineBusy, double MachineTotal)
+{
+    public double Other => Math.Max(0, MachineBusy - Node - Postgres - BenchClient);
+    public double MachineUtilization => MachineTotal > 0 ? MachineBusy / MachineTotal : 0;
+    public string Describe(string nodeName = "node") => MachineTotal <= 0
+        ? "CPU: /proc not available"
+        : string.Create(CultureInfo.InvariantCulture,
+            $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; {nodeName} {Node:0.0} s ({Node / WallSeconds:0.00} cores), " +
+            $"postgres {Postgres:0.0} s ({Postgres / WallSeconds:0.00} cores; benchmark db backends {PostgresBenchDb:0.0} s), " +
+            $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), other {Other:0.0} s");
+}
+
+/// <summary>Counters of pg_stat_database (benchmark database) and tuple counts of pg_stat_all_tables.</summary>
+public sealed record PgStats(Dictionary<string, long> Database, Dictionary<string, (long Ins, long Upd, long Del, long HotUpd)> Tables)
+{
+    private static readonly string[] DatabaseColumns =
+        ["xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched", "tup_returned", "blks_read", "blks_hit", "temp_files", "deadlocks"];
+
+    public static async Task<PgStats> ReadAsync(NpgsqlDataSource db)
+    {
+        var database = new Dictionary<string, long>();
+        await using (var command = db.CreateCommand($"SELECT {string.Join(", ", DatabaseColumns)} FROM pg_stat_database WHERE datname = current_database()"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            for (var i = 0; i < DatabaseColumns.Length; i++)
+                database[DatabaseColumns[i]] = reader.IsDBNull(i) ? 0 : Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+        }
+        var tables = new Dictionary<string, (long, long, long, long)>();
+        await using (var command = db.CreateCommand(
+            "SELECT schemaname || '.' || relname, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd FROM pg_stat_all_tables"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+                tables[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        }
+        return new PgStats(database, tables);
+    }
+
+    public static (Dictionary<string, long> Database, List<TableDelta> Tables) Delta(PgStats before, PgStats after)
+    {
+        var database = after.Database.ToDictionary(kv => kv.Key, kv => kv.Value - before.Database.GetValueOrDefault(kv.Key));
+        var tables = new List<TableDelta>();
+        foreach (var (name, a) in after.Tables)
+        {
+            var b = before.Tables.GetValueOrDefault(name);
+            var d = new TableDelta(name, a.Ins - b.Ins, a.Upd - b.Upd, a.Del - b.Del, a.HotUpd - b.HotUpd);
+            if (d.Ins + d.Upd + d.Del > 0)
+                tables.Add(d);
+        }
+        return (database, tables);
+    }
+}
+
+public sealed record TableDelta(string Table, long Ins, long Upd, long Del, long HotUpd);
+
+/// <summary>
+/// Samples pg_stat_activity of the benchmark database: a statistical picture of how many
+/// backends are running a statement (and which), waiting inside an open transaction for the
+/// node's next statement ("idle in transaction"), or idle in the pool.
+/// </summary>
+public sealed partial class ActivitySampler : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _db;
+    private readonly TimeSpan _period;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, long> _states = [];
+    private readonly Dictionary<string, long> _statements = [];
+    private readonly Dictionary<string, long> _waits = [];
+    private readonly HashSet<int> _pids = [];
+    private Task? _loop;
+
+    public int Samples { get; private set; }
+    public IReadOnlyCollection<int> Pids => _pids;
+
+    private ActivitySampler(NpgsqlDataSource db, TimeSpan period)
+    {
+        _db = db;
+        _period = period;
+    }
+
+    public static ActivitySampler Start(NpgsqlDataSource db, TimeSpan period, bool sample)
+    {
+        var sampler = new ActivitySampler(db, period);
+        sampler._loop = sampler.RunAsync(sample);
+        return sampler;
+    }
+
+    private async Task RunAsync(bool sample)
+    {
+        await using var connection = await _db.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT pid, coalesce(state, ''), coalesce(wait_event_type || ':' || wait_event, ''), left(query, 400), backend_type
+            FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """, connection);
+        var period = sample ? _period : TimeSpan.FromSeconds(1); // without profiling: only the pids, for the CPU split
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using (var reader = await command.ExecuteReaderAsync(_stop.Token))
+                {
+                    Samples++;
+                    while (await reader.ReadAsync(_stop.Token))
+                    {
+                        _pids.Add(reader.GetInt32(0));
+                        if (!sample || reader.GetString(4) != "client backend")
+                            continue;
+                        var state = reader.GetString(1);
+                        Count(_states, state);
+                        if (state is "active" or "idle in transaction")
+                            Count(_statements, $"{state,-19} | {Normalize(reader.GetString(3))}");
+                        if (state == "active")
+                            Count(_waits, reader.GetString(2) is { Length: > 0 } w ? w : "(on CPU)");
+                    }
+                }
+                await Task.Delay(period, _stop.Token);
+            }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
+    private static void Count(Dictionary<string, long> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    [GeneratedRegex(@"\s+")] private static partial Regex Spaces();
+    [GeneratedRegex(@"edge_mirror_[0-9a-f]{8}_[a-z0-9_]+")] private static partial Regex MirrorName();
+    [GeneratedRegex(@"\b\d+\b")] private static partial Regex Numbers();
+
+    public static string Normalize(string query)
+    {
+        var q = Spaces().Replace(query, " ").Trim();
+        q = Numbers().Replace(MirrorName().Replace(q, "edge_mirror_<t>"), "N");
+        return q.Length > 110 ? q[..110] + "…" : q;
+    }
+
+    public async Task<ActivityProfile> StopAsync()
+    {
+        await _stop.CancelAsync();
+        if (_loop is not null)
+            await _loop;
+        return new ActivityProfile(Samples,
+            _states.ToDictionary(kv => kv.Key, kv => kv.Value),
+            _statements.OrderByDescending(kv => kv.Value).Take(25).Select(kv => new StatementShare(kv.Key, kv.Value)).ToList(),
+            _waits.OrderByDescending(kv => kv.Value).Take(10).ToDictionary(kv => kv.Key, kv => kv.Value));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+            await StopAsync();
+        _stop.Dispose();
+    }
+}
+
+public sealed record StatementShare(string Statement, long Samples);
+
+/// <param name="States">backend-samples per state (active, idle in transaction, idle).</param>
+/// <param name="Statements">backend-samples per (state, normalized statement), most frequent first.</param>
+/// <param name="Waits">backend-samples of active backends per wait event.</param>
+public sealed record ActivityProfile(int Samples, Dictionary<string, long> States, List<StatementShare> Statements, Dictionary<string, long> Waits);
