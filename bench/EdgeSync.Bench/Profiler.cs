@@ -115,10 +115,11 @@ public sealed record CpuUse(double WallSeconds, int Cores, double Node, double P
 {
     public double Other => Math.Max(0, MachineBusy - Node - Postgres - BenchClient);
     public double MachineUtilization => MachineTotal > 0 ? MachineBusy / MachineTotal : 0;
-    public string Describe(string nodeName = "node") => MachineTotal <= 0
+    public string Describe() => MachineTotal <= 0
         ? "CPU: /proc not available"
         : string.Create(CultureInfo.InvariantCulture,
-            $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; {nodeName} {Node:0.0} s ({Node / WallSeconds:0.00} cores), " +
+            $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; " +
+            (Node > 0 ? $"node {Node:0.0} s ({Node / WallSeconds:0.00} cores), " : "") +
             $"postgres {Postgres:0.0} s ({Postgres / WallSeconds:0.00} cores; benchmark db backends {PostgresBenchDb:0.0} s), " +
             $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), other {Other:0.0} s");
 }

@@ -110,6 +110,10 @@ internal sealed class GovernanceEventStream(Guid projectId, long after) : IResul
             // Last-Event-ID, which loses nothing.
             logger.LogWarning(e, "Governance event stream of project {ProjectId} failed; closing it", projectId);
         }
+        finally
+        {
+            logger.LogDebug("Governance event stream of project {ProjectId} closed", projectId);
+        }
     }
 
     private async Task PumpAsync(IServiceProvider services, SseWriter writer, ILogger logger, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -74,6 +75,24 @@ public sealed class TestDevice : IAsyncDisposable
         await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(topic).WithAtLeastOnceQoS().Build())
             .Build());
+
+    /// <summary>The control messages received so far, parsed.</summary>
+    public List<JsonElement> Controls()
+    {
+        lock (Received)
+            return Received.Where(m => m.Topic.EndsWith("/sync/ingest/control", StringComparison.Ordinal))
+                .Select(m => JsonDocument.Parse(m.ConvertPayloadToString()).RootElement.Clone()).ToList();
+    }
+
+    public Task<JsonElement> WaitForControlAsync(string kind, Func<JsonElement, bool>? where = null, TimeSpan? timeout = null) =>
+        Eventually.GetAsync(
+            () => Task.FromResult(Controls().LastOrDefault(c => c.GetProperty("control_kind").GetString() == kind && (where?.Invoke(c) ?? true))),
+            c => c.ValueKind == JsonValueKind.Object, timeout ?? TimeSpan.FromSeconds(15), $"a {kind} control");
+
+    public Task<MqttClientPublishResult> AcknowledgeAsync(JsonElement control) =>
+        PublishAsync("sync/ingest/ack", $$"""{"format_version":1,"control_id":"{{control.GetProperty("control_id").GetString()}}"}""");
+
+    public Task ListenForControlsAsync() => SubscribeAsync($"{TopicRoot}/sync/ingest/control");
 
     public async ValueTask DisposeAsync()
     {

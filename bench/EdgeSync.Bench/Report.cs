@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeSync.Bench;
+
+public sealed record Percentiles(int Count, double P50, double P95, double P99, double Max, double Mean)
+{
+    public static Percentiles Of(List<double> values)
+    {
+        if (values.Count == 0)
+            return new Percentiles(0, 0, 0, 0, 0, 0);
+        var sorted = values.Order().ToArray();
+        double At(double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new Percentiles(sorted.Length, At(50), At(95), At(99), sorted[^1], sorted.Average());
+    }
+}
+
+/// <param name="RowsPerSecondTimeline">rows acknowledged in each second of the measured phase.</param>
+public sealed record EndToEndResult(long Rows, int Batches, long PayloadBytes, double PublishSeconds, double Seconds,
+    Percentiles PubackMs, long[] RowsPerSecondTimeline, CpuUse Cpu)
+{
+    public double RowsPerSecond => Rows / Seconds;
+    public double DrainSeconds => Seconds - PublishSeconds;
+}
+
+public sealed record BaselineResult(string Name, string Kind, int Connections, long Rows, double Seconds, CpuUse Cpu)
+{
+    public double RowsPerSecond => Rows / Seconds;
+}
+
+public sealed record ProfileResult(ActivityProfile Activity, Dictionary<string, long> Database, List<TableDelta> Tables);
+
+public sealed class BenchResult
+{
+    public const double TargetRatio = 0.30;
+
+    public DateTimeOffset Timestamp { get; } = DateTimeOffset.UtcNow;
+    public string? GitCommit { get; } = Git("rev-parse", "--short", "HEAD");
+    public int Cores { get; } = Environment.ProcessorCount;
+    public required BenchOptions Parameters { get; init; }
+    public required string Database { get; init; }
+    public required string Silo { get; init; }
+    public Dictionary<string, double> Warmup { get; } = [];
+    public EndToEndResult? EndToEnd { get; set; }
+    public List<BaselineResult> Baselines { get; } = [];
+    public ProfileResult? Profile { get; set; }
+    public List<string> Problems { get; } = [];
+
+    /// <summary>The denominator: the faster of the pure COPY runs (the stricter comparison).</summary>
+    public BaselineResult? Copy => Baselines.Where(b => b.Kind == nameof(BaselineKind.Copy)).MaxBy(b => b.RowsPerSecond);
+    public double? Ratio => EndToEnd is { } e && Copy is { } c ? e.RowsPerSecond / c.RowsPerSecond : null;
+    public bool MeetsTarget => Ratio >= TargetRatio;
+    public bool Verified => Problems.Count == 0;
+
+    private static string? Git(params string[] args)
+    {
+        try
+        {
+            var info = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in args)
+                info.ArgumentList.Add(a);
+            using var git = Process.Start(info)!;
+            var text = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 ? text : null;
+        }
+        catch (Exception) { return null; }
+    }
+}
+
+public static class Report
+{
+    public static long[] Timeline(List<(double AtSeconds, int Rows)> acks, double seconds)
+    {
+        var buckets = new long[Math.Max(1, (int)Math.Ceiling(seconds))];
+        foreach (var (at, rows) in acks)
+            buckets[Math.Min(buckets.Length - 1, (int)at)] += rows;
+        return buckets;
+    }
+
+    public static void Print(BenchResult r, TextWriter w)
+    {
+        var o = r.Parameters;
+        var e = r.EndToEnd!;
+        w.WriteLine();
+        w.WriteLine($"EdgeSync benchmark — {o.Devices} devices x {o.Tables} tables x {o.Batches} batches x {o.Rows} rows " +
+                    $"({o.Devices * o.Tables} lineages, in-flight {o.InFlight}, {o.UpdatePercent}% in-batch updates), {r.Cores} cores, commit {r.GitCommit ?? "?"}");
+        w.WriteLine();
+        w.WriteLine($"  {"",-46} {"rows",10} {"seconds",9} {"rows/s",10} {"vs COPY",8}");
+        var copy = r.Copy!;
+        void Line(string name, long rows, double seconds, double rate) =>
+            w.WriteLine($"  {name,-46} {rows,10:N0} {seconds,9:0.00} {rate,10:N0} {rate / copy.RowsPerSecond,8:0.00}");
+        Line("end to end (MQTT publish -> mirror rows)", e.Rows, e.Seconds, e.RowsPerSecond);
+        foreach (var b in r.Baselines)
+            Line(b.Name, b.Rows, b.Seconds, b.RowsPerSecond);
+        w.WriteLine();
+        w.WriteLine($"  ratio end-to-end / COPY = {r.Ratio:0.000}  (target >= {BenchResult.TargetRatio:0.00}: {(r.MeetsTarget ? "met" : "NOT met")})");
+        w.WriteLine($"  PUBACK latency ms: p50 {e.PubackMs.P50:0.0}  p95 {e.PubackMs.P95:0.0}  p99 {e.PubackMs.P99:0.0}  max {e.PubackMs.Max:0.0}  ({e.Batches} publishes)");
+        w.WriteLine($"  phases: publish {e.PublishSeconds:0.00} s (first publish -> last PUBACK), drain {e.DrainSeconds * 1000:0} ms (-> last row visible); " +
+                    $"{e.PayloadBytes / 1048576.0 / e.PublishSeconds:0.0} MiB/s of JSON");
+        w.WriteLine($"  acknowledged rows/s per second: {string.Join(' ', e.RowsPerSecondTimeline)}");
+        w.WriteLine($"  {e.Cpu.Describe()}");
+        w.WriteLine($"  [{copy.Name}] {copy.Cpu.Describe()}");
+        w.WriteLine($"  warm-up: {string.Join(", ", r.Warmup.Select(kv => $"{kv.Key} {kv.Value:0.0}"))}");
+
+        if (r.Profile is { } p)
+        {
+            var batches = e.Batches;
+            var states = p.Activity.States;
+            var samples = Math.Max(1, p.Activity.Samples);
+            var all = Math.Max(1, states.Values.Sum());
+            w.WriteLine();
+            w.WriteLine($"  pg_stat_activity, {p.Activity.Samples} samples of the benchmark database's client backends (average backends per sample):");
+            w.WriteLine("    " + string.Join(", ", states.OrderByDescending(kv => kv.Value).Select(kv => $"{(kv.Key == "" ? "?" : kv.Key)} {(double)kv.Value / samples:0.0}")));
+            w.WriteLine("    active backends by wait: " + string.Join(", ", p.Activity.Waits.Select(kv => $"{kv.Key} {(double)kv.Value / samples:0.00}")));
+            var busy = Math.Max(1, p.Activity.Statements.Sum(s => s.Samples));
+            w.WriteLine("    statement shares of 'active' + 'idle in transaction' samples (idle in transaction = the node holds the");
+            w.WriteLine("    transaction open after that statement, working or waiting on something else):");
+            foreach (var s in p.Activity.Statements.Take(14))
+                w.WriteLine($"    {100.0 * s.Samples / busy,5:0.0}%  {s.Statement}");
+            w.WriteLine();
+            w.WriteLine($"  pg_stat_database per measured batch ({batches} batches): " + string.Join(", ",
+                new[] { "xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched" }
+                    .Select(k => $"{k} {(double)p.Database.GetValueOrDefault(k) / batches:0.0}")));
+            w.WriteLine("  tuples written per measured batch, by table (ins/upd/del):");
+            foreach (var t in p.Tables.Take(12))
+                w.WriteLine($"    {t.Table,-52} {(double)t.Ins / batches,8:0.0} {(double)t.Upd / batches,7:0.0} {(double)t.Del / batches,7:0.0}");
+        }
+
+        w.WriteLine();
+        if (r.Problems.Count == 0)
+            w.WriteLine("  verified: every mirror and baseline table holds exactly the rows the devices sent");
+        else
+            foreach (var problem in r.Problems)
+                w.WriteLine($"  PROBLEM: {problem}");
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static void WriteJson(BenchResult r, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var o = r.Parameters;
+        var e = r.EndToEnd!;
+        var document = new
+        {
+            r.Timestamp,
+            r.GitCommit,
+            r.Cores,
+            Parameters = new { o.Devices, o.Tables, o.Batches, o.Rows, o.InFlight, o.UpdatePercent, o.WarmupRows, o.Quick, o.Seed, Lineages = o.Devices * o.Tables },
+            EndToEnd = new
+            {
+                e.Rows, e.Batches, e.PayloadBytes, e.Seconds, e.RowsPerSecond, e.PublishSeconds, e.DrainSeconds,
+                PubackMs = e.PubackMs, e.RowsPerSecondTimeline, e.Cpu,
+            },
+            Copy = r.Copy is { } c ? new { c.Name, c.Connections, c.Rows, c.Seconds, c.RowsPerSecond } : null,
+            Baselines = r.Baselines.Select(b => new { b.Name, b.Kind, b.Connections, b.Rows, b.Seconds, b.RowsPerSecond, b.Cpu }),
+            r.Ratio,
+            TargetRatio = BenchResult.TargetRatio,
+            r.MeetsTarget,
+            r.Verified,
+            r.Problems,
+            r.Warmup,
+            r.Profile,
+        };
+        File.WriteAllText(path, JsonSerializer.Serialize(document, Json) + "\n");
+        var history = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{r.Timestamp:yyyyMMdd-HHmmss}.json");
+        File.Copy(path, history, overwrite: true);
+    }
+}
