@@ -117,11 +117,10 @@ public sealed record CpuUse(double WallSeconds, int Cores, double Node, double P
     public double MachineUtilization => MachineTotal > 0 ? MachineBusy / MachineTotal : 0;
     public string Describe() => MachineTotal <= 0
         ? "CPU: /proc not available"
-        : string.Create(CultureInfo.InvariantCulture,
-            $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; " +
-            (Node > 0 ? $"node {Node:0.0} s ({Node / WallSeconds:0.00} cores), " : "") +
+        : $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; " +
+            $"{(Node > 0 ? $"node {Node:0.0} s ({Node / WallSeconds:0.00} cores), " : "")}" +
             $"postgres {Postgres:0.0} s ({Postgres / WallSeconds:0.00} cores; benchmark db backends {PostgresBenchDb:0.0} s), " +
-            $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), other {Other:0.0} s");
+            $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), other {Other:0.0} s";
 }
 
 /// <summary>Counters of pg_stat_database (benchmark database) and tuple counts of pg_stat_all_tables.</summary>

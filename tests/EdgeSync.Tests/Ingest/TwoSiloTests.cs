@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using EdgeSync.Api.Auth;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -36,8 +37,18 @@ public sealed class TwoSiloTests
 
         var lineages = await viaSecond.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages?device_id={device.DeviceId}");
         var lineage = Assert.Single(lineages.GetProperty("data").EnumerateArray());
-        var staged = await viaSecond.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages/{lineage.GetProperty("id").GetGuid()}/staged-rows");
+        var lineageId = lineage.GetProperty("id").GetGuid();
+        var staged = await viaSecond.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages/{lineageId}/staged-rows");
         Assert.Equal([1L, 2, 3, 4], staged.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("source_commit_seq").GetInt64()));
+
+        // A control issued through one node reaches the device on the node it is connected to.
+        await using var listening = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot);
+        await listening.ListenForControlsAsync();
+        var pause = new HttpRequestMessage(HttpMethod.Post, $"{Api}/{device.ProjectId}/edge/lineages/{lineageId}/pause") { Content = JsonContent.Create(new { reason = "cross-node" }) };
+        pause.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        Assert.True((await viaFirst.SendAsync(pause)).IsSuccessStatusCode);
+        var control = await listening.WaitForControlAsync("pause_lineage");
+        Assert.Equal("cross-node", control.GetProperty("reason").GetString());
     }
 
     private static HttpClient Http(NodeProcess.Ports ports, string token)
