@@ -112,7 +112,7 @@ internal sealed class GovernanceEventStream(Guid projectId, long after) : IResul
         }
         finally
         {
-            logger.LogInformation("Governance event stream of project {ProjectId} closed", projectId);
+            logger.LogDebug("Governance event stream of project {ProjectId} closed", projectId);
         }
     }
 
