@@ -56,6 +56,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
     }
 
     private readonly List<TableStream> _streams = [];
+    private int _inFlight;
     private List<DeviceClient> _devices = [];
 
     private async Task RunEndToEndAsync(string silo, string connectionString, NpgsqlDataSource db, BenchResult result)
@@ -135,7 +136,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             await QuiesceAsync(db);
             var statsBefore = await PgStats.ReadAsync(db);
             var cpu = CpuMeter.Start(node.Pid);
-            await using var sampler = ActivitySampler.Start(db, TimeSpan.FromMilliseconds(o.SampleMs), o.Profile);
+            await using var sampler = ActivitySampler.Start(db, TimeSpan.FromMilliseconds(o.SampleMs), o.Profile, () => Volatile.Read(ref _inFlight));
             Log($"measured phase: {o.Devices} devices x {o.Tables} tables x {o.Batches} batches x {o.Rows} rows, in-flight {o.InFlight}");
 
             var latencies = new List<double>(o.Devices * o.Tables * o.Batches);
@@ -201,7 +202,9 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
                 await window.WaitAsync(ct);
                 try
                 {
+                    Interlocked.Increment(ref _inFlight);
                     var latency = await device.PublishAsync(payloads[s][b], ct);
+                    Interlocked.Decrement(ref _inFlight);
                     var at = clock.Elapsed.TotalSeconds;
                     lock (latencies)
                     {

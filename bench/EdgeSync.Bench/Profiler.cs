@@ -153,15 +153,16 @@ public sealed record PgStats(Dictionary<string, long> Database, Dictionary<strin
     public static (Dictionary<string, long> Database, List<TableDelta> Tables) Delta(PgStats before, PgStats after)
     {
         var database = after.Database.ToDictionary(kv => kv.Key, kv => kv.Value - before.Database.GetValueOrDefault(kv.Key));
-        var tables = new List<TableDelta>();
+        var tables = new Dictionary<string, TableDelta>();
         foreach (var (name, a) in after.Tables)
         {
             var b = before.Tables.GetValueOrDefault(name);
-            var d = new TableDelta(name, a.Ins - b.Ins, a.Upd - b.Upd, a.Del - b.Del, a.HotUpd - b.HotUpd);
-            if (d.Ins + d.Upd + d.Del > 0)
-                tables.Add(d);
+            // The mirror tables are many and alike: one line for all of them.
+            var key = name.StartsWith("edge_mirror.", StringComparison.Ordinal) ? "edge_mirror.* (all mirror tables)" : name;
+            var t = tables.GetValueOrDefault(key) ?? new TableDelta(key, 0, 0, 0, 0);
+            tables[key] = t with { Ins = t.Ins + a.Ins - b.Ins, Upd = t.Upd + a.Upd - b.Upd, Del = t.Del + a.Del - b.Del, HotUpd = t.HotUpd + a.HotUpd - b.HotUpd };
         }
-        return (database, tables);
+        return (database, tables.Values.Where(t => t.Ins + t.Upd + t.Del > 0).ToList());
     }
 }
 
@@ -181,6 +182,8 @@ public sealed partial class ActivitySampler : IAsyncDisposable
     private readonly Dictionary<string, long> _statements = [];
     private readonly Dictionary<string, long> _waits = [];
     private readonly HashSet<int> _pids = [];
+    private Func<int>? _inFlight;
+    private long _inFlightSum;
     private Task? _loop;
 
     public int Samples { get; private set; }
@@ -192,9 +195,10 @@ public sealed partial class ActivitySampler : IAsyncDisposable
         _period = period;
     }
 
-    public static ActivitySampler Start(NpgsqlDataSource db, TimeSpan period, bool sample)
+    /// <param name="inFlight">how many batches the devices have published and not yet seen acknowledged.</param>
+    public static ActivitySampler Start(NpgsqlDataSource db, TimeSpan period, bool sample, Func<int>? inFlight = null)
     {
-        var sampler = new ActivitySampler(db, period);
+        var sampler = new ActivitySampler(db, period) { _inFlight = inFlight };
         sampler._loop = sampler.RunAsync(sample);
         return sampler;
     }
@@ -215,6 +219,7 @@ public sealed partial class ActivitySampler : IAsyncDisposable
                 await using (var reader = await command.ExecuteReaderAsync(_stop.Token))
                 {
                     Samples++;
+                    _inFlightSum += _inFlight?.Invoke() ?? 0;
                     while (await reader.ReadAsync(_stop.Token))
                     {
                         _pids.Add(reader.GetInt32(0));
@@ -252,7 +257,7 @@ public sealed partial class ActivitySampler : IAsyncDisposable
         await _stop.CancelAsync();
         if (_loop is not null)
             await _loop;
-        return new ActivityProfile(Samples,
+        return new ActivityProfile(Samples, Samples == 0 ? 0 : (double)_inFlightSum / Samples,
             _states.ToDictionary(kv => kv.Key, kv => kv.Value),
             _statements.OrderByDescending(kv => kv.Value).Take(25).Select(kv => new StatementShare(kv.Key, kv.Value)).ToList(),
             _waits.OrderByDescending(kv => kv.Value).Take(10).ToDictionary(kv => kv.Key, kv => kv.Value));
@@ -268,7 +273,8 @@ public sealed partial class ActivitySampler : IAsyncDisposable
 
 public sealed record StatementShare(string Statement, long Samples);
 
+/// <param name="AverageInFlight">batches published and not yet acknowledged, on average over the samples.</param>
 /// <param name="States">backend-samples per state (active, idle in transaction, idle).</param>
 /// <param name="Statements">backend-samples per (state, normalized statement), most frequent first.</param>
 /// <param name="Waits">backend-samples of active backends per wait event.</param>
-public sealed record ActivityProfile(int Samples, Dictionary<string, long> States, List<StatementShare> Statements, Dictionary<string, long> Waits);
+public sealed record ActivityProfile(int Samples, double AverageInFlight, Dictionary<string, long> States, List<StatementShare> Statements, Dictionary<string, long> Waits);

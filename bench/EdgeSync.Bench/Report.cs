@@ -114,6 +114,18 @@ public static class Report
             w.WriteLine($"  pg_stat_activity, {p.Activity.Samples} samples of the benchmark database's client backends (average backends per sample):");
             w.WriteLine("    " + string.Join(", ", states.OrderByDescending(kv => kv.Value).Select(kv => $"{(kv.Key == "" ? "?" : kv.Key)} {(double)kv.Value / samples:0.0}")));
             w.WriteLine("    active backends by wait: " + string.Join(", ", p.Activity.Waits.Select(kv => $"{kv.Key} {(double)kv.Value / samples:0.00}")));
+            // Little's law: backends in a state on average / batches per second = time per batch in that state.
+            var rate = batches / e.PublishSeconds;
+            double PerBatch(double average) => average / rate * 1000;
+            var clientRead = (double)p.Activity.Waits.GetValueOrDefault("Client:ClientRead") / samples;
+            var active = (double)states.GetValueOrDefault("active") / samples;
+            var inTransaction = (double)states.GetValueOrDefault("idle in transaction") / samples;
+            w.WriteLine($"    per batch by Little's law ({p.Activity.AverageInFlight:0.0} batches in flight on average, {rate:0.0} batches/s -> " +
+                        $"{PerBatch(p.Activity.AverageInFlight):0} ms each; measured mean PUBACK {e.PubackMs.Mean:0} ms):");
+            w.WriteLine($"      {PerBatch(active - clientRead),6:0} ms  PostgreSQL executing a statement (active, not waiting for the client)");
+            w.WriteLine($"      {PerBatch(clientRead),6:0} ms  PostgreSQL waiting for the node inside a statement (ClientRead: COPY data)");
+            w.WriteLine($"      {PerBatch(inTransaction),6:0} ms  transaction open, between statements (node computing, round trip, or waiting for CPU)");
+            w.WriteLine($"      {PerBatch(p.Activity.AverageInFlight - active - inTransaction),6:0} ms  no transaction open (MQTT, parse/validate, grain queue, connection pool, PUBACK)");
             var busy = Math.Max(1, p.Activity.Statements.Sum(s => s.Samples));
             w.WriteLine("    statement shares of 'active' + 'idle in transaction' samples (idle in transaction = the node holds the");
             w.WriteLine("    transaction open after that statement, working or waiting on something else):");

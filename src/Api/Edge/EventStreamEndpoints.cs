@@ -61,8 +61,10 @@ public static class EventStreamEndpoints
 
         // Last-Event-ID wins over ?after: a browser EventSource reconnects to the same URL (which
         // may still say after=0) and only the header tells how far it actually got.
-        // The "now" position is fixed before the response starts, so a client that has the
-        // response headers knows that everything committed from then on will reach it.
+        // The "now" position (highest committed sequence) is fixed before the response starts, so
+        // a client that has the response headers gets every event appended after that. An append
+        // already in flight with a lower number counts as "before now"; clients that need exact
+        // continuity resume by id.
         var start = resumeFrom ?? after ?? await SequenceHighWater.CurrentAsync(dataSource, settings, ct);
         return new GovernanceEventStream(projectId, start);
     }
