@@ -31,6 +31,12 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         Log($"database {database} on {admin.Host}:{admin.Port}");
 
         var result = new BenchResult { Parameters = o, Database = database, Silo = silo };
+        await using (var server = NpgsqlDataSource.Create(admin.ConnectionString))
+            foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections" })
+            {
+                await using var show = server.CreateCommand($"SHOW {setting}");
+                result.Postgres[setting] = (string)(await show.ExecuteScalarAsync(ct))!;
+            }
         try
         {
             await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(target.ConnectionString)
@@ -57,6 +63,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
 
     private readonly List<TableStream> _streams = [];
     private int _inFlight;
+    private List<byte[]> _sample = [];
     private List<DeviceClient> _devices = [];
 
     private async Task RunEndToEndAsync(string silo, string connectionString, NpgsqlDataSource db, BenchResult result)
@@ -151,6 +158,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             var cpuUse = cpu.Stop(sampler.Pids);
             Log($"last row visible at {visibleSeconds:0.00} s ({probes} probe(s) after the last PUBACK)");
 
+            _sample = payloads.Values.Take(40).SelectMany(p => p.Skip(1).Take(3)).ToList();
             payloads.Clear();
             result.EndToEnd = new EndToEndResult(measuredRows, latencies.Count, payloadBytes, publishSeconds, visibleSeconds,
                 Percentiles.Of(latencies), Report.Timeline(acks, visibleSeconds), cpuUse);
@@ -314,6 +322,10 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
 
     private async Task RunBaselinesAsync(NpgsqlDataSource db, BenchResult result)
     {
+        if (o.Profile && _sample.Count > 0)
+            result.NodeParts = NodePartsMeter.Measure(_sample);
+        _sample = [];
+
         var rows = new Dictionary<TableStream, List<List<Row>>>();
         foreach (var s in _streams)
             rows[s] = s.Generate(o).Select(TableStream.Collapse).ToList();

@@ -45,89 +45,99 @@ public static partial class Proc
         }
     }
 
-    /// <summary>CPU seconds per postgres process, plus the reaped children of the postmaster under pid 0.</summary>
-    public static Dictionary<int, double> Postgres()
+    /// <summary>
+    /// CPU seconds of every process (name, own CPU); the reaped children of a process whose
+    /// parent has another name (the postmaster, a shell) are added under pid -pid.
+    /// </summary>
+    public static Dictionary<int, (string Comm, double Cpu)> All()
     {
-        var result = new Dictionary<int, double>();
+        var result = new Dictionary<int, (string, double)>();
         if (!Available)
             return result;
+        var raw = new Dictionary<int, (double Own, double Children, int ParentPid, string Comm)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Process(pid) is { } p)
+                raw[pid] = p;
+        foreach (var (pid, p) in raw)
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || Process(pid) is not { Comm: "postgres" } p)
-                continue;
-            result[pid] = p.Own;
-            if (Process(p.ParentPid) is not { Comm: "postgres" }) // the postmaster: count exited backends too
-                result[0] = result.GetValueOrDefault(0) + p.Children;
+            result[pid] = (p.Comm, p.Own);
+            if (p.Children > 0 && (!raw.TryGetValue(p.ParentPid, out var parent) || parent.Comm != p.Comm))
+                result[-pid] = (p.Comm, p.Children);
         }
         return result;
     }
 
-    /// <summary>Busy and total CPU seconds of the whole machine (all cores).</summary>
-    public static (double Busy, double Total) Machine()
+    /// <summary>Busy, total, steal and interrupt CPU seconds of the whole machine (all cores).</summary>
+    public static (double Busy, double Total, double Steal, double Interrupts) Machine()
     {
         if (!Available)
-            return (0, 0);
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
-            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-        var total = fields.Take(8).Sum();
-        var idle = fields[3] + fields[4];
-        return ((total - idle) / TicksPerSecond, total / TicksPerSecond);
+            return (0, 0, 0, 0);
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(x => long.Parse(x, CultureInfo.InvariantCulture) / TicksPerSecond).ToArray();
+        var total = f.Take(8).Sum(); // user nice system idle iowait irq softirq steal
+        return (total - f[3] - f[4], total, f[7], f[5] + f[6]);
     }
 }
 
 /// <summary>CPU seconds spent by each party between <see cref="Start"/> and <see cref="Stop"/>.</summary>
-public sealed class CpuMeter(int nodePid)
+public sealed class CpuMeter
 {
-    private Dictionary<int, double> _pg = [];
-    private double _node, _self;
-    private (double Busy, double Total) _machine;
+    private readonly int _nodePid;
+    private Dictionary<int, (string Comm, double Cpu)> _before = [];
+    private (double Busy, double Total, double Steal, double Interrupts) _machine;
     private long _started;
 
-    public static CpuMeter Start(int nodePid)
+    private CpuMeter(int nodePid) => _nodePid = nodePid;
+
+    /// <param name="nodePid">the node's process, or 0 when no node runs.</param>
+    public static CpuMeter Start(int nodePid) => new(nodePid)
     {
-        var meter = new CpuMeter(nodePid);
-        meter._pg = Proc.Postgres();
-        meter._node = Proc.Process(nodePid)?.Own ?? 0;
-        meter._self = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        meter._machine = Proc.Machine();
-        meter._started = Stopwatch.GetTimestamp();
-        return meter;
-    }
+        _before = Proc.All(),
+        _machine = Proc.Machine(),
+        _started = Stopwatch.GetTimestamp(),
+    };
 
     /// <param name="ourBackends">pids of the backends of the benchmark database (from pg_stat_activity).</param>
     public CpuUse Stop(IReadOnlyCollection<int> ourBackends)
     {
         var wall = Stopwatch.GetElapsedTime(_started).TotalSeconds;
-        var pg = Proc.Postgres();
+        var after = Proc.All();
         var machine = Proc.Machine();
-        double Delta(int pid) => pg.GetValueOrDefault(pid) - _pg.GetValueOrDefault(pid);
-        var pgTotal = pg.Keys.Union(_pg.Keys).Sum(pid => Math.Max(0, Delta(pid)));
-        var pgOurs = ourBackends.Sum(pid => Math.Max(0, Delta(pid)));
-        var node = nodePid == 0 ? 0 : (Proc.Process(nodePid)?.Own ?? _node) - _node;
-        var self = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - _self;
-        return new CpuUse(wall, Environment.ProcessorCount, node, pgTotal, pgOurs, self,
-            machine.Busy - _machine.Busy, machine.Total - _machine.Total);
+        var self = Environment.ProcessId;
+        var deltas = after.Select(kv => (Pid: kv.Key, kv.Value.Comm, Cpu: kv.Value.Cpu - (_before.TryGetValue(kv.Key, out var b) ? b.Cpu : 0)))
+            .Where(d => d.Cpu > 0).ToList();
+        double Sum(Func<(int Pid, string Comm, double Cpu), bool> which) => deltas.Where(which).Sum(d => d.Cpu);
+        var node = _nodePid == 0 ? 0 : Sum(d => d.Pid == _nodePid);
+        var postgres = Sum(d => d.Comm == "postgres");
+        var ours = Sum(d => d.Comm == "postgres" && ourBackends.Contains(d.Pid));
+        var bench = Sum(d => d.Pid == self);
+        var others = deltas.Where(d => d.Pid != _nodePid && d.Pid != self && d.Comm != "postgres")
+            .GroupBy(d => d.Comm).Select(g => (Name: g.Key, Cpu: g.Sum(d => d.Cpu))).OrderByDescending(g => g.Cpu).ToList();
+        return new CpuUse(wall, Environment.ProcessorCount, node, postgres, ours, bench,
+            machine.Busy - _machine.Busy, machine.Total - _machine.Total, machine.Steal - _machine.Steal, machine.Interrupts - _machine.Interrupts,
+            others.Sum(o => o.Cpu), others.Take(4).ToDictionary(o => o.Name, o => Math.Round(o.Cpu, 2)));
     }
 }
 
+/// <param name="OtherProcesses">CPU seconds of the busiest other processes, by name.</param>
 public sealed record CpuUse(double WallSeconds, int Cores, double Node, double Postgres, double PostgresBenchDb, double BenchClient,
-    double MachineBusy, double MachineTotal)
+    double MachineBusy, double MachineTotal, double Steal, double Interrupts, double Other, Dictionary<string, double> OtherProcesses)
 {
-    public double Other => Math.Max(0, MachineBusy - Node - Postgres - BenchClient);
     public double MachineUtilization => MachineTotal > 0 ? MachineBusy / MachineTotal : 0;
     public string Describe() => MachineTotal <= 0
         ? "CPU: /proc not available"
         : $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; " +
             $"{(Node > 0 ? $"node {Node:0.0} s ({Node / WallSeconds:0.00} cores), " : "")}" +
             $"postgres {Postgres:0.0} s ({Postgres / WallSeconds:0.00} cores; benchmark db backends {PostgresBenchDb:0.0} s), " +
-            $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), other {Other:0.0} s";
+            $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), interrupts {Interrupts:0.0} s, steal {Steal:0.0} s, " +
+            $"other processes {Other:0.0} s{(OtherProcesses.Count > 0 ? $" ({string.Join(", ", OtherProcesses.Select(o => $"{o.Key} {o.Value:0.0}"))})" : "")}";
 }
 
 /// <summary>Counters of pg_stat_database (benchmark database) and tuple counts of pg_stat_all_tables.</summary>
 public sealed record PgStats(Dictionary<string, long> Database, Dictionary<string, (long Ins, long Upd, long Del, long HotUpd)> Tables)
 {
     private static readonly string[] DatabaseColumns =
-        ["xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched", "tup_returned", "blks_read", "blks_hit", "temp_files", "deadlocks"];
+        ["xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched", "tup_returned", "blks_read", "blks_hit", "temp_files", "deadlocks", "sessions"];
 
     public static async Task<PgStats> ReadAsync(NpgsqlDataSource db)
     {
@@ -138,6 +148,14 @@ public sealed record PgStats(Dictionary<string, long> Database, Dictionary<strin
             await reader.ReadAsync();
             for (var i = 0; i < DatabaseColumns.Length; i++)
                 database[DatabaseColumns[i]] = reader.IsDBNull(i) ? 0 : Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
+        }
+        await using (var command = db.CreateCommand(
+            "SELECT coalesce(sum(autovacuum_count), 0)::bigint, coalesce(sum(autoanalyze_count), 0)::bigint FROM pg_stat_all_tables"))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            await reader.ReadAsync();
+            database["autovacuum_runs"] = reader.GetInt64(0);
+            database["autoanalyze_runs"] = reader.GetInt64(1);
         }
         var tables = new Dictionary<string, (long, long, long, long)>();
         await using (var command = db.CreateCommand(
@@ -257,7 +275,7 @@ public sealed partial class ActivitySampler : IAsyncDisposable
         await _stop.CancelAsync();
         if (_loop is not null)
             await _loop;
-        return new ActivityProfile(Samples, Samples == 0 ? 0 : (double)_inFlightSum / Samples,
+        return new ActivityProfile(Samples, _pids.Count, Samples == 0 ? 0 : (double)_inFlightSum / Samples,
             _states.ToDictionary(kv => kv.Key, kv => kv.Value),
             _statements.OrderByDescending(kv => kv.Value).Take(25).Select(kv => new StatementShare(kv.Key, kv.Value)).ToList(),
             _waits.OrderByDescending(kv => kv.Value).Take(10).ToDictionary(kv => kv.Key, kv => kv.Value));
@@ -277,4 +295,4 @@ public sealed record StatementShare(string Statement, long Samples);
 /// <param name="States">backend-samples per state (active, idle in transaction, idle).</param>
 /// <param name="Statements">backend-samples per (state, normalized statement), most frequent first.</param>
 /// <param name="Waits">backend-samples of active backends per wait event.</param>
-public sealed record ActivityProfile(int Samples, double AverageInFlight, Dictionary<string, long> States, List<StatementShare> Statements, Dictionary<string, long> Waits);
+public sealed record ActivityProfile(int Samples, int DistinctBackends, double AverageInFlight, Dictionary<string, long> States, List<StatementShare> Statements, Dictionary<string, long> Waits);

@@ -42,9 +42,11 @@ public sealed class BenchResult
     public required string Database { get; init; }
     public required string Silo { get; init; }
     public Dictionary<string, double> Warmup { get; } = [];
+    public Dictionary<string, string> Postgres { get; } = [];
     public EndToEndResult? EndToEnd { get; set; }
     public List<BaselineResult> Baselines { get; } = [];
     public ProfileResult? Profile { get; set; }
+    public NodeParts? NodeParts { get; set; }
     public List<string> Problems { get; } = [];
 
     /// <summary>The denominator: the faster of the pure COPY runs (the stricter comparison).</summary>
@@ -86,6 +88,7 @@ public static class Report
         w.WriteLine();
         w.WriteLine($"EdgeSync benchmark — {o.Devices} devices x {o.Tables} tables x {o.Batches} batches x {o.Rows} rows " +
                     $"({o.Devices * o.Tables} lineages, in-flight {o.InFlight}, {o.UpdatePercent}% in-batch updates), {r.Cores} cores, commit {r.GitCommit ?? "?"}");
+        w.WriteLine($"PostgreSQL {string.Join(", ", r.Postgres.Select(kv => kv.Key == "server_version" ? kv.Value : $"{kv.Key}={kv.Value}"))}");
         w.WriteLine();
         w.WriteLine($"  {"",-46} {"rows",10} {"seconds",9} {"rows/s",10} {"vs COPY",8}");
         var copy = r.Copy!;
@@ -101,7 +104,16 @@ public static class Report
                     $"{e.PayloadBytes / 1048576.0 / e.PublishSeconds:0.0} MiB/s of JSON");
         w.WriteLine($"  acknowledged rows/s per second: {string.Join(' ', e.RowsPerSecondTimeline)}");
         w.WriteLine($"  {e.Cpu.Describe()}");
-        w.WriteLine($"  [{copy.Name}] {copy.Cpu.Describe()}");
+        if (e.Cpu.MachineTotal > 0 && e.Cpu.Other > 0.1 * e.Cpu.MachineTotal)
+            w.WriteLine($"  WARNING: other processes used {e.Cpu.Other / e.Cpu.MachineTotal:P0} of the machine during the measured phase: the figures are pessimistic");
+        w.WriteLine($"  CPU per row end to end: node {e.Cpu.Node / e.Rows * 1e6:0.0} us, postgres {e.Cpu.Postgres / e.Rows * 1e6:0.0} us");
+        if (r.NodeParts is { } parts)
+            w.WriteLine($"  node code in isolation ({parts.Rows:N0} rows, one thread): RowBatchReader.Read {parts.ReadAndValidateUs:0.00} us/row " +
+                        $"(of which plain JsonDocument.Parse {parts.JsonParseUs:0.00}), " +
+                        $"re-parsing each row's JSON (as CollapsedChanges does) {parts.RowJsonReparseUs:0.00} us/row");
+        foreach (var b in r.Baselines)
+            w.WriteLine($"  CPU per row [{b.Name}]: postgres {b.Cpu.Postgres / b.Rows * 1e6:0.0} us, bench client {b.Cpu.BenchClient / b.Rows * 1e6:0.0} us " +
+                        $"(machine {b.Cpu.MachineUtilization:P0} busy, other processes {b.Cpu.Other:0.0} s)");
         w.WriteLine($"  warm-up: {string.Join(", ", r.Warmup.Select(kv => $"{kv.Key} {kv.Value:0.0}"))}");
 
         if (r.Profile is { } p)
@@ -134,7 +146,9 @@ public static class Report
             w.WriteLine();
             w.WriteLine($"  pg_stat_database per measured batch ({batches} batches): " + string.Join(", ",
                 new[] { "xact_commit", "xact_rollback", "tup_inserted", "tup_updated", "tup_deleted", "tup_fetched" }
-                    .Select(k => $"{k} {(double)p.Database.GetValueOrDefault(k) / batches:0.0}")));
+                    .Select(k => $"{k} {(double)p.Database.GetValueOrDefault(k) / batches:0.0}")) +
+                $"; in the phase: {p.Database.GetValueOrDefault("sessions")} new sessions (connections), {p.Activity.DistinctBackends} distinct backends seen, " +
+                $"autovacuum runs {p.Database.GetValueOrDefault("autovacuum_runs")}, autoanalyze runs {p.Database.GetValueOrDefault("autoanalyze_runs")}");
             w.WriteLine("  tuples written per measured batch, by table (ins/upd/del):");
             foreach (var t in p.Tables.Take(12))
                 w.WriteLine($"    {t.Table,-52} {(double)t.Ins / batches,8:0.0} {(double)t.Upd / batches,7:0.0} {(double)t.Del / batches,7:0.0}");
@@ -165,6 +179,7 @@ public static class Report
             r.Timestamp,
             r.GitCommit,
             r.Cores,
+            r.Postgres,
             Parameters = new { o.Devices, o.Tables, o.Batches, o.Rows, o.InFlight, o.UpdatePercent, o.WarmupRows, o.Quick, o.Seed, Lineages = o.Devices * o.Tables },
             EndToEnd = new
             {
@@ -180,6 +195,7 @@ public static class Report
             r.Problems,
             r.Warmup,
             r.Profile,
+            r.NodeParts,
         };
         File.WriteAllText(path, JsonSerializer.Serialize(document, Json) + "\n");
         var history = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $"{r.Timestamp:yyyyMMdd-HHmmss}.json");

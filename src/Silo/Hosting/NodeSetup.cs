@@ -37,6 +37,7 @@ public static class NodeSetup
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
+        builder.Services.AddHostedService<ReplayWakeup>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IngestMetrics.MeterName)
             .AddPrometheusExporter());

@@ -4,11 +4,12 @@ using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using MQTTnet;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace EdgeSync.Tests.Governance;
 
 /// <summary>A node killed in the middle of a replay loses and doubles nothing once it is back.</summary>
-public sealed class ReplayCrashTests
+public sealed class ReplayCrashTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Killing_the_node_during_a_replay_and_restarting_it_drains_the_backlog_exactly_once()
@@ -38,8 +39,8 @@ public sealed class ReplayCrashTests
                 new { source_column_name = "mode", action = "mirror" },
                 new { source_column_name = "setpoint", action = "mirror" },
             ]);
-            await Eventually.GetAsync(() => api.LineageAsync(lineageId),
-                l => l.GetProperty("replay_intent").GetProperty("rows_replayed").GetInt64() > 0, TimeSpan.FromSeconds(60), "the replay to start");
+            await OrShowLogAsync(first, () => Eventually.GetAsync(() => api.LineageAsync(lineageId),
+                l => l.GetProperty("replay_intent").GetProperty("rows_replayed").GetInt64() > 0, TimeSpan.FromSeconds(60), "the replay to start"));
         }
 
         // The kill came mid-replay: part of the backlog is still staged.
@@ -52,14 +53,27 @@ public sealed class ReplayCrashTests
             Assert.InRange(left, 1, batches * rowsPerBatch - 1);
         }
 
-        await using (await NodeProcess.StartAsync(database, ports))
+        await using (var restarted = await NodeProcess.StartAsync(database, ports))
         {
             var api = new EdgeApi(http, device.ProjectId);
-            var lineage = await api.WaitForBacklogDrainedAsync(lineageId, TimeSpan.FromSeconds(120));
+            var lineage = await OrShowLogAsync(restarted, () => api.WaitForBacklogDrainedAsync(lineageId, TimeSpan.FromSeconds(60)));
             Assert.Equal(batches * rowsPerBatch, lineage.GetProperty("counters").GetProperty("rows_materialized").GetInt64());
             var mirror = await api.MirrorRowsAsync(lineageId);
             Assert.Equal(batches * rowsPerBatch, mirror.Count);
             Assert.Equal(Enumerable.Range(1, batches * rowsPerBatch).Select(i => (long)i), mirror.Select(r => r.GetProperty("id").GetInt64()).Order());
+        }
+    }
+
+    private async Task<T> OrShowLogAsync<T>(NodeProcess node, Func<Task<T>> step)
+    {
+        try
+        {
+            return await step();
+        }
+        catch
+        {
+            output.WriteLine(node.Log);
+            throw;
         }
     }
 }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# End-to-end throughput benchmark of EdgeSync (bench/EdgeSync.Bench).
+#
+#   scripts/bench.sh [benchmark args...]    e.g. scripts/bench.sh --quick
+#                                                 scripts/bench.sh --devices 20 --rows 1000 --inflight 2
+#                                                 scripts/bench.sh --help
+#
+# 1. Builds src/Silo (the node) and bench/EdgeSync.Bench in Release.
+# 2. Makes sure PostgreSQL is reachable, as scripts/run.sh does (scripts/postgres.sh: EDGESYNC_PG
+#    if set and up, otherwise the private cluster on 127.0.0.1:${EDGESYNC_PG_PORT:-55432}).
+# 3. Runs the benchmark with the arguments given. It creates a throwaway database
+#    edgesync_bench_* on that server, starts the node on free ports, measures, drops the database,
+#    prints a table and writes bench/results/latest.json (git-ignored).
+#
+# The machine should be otherwise idle: the node, PostgreSQL and the simulated devices share it.
+set -euo pipefail
+
+repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+for project in src/Silo bench/EdgeSync.Bench; do
+    echo "bench.sh: building $project (Release)" >&2
+    if ! build_log=$(dotnet build "$project" -c Release -nologo -v quiet 2>&1); then
+        printf '%s\n' "$build_log" >&2
+        echo "bench.sh: build of $project failed" >&2
+        exit 1
+    fi
+done
+
+# shellcheck source=scripts/postgres.sh
+source "$repo/scripts/postgres.sh" --lib
+edgesync_pg_ensure || { echo "bench.sh: no PostgreSQL server; giving up" >&2; exit 1; }
+export EDGESYNC_PG
+echo "bench.sh: EDGESYNC_PG=$EDGESYNC_PG" >&2
+
+exec dotnet "$repo/bench/EdgeSync.Bench/bin/Release/net10.0/EdgeSync.Bench.dll" "$@"

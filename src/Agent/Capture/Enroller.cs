@@ -1,0 +1,131 @@
+using EdgeSync.Agent.Config;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeSync.Agent.Capture;
+
+/// <summary>
+/// Brings the source database's triggers in line with the configuration and the tables' current
+/// schemas: installs capture triggers on tables with strategy <c>rows</c> and a primary key,
+/// reinstalls them when a table's fingerprint changed, removes them from tables that are ignored,
+/// telemetry or refused. A table that had no triggers of the agent before (first enrollment), or
+/// every table when the journal was just rebuilt, gets a baseline: its current rows are journaled
+/// as inserts in the same transaction, so the mirror starts from the table's real content.
+/// </summary>
+public sealed class Enroller(SourceDatabase database, JournalStore journal, AgentConfig config, ILogger logger)
+{
+    private readonly Dictionary<string, string> _lastLogged = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _missingLogged = new(StringComparer.Ordinal);
+
+    /// <summary>What would be done, without changing anything (<c>enroll --dry-run</c>).</summary>
+    public IReadOnlyList<TableDecision> Plan() =>
+        TableCatalog.UserTables(database).Select(table => Decide(table, TableCatalog.Shape(database, table))).ToList();
+
+    /// <summary>Applies the plan; <paramref name="baselineAll"/> journals the current rows of every enrolled table.</summary>
+    public IReadOnlyList<TableDecision> Apply(bool baselineAll)
+    {
+        var decisions = new List<TableDecision>();
+        foreach (var table in TableCatalog.UserTables(database))
+        {
+            var decision = Decide(table, TableCatalog.Shape(database, table));
+            decision = decision.Outcome == TableOutcome.Enrolled ? Enroll(decision.Shape!, baselineAll) : Unenroll(decision);
+            decisions.Add(decision);
+            LogOnce(decision);
+        }
+        if (config.Tables is not null)
+            foreach (var configured in config.Tables.Where(t => t.Value != TableStrategy.Ignore).Select(t => t.Key))
+                if (!decisions.Any(d => d.Table == configured) && _missingLogged.Add(configured))
+                    logger.LogWarning("tables.{Table} is configured but the database has no such table; it is captured once it exists", configured);
+        return decisions;
+    }
+
+    private TableDecision Decide(string table, TableShape? shape) => config.StrategyOf(table) switch
+    {
+        null or TableStrategy.Ignore => new TableDecision(table, TableOutcome.Ignored, shape),
+        TableStrategy.Telemetry => new TableDecision(table, TableOutcome.SkippedTelemetry, shape),
+        _ when shape is null || !shape.HasPrimaryKey => new TableDecision(table, TableOutcome.RefusedNoPrimaryKey, shape),
+        _ => new TableDecision(table, TableOutcome.Enrolled, shape),
+    };
+
+    private TableDecision Enroll(TableShape shape, bool baselineAll)
+    {
+        var existing = OurTriggers(shape.Name);
+        var current = existing.Count == 3 && existing.Values.All(sql => CaptureTriggers.IsFor(sql, shape.Hash));
+        var baseline = baselineAll || existing.Count == 0;
+        if (current && !baseline)
+            return new TableDecision(shape.Name, TableOutcome.Enrolled, shape);
+
+        using var transaction = database.BeginImmediate();
+        // Re-read inside the write lock: no ALTER TABLE can slip between the fingerprint and the triggers.
+        var locked = TableCatalog.Shape(database, shape.Name, transaction);
+        if (locked is null || !locked.HasPrimaryKey)
+        {
+            transaction.Rollback();
+            return Unenroll(new TableDecision(shape.Name, TableOutcome.RefusedNoPrimaryKey, locked));
+        }
+        var installed = false;
+        if (!current || locked.Hash != shape.Hash)
+        {
+            foreach (var drop in CaptureTriggers.Drop(locked.Name))
+                database.Execute(drop, transaction);
+            foreach (var create in CaptureTriggers.Create(locked))
+                database.Execute(create, transaction);
+            journal.RememberSchema(locked, transaction);
+            installed = true;
+        }
+        if (baseline)
+            database.Execute(CaptureTriggers.Baseline(locked), transaction);
+        transaction.Commit();
+        return new TableDecision(locked.Name, TableOutcome.Enrolled, locked, installed, baseline);
+    }
+
+    private TableDecision Unenroll(TableDecision decision)
+    {
+        if (OurTriggers(decision.Table).Count > 0)
+        {
+            using var transaction = database.BeginImmediate();
+            foreach (var drop in CaptureTriggers.Drop(decision.Table))
+                database.Execute(drop, transaction);
+            transaction.Commit();
+            logger.LogInformation("Removed the capture triggers of table {Table} ({Outcome})", decision.Table, decision.Outcome);
+        }
+        return decision;
+    }
+
+    /// <summary>The agent's triggers on the table: name → SQL.</summary>
+    private Dictionary<string, string> OurTriggers(string table)
+    {
+        var names = CaptureTriggers.Names(table).ToHashSet(StringComparer.Ordinal);
+        using var command = database.Command("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = $t", null, ("$t", table));
+        using var reader = command.ExecuteReader();
+        var triggers = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read())
+            if (names.Contains(reader.GetString(0)))
+                triggers[reader.GetString(0)] = reader.IsDBNull(1) ? "" : reader.GetString(1);
+        return triggers;
+    }
+
+    private void LogOnce(TableDecision decision)
+    {
+        var key = decision.Outcome + "/" + decision.Shape?.Hash;
+        if (_lastLogged.TryGetValue(decision.Table, out var last) && last == key && !decision.Installed && !decision.Baselined)
+            return;
+        _lastLogged[decision.Table] = key;
+        switch (decision.Outcome)
+        {
+            case TableOutcome.RefusedNoPrimaryKey:
+                logger.LogError("Table {Table} REFUSED: it has no explicit PRIMARY KEY (rowid-only tables cannot be mirrored). Add a PRIMARY KEY or set tables.{Table}: ignore. The other tables keep syncing.",
+                    decision.Table, decision.Table);
+                break;
+            case TableOutcome.SkippedTelemetry:
+                logger.LogWarning("Table {Table} skipped: strategy 'telemetry' is not supported by this agent yet; nothing is captured or published for it", decision.Table);
+                break;
+            case TableOutcome.Ignored:
+                logger.LogDebug("Table {Table} ignored", decision.Table);
+                break;
+            default:
+                logger.LogInformation("Table {Table} {What}{Baseline}", decision.Table, decision.Describe(),
+                    decision.Baselined ? "; its current rows were journaled as the baseline" : "");
+                break;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+namespace EdgeSync.Agent.Config;
+
+/// <summary>
+/// Everything the agent needs, validated. Read it with <see cref="ConfigLoader"/> (YAML file plus
+/// <c>EDGESYNC_AGENT_*</c> environment variables) or build it directly (tests).
+/// </summary>
+public sealed record AgentConfig
+{
+    /// <summary><c>broker_url</c>.</summary>
+    public required BrokerAddress Broker { get; init; }
+
+    /// <summary><c>username</c>; null connects without credentials.</summary>
+    public string? Username { get; init; }
+
+    /// <summary><c>password</c>, or the value of the variable named by <c>password_env</c>.</summary>
+    public string? Password { get; init; }
+
+    /// <summary><c>device_name</c>: the MQTT client id.</summary>
+    public required string DeviceName { get; init; }
+
+    /// <summary><c>root_topic</c>, e.g. <c>demo/gw-01</c>; every topic is relative to it.</summary>
+    public required string RootTopic { get; init; }
+
+    /// <summary><c>database</c>: the application's SQLite file.</summary>
+    public required string DatabasePath { get; init; }
+
+    /// <summary><c>state_database</c>: the agent's own SQLite file (state.db).</summary>
+    public required string StateDatabasePath { get; init; }
+
+    /// <summary><c>flush_interval</c> (default 5 s).</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>protocol</c> (default MQTT 5).</summary>
+    public MqttProtocol Protocol { get; init; } = MqttProtocol.V5;
+
+    /// <summary><c>tables</c>; null: every user table with strategy rows.</summary>
+    public IReadOnlyDictionary<string, TableStrategy>? Tables { get; init; }
+
+    /// <summary><c>ca_file</c>: PEM file of the CA that signed the broker's certificate (mqtts:// only); null: the system trust store.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Longest wait between two connection attempts (reconnect backoff cap).</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The strategy of <paramref name="table"/>: the configured one, or rows when no list is configured, or null when a list is configured and does not name it.</summary>
+    public TableStrategy? StrategyOf(string table) =>
+        Tables is null ? TableStrategy.Rows : Tables.TryGetValue(table, out var strategy) ? strategy : null;
+
+    /// <summary>A topic under <see cref="RootTopic"/>, e.g. <c>sync/rows/batch</c>.</summary>
+    public string Topic(string relative) => $"{RootTopic}/{relative}";
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using EdgeSync.Agent;
+using EdgeSync.Agent.Capture;
+using EdgeSync.Agent.Cli;
+using EdgeSync.Agent.Config;
+
+var configOption = new Option<FileInfo>("--config", "-c")
+{
+    Description = "The agent's YAML configuration (each field may be overridden by EDGESYNC_AGENT_<FIELD>)",
+    DefaultValueFactory = _ => new FileInfo("agent.yaml"),
+};
+var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Log every batch (debug level)" };
+var dryRunOption = new Option<bool>("--dry-run") { Description = "Only list what would be enrolled or refused; change nothing" };
+
+var run = new Command("run", "Capture the configured tables and publish their changes until stopped (Ctrl-C / SIGTERM)") { configOption, verboseOption };
+run.SetAction(async (parse, ct) =>
+{
+    using var loggers = ConsoleLogging.Create(parse.GetValue(verboseOption));
+    if (Load(parse.GetValue(configOption)!) is not { } config)
+        return ExitCodes.OperatorError;
+    return await AgentHost.RunAsync(config, loggers, ct);
+});
+
+var enroll = new Command("enroll", "Show what the agent captures, skips or refuses in the database; install the journal and triggers unless --dry-run")
+{
+    configOption, dryRunOption, verboseOption,
+};
+enroll.SetAction(parse =>
+{
+    using var loggers = ConsoleLogging.Create(parse.GetValue(verboseOption));
+    if (Load(parse.GetValue(configOption)!) is not { } config)
+        return ExitCodes.OperatorError;
+    try
+    {
+        return EnrollCommand.Execute(config, parse.GetValue(dryRunOption), Console.Out, loggers);
+    }
+    catch (SourceDatabaseMissingException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return ExitCodes.OperatorError;
+    }
+});
+
+var root = new RootCommand("EdgeSync edge agent: captures SQLite table changes and publishes them over MQTT") { run, enroll };
+return await root.Parse(args).InvokeAsync();
+
+static AgentConfig? Load(FileInfo file)
+{
+    try
+    {
+        return ConfigLoader.Load(file.FullName);
+    }
+    catch (ConfigException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return null;
+    }
+}

@@ -1,0 +1,292 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeSync.Agent.State;
+
+/// <summary>
+/// state.db: the agent's own SQLite file. Per table: epoch, last published commit_seq, cached
+/// schema hash, pause state and server watermark, the batch in flight; the controls not yet
+/// acknowledged; the journal identity it last saw. A corrupt file is moved aside
+/// (<c>state.db.corrupt-&lt;timestamp&gt;</c>) and a fresh one started: the agent then publishes
+/// in a new epoch, and the cloud drops what it already had.
+/// Thread-safe: the publisher and the control processor share it.
+/// </summary>
+public sealed class StateStore : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
+
+    private StateStore(SqliteConnection connection) => _connection = connection;
+
+    public static StateStore Open(string path, ILogger logger)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        try
+        {
+            return OpenChecked(path);
+        }
+        catch (Exception e) when (e is SqliteException or CorruptStateException)
+        {
+            var aside = $"{path}.corrupt-{DateTime.UtcNow.ToString("yyyyMMddTHHmmssZ", CultureInfo.InvariantCulture)}";
+            SqliteConnection.ClearAllPools();
+            File.Move(path, aside);
+            foreach (var suffix in new[] { "-wal", "-shm", "-journal" })
+                if (File.Exists(path + suffix))
+                    File.Move(path + suffix, aside + suffix);
+            logger.LogError("The state database {Path} is corrupt ({Error}); moved it to {Aside} and started a fresh one. " +
+                            "Tables are published again in a new journal epoch; the cloud ignores what it already has.", path, e.Message, aside);
+            return OpenChecked(path);
+        }
+    }
+
+    private static StateStore OpenChecked(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 10,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            using (var check = connection.CreateCommand())
+            {
+                check.CommandText = "PRAGMA quick_check";
+                var result = check.ExecuteScalar() as string;
+                if (result != "ok")
+                    throw new CorruptStateException(result ?? "quick_check returned nothing");
+            }
+            var store = new StateStore(connection);
+            store.Execute("PRAGMA journal_mode = WAL");
+            store.Execute("""
+                CREATE TABLE IF NOT EXISTS agent_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS table_state (
+                  table_name TEXT PRIMARY KEY,
+                  journal_epoch TEXT NOT NULL,
+                  last_published_commit_seq INTEGER NOT NULL DEFAULT 0,
+                  schema_hash TEXT,
+                  schema_sent_hash TEXT,
+                  observe_pending INTEGER NOT NULL DEFAULT 0,
+                  paused INTEGER NOT NULL DEFAULT 0,
+                  server_watermark INTEGER,
+                  pause_epoch TEXT,
+                  last_control_id TEXT,
+                  inflight_batch_id TEXT,
+                  inflight_first INTEGER,
+                  inflight_last INTEGER);
+                CREATE TABLE IF NOT EXISTS pending_controls (
+                  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                  control_id TEXT NOT NULL,
+                  payload TEXT NOT NULL,
+                  received_at TEXT NOT NULL);
+                """);
+            return store;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    // ---- journal identity and epoch
+
+    /// <summary>The journal id (sentinel) the current epoch belongs to; null for a fresh state.</summary>
+    public string? JournalId => Meta("journal_id");
+
+    /// <summary>The current journal epoch; null for a fresh state.</summary>
+    public string? CurrentEpoch => Meta("journal_epoch");
+
+    /// <summary>Starts a new epoch for <paramref name="journalId"/>: every table starts again from the journal's beginning.</summary>
+    public void RotateEpoch(string journalId, string epoch)
+    {
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            SetMeta("journal_id", journalId, transaction);
+            SetMeta("journal_epoch", epoch, transaction);
+            Execute("""
+                UPDATE table_state SET journal_epoch = $e, last_published_commit_seq = 0, schema_sent_hash = NULL,
+                  inflight_batch_id = NULL, inflight_first = NULL, inflight_last = NULL
+                """, transaction, ("$e", epoch));
+            transaction.Commit();
+        }
+    }
+
+    // ---- tables
+
+    /// <summary>The table's state; created (current epoch, nothing published) when new.</summary>
+    public TableState Get(string table)
+    {
+        lock (_lock)
+        {
+            Execute("INSERT OR IGNORE INTO table_state (table_name, journal_epoch) VALUES ($t, $e)", null,
+                ("$t", table), ("$e", CurrentEpoch ?? throw new InvalidOperationException("no journal epoch yet")));
+            return Query("SELECT * FROM table_state WHERE table_name = $t", ("$t", table)).Single();
+        }
+    }
+
+    public IReadOnlyList<TableState> All()
+    {
+        lock (_lock)
+            return Query("SELECT * FROM table_state ORDER BY table_name");
+    }
+
+    /// <summary>Records the table's current fingerprint; <paramref name="observe"/> queues a <c>sync/schema/observe</c>.</summary>
+    public void SetSchema(string table, string hash, bool observe)
+    {
+        Get(table);
+        lock (_lock)
+            Execute("UPDATE table_state SET schema_hash = $h, observe_pending = CASE WHEN $o THEN 1 ELSE observe_pending END WHERE table_name = $t", null,
+                ("$t", table), ("$h", hash), ("$o", observe));
+    }
+
+    public void ObservePublished(string table, string hash)
+    {
+        lock (_lock)
+            Execute("UPDATE table_state SET observe_pending = 0 WHERE table_name = $t AND schema_hash = $h", null, ("$t", table), ("$h", hash));
+    }
+
+    /// <summary>Remembers the batch about to be published, so that a retry reuses its id and rows.</summary>
+    public void BeginBatch(string table, string batchId, long first, long last)
+    {
+        lock (_lock)
+            Execute("UPDATE table_state SET inflight_batch_id = $b, inflight_first = $f, inflight_last = $l WHERE table_name = $t", null,
+                ("$t", table), ("$b", batchId), ("$f", first), ("$l", last));
+    }
+
+    /// <summary>
+    /// The broker acknowledged the batch: advance <c>last_published_commit_seq</c>. A no-op when the
+    /// batch is no longer the one in flight (a resume or an epoch rotation came in between).
+    /// </summary>
+    /// <param name="schemaSentHash">The schema whose columns the cloud now knows (null: unchanged).</param>
+    public bool CompleteBatch(string table, string batchId, long last, string? schemaSentHash)
+    {
+        lock (_lock)
+            return Execute("""
+                UPDATE table_state SET last_published_commit_seq = max(last_published_commit_seq, $l),
+                  schema_sent_hash = coalesce($h, schema_sent_hash),
+                  inflight_batch_id = NULL, inflight_first = NULL, inflight_last = NULL
+                WHERE table_name = $t AND inflight_batch_id = $b
+                """, null, ("$t", table), ("$b", batchId), ("$l", last), ("$h", schemaSentHash)) == 1;
+    }
+
+    /// <summary><c>pause_lineage</c>: stop publishing the table.</summary>
+    public void Pause(string table, long? serverWatermark, string controlId)
+    {
+        Get(table);
+        lock (_lock)
+            Execute("""
+                UPDATE table_state SET paused = 1, server_watermark = $w, pause_epoch = journal_epoch, last_control_id = $c
+                WHERE table_name = $t
+                """, null, ("$t", table), ("$w", serverWatermark), ("$c", controlId));
+    }
+
+    /// <summary>
+    /// <c>resume_lineage</c>: publish again from <paramref name="serverWatermark"/> + 1. When the
+    /// journal epoch changed since the pause, the watermark belongs to the old epoch and is not
+    /// applied (the new epoch starts from its own beginning).
+    /// </summary>
+    /// <returns>True when the watermark was applied.</returns>
+    public bool Resume(string table, long? serverWatermark, string controlId)
+    {
+        lock (_lock)
+        {
+            var state = Get(table);
+            var applied = serverWatermark is not null && (state.PauseEpoch is null || state.PauseEpoch == state.JournalEpoch);
+            Execute("""
+                UPDATE table_state SET paused = 0, server_watermark = $w, last_control_id = $c, pause_epoch = NULL,
+                  last_published_commit_seq = CASE WHEN $apply THEN $w ELSE last_published_commit_seq END,
+                  inflight_batch_id = NULL, inflight_first = NULL, inflight_last = NULL
+                WHERE table_name = $t
+                """, null, ("$t", table), ("$w", serverWatermark), ("$c", controlId), ("$apply", applied));
+            return applied;
+        }
+    }
+
+    // ---- controls
+
+    /// <summary>Stores a received control until it is acknowledged.</summary>
+    public void AddPendingControl(string controlId, string payload)
+    {
+        lock (_lock)
+            Execute("INSERT INTO pending_controls (control_id, payload, received_at) VALUES ($c, $p, $at)", null,
+                ("$c", controlId), ("$p", payload), ("$at", DateTimeOffset.UtcNow.ToString("O")));
+    }
+
+    public IReadOnlyList<PendingControl> PendingControls()
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT seq, control_id, payload FROM pending_controls ORDER BY seq");
+            using var reader = command.ExecuteReader();
+            var controls = new List<PendingControl>();
+            while (reader.Read())
+                controls.Add(new PendingControl(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            return controls;
+        }
+    }
+
+    public void RemovePendingControl(long seq)
+    {
+        lock (_lock)
+            Execute("DELETE FROM pending_controls WHERE seq = $s", null, ("$s", seq));
+    }
+
+    // ---- plumbing
+
+    private string? Meta(string key)
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT value FROM agent_meta WHERE key = $k", null, ("$k", key));
+            return command.ExecuteScalar() as string;
+        }
+    }
+
+    private void SetMeta(string key, string value, SqliteTransaction? transaction) =>
+        Execute("INSERT INTO agent_meta (key, value) VALUES ($k, $v) ON CONFLICT (key) DO UPDATE SET value = excluded.value", transaction, ("$k", key), ("$v", value));
+
+    private List<TableState> Query(string sql, params (string, object?)[] parameters)
+    {
+        using var command = Command(sql, null, parameters);
+        using var reader = command.ExecuteReader();
+        var rows = new List<TableState>();
+        while (reader.Read())
+        {
+            string? Text(string name) => reader.IsDBNull(reader.GetOrdinal(name)) ? null : reader.GetString(reader.GetOrdinal(name));
+            long? Number(string name) => reader.IsDBNull(reader.GetOrdinal(name)) ? null : reader.GetInt64(reader.GetOrdinal(name));
+            rows.Add(new TableState(Text("table_name")!, Text("journal_epoch")!, Number("last_published_commit_seq") ?? 0, Text("schema_hash"),
+                Text("schema_sent_hash"), Number("observe_pending") == 1, Number("paused") == 1, Number("server_watermark"), Text("pause_epoch"),
+                Text("last_control_id"), Text("inflight_batch_id"), Number("inflight_first"), Number("inflight_last")));
+        }
+        return rows;
+    }
+
+    private int Execute(string sql, SqliteTransaction? transaction = null, params (string, object?)[] parameters)
+    {
+        using var command = Command(sql, transaction, parameters);
+        return command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? transaction = null, params (string Name, object? Value)[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+            _connection.Dispose();
+    }
+
+    private sealed class CorruptStateException(string detail) : Exception($"integrity check failed: {detail}");
+}

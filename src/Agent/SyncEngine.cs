@@ -1,0 +1,247 @@
+using EdgeSync.Agent.Capture;
+using EdgeSync.Agent.Config;
+using EdgeSync.Agent.Connection;
+using EdgeSync.Agent.Publish;
+using EdgeSync.Agent.State;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeSync.Agent;
+
+/// <summary>
+/// The capture-and-publish cycle. Every <c>flush_interval</c> (or sooner when 4,096 rows or
+/// 512 KiB are pending, or a resume asks for it): reopen the source database, check the journal's
+/// identity (rotating the epoch when it was rebuilt) and the tables' schemas (reinstalling
+/// triggers, queueing <c>sync/schema/observe</c>), publish every table that is not paused, and
+/// prune the journal rows that are published and acknowledged.
+/// </summary>
+public sealed class SyncEngine
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly AgentConfig _config;
+    private readonly SourceDatabase _source;
+    private readonly StateStore _state;
+    private readonly BrokerSession _session;
+    private readonly ILogger _logger;
+    private readonly JournalStore _journal;
+    private readonly Enroller _enroller;
+    private readonly TablePublisher _publisher;
+    private readonly SemaphoreSlim _flushNow = new(0);
+    private long _schemaVersion = -1;
+    private IReadOnlyList<TableShape> _enrolled = [];
+    private long _highWater;
+    private long _dataVersion = -1;
+    private bool _sourceMissingLogged;
+
+    public SyncEngine(AgentConfig config, SourceDatabase source, StateStore state, BrokerSession session, ILogger logger)
+    {
+        _config = config;
+        _source = source;
+        _state = state;
+        _session = session;
+        _logger = logger;
+        _journal = new JournalStore(source);
+        _enroller = new Enroller(source, _journal, config, logger);
+        _publisher = new TablePublisher(_journal, state, session, logger);
+    }
+
+    /// <summary>The tables being captured (after the last refresh).</summary>
+    public IReadOnlyList<TableShape> Enrolled => _enrolled;
+
+    /// <summary>Flush as soon as possible (a resume, a reconnect).</summary>
+    public void RequestFlush() => _flushNow.Release();
+
+    /// <summary>Enrolls the tables and checks the journal, before the first connection.</summary>
+    public void Prepare() => RefreshCapture(force: true);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var nextFlush = DateTime.UtcNow;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var wait = nextFlush - DateTime.UtcNow;
+                var flush = wait <= TimeSpan.Zero;
+                if (!flush)
+                    flush = await _flushNow.WaitAsync(wait < PollInterval ? wait : PollInterval, ct) || ThresholdReached();
+                if (!flush)
+                    continue;
+                while (_flushNow.CurrentCount > 0)
+                    _flushNow.Wait(0, CancellationToken.None);
+                try
+                {
+                    await CycleAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    _logger.LogError(e, "The flush failed unexpectedly; retrying at the next flush");
+                }
+                nextFlush = DateTime.UtcNow + _config.FlushInterval;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One flush: refresh the capture, publish, prune.</summary>
+    public async Task CycleAsync(CancellationToken ct)
+    {
+        try
+        {
+            _source.Reopen();
+            RefreshCapture(force: false);
+            if (_sourceMissingLogged)
+                _logger.LogInformation("The source database {Path} is back", _source.Path);
+            _sourceMissingLogged = false;
+        }
+        catch (SourceDatabaseMissingException e)
+        {
+            if (!_sourceMissingLogged)
+                _logger.LogError("{Error} Publishing is suspended until it is back", e.Message);
+            _sourceMissingLogged = true;
+            return;
+        }
+        catch (SqliteException e)
+        {
+            _logger.LogWarning("Reading the source database failed ({Error}); retrying at the next flush", e.Message);
+            return;
+        }
+
+        try
+        {
+            if (_session.IsConnected)
+            {
+                await PublishObservationsAsync(ct);
+                foreach (var table in _enrolled)
+                    await _publisher.PublishAsync(table.Name, ct);
+            }
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException e)
+        {
+            _logger.LogWarning("Publishing stopped: {Error}; the batch in flight is sent again after reconnecting", e.Message);
+        }
+        catch (SqliteException e)
+        {
+            _logger.LogWarning("Reading the journal failed ({Error}); retrying at the next flush", e.Message);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("A publish timed out; the batch in flight is sent again at the next flush");
+        }
+
+        try
+        {
+            Prune();
+            _highWater = _journal.NewestSeq();
+        }
+        catch (SqliteException e)
+        {
+            _logger.LogWarning("Pruning the journal failed ({Error}); retrying at the next flush", e.Message);
+        }
+    }
+
+    private void RefreshCapture(bool force)
+    {
+        var identity = _journal.ReadIdentity();
+        var rebuilt = false;
+        if (identity is null)
+        {
+            var existed = _journal.Exists();
+            using (var transaction = _source.BeginImmediate())
+            {
+                identity = _journal.CreateIdentity(transaction);
+                transaction.Commit();
+            }
+            rebuilt = true;
+            if (_state.JournalId is null && !existed)
+                _logger.LogInformation("Created the change journal {Journal} in {Path}", JournalStore.Table, _source.Path);
+            else
+                _logger.LogWarning("The change journal was deleted, emptied or the database file replaced; rebuilt it (new journal epoch, the tables' current rows are journaled again)");
+        }
+        else if (_state.JournalId == identity && _journal.HighestIssued() < _state.All().Select(t => t.LastPublishedCommitSeq).DefaultIfEmpty(0).Max())
+        {
+            // The journal's counter went backwards: an older copy of the database was restored.
+            using (var transaction = _source.BeginImmediate())
+            {
+                identity = _journal.CreateIdentity(transaction);
+                transaction.Commit();
+            }
+            rebuilt = true;
+            _logger.LogWarning("The journal's commit_seq went backwards (an older copy of the database?); starting a new journal epoch and journaling the current rows again");
+        }
+
+        if (_state.JournalId != identity)
+        {
+            var epoch = Guid.CreateVersion7().ToString();
+            if (_state.JournalId is not null || !rebuilt)
+                _logger.LogWarning("Journal {Journal} is not the one this state knew ({Known}); publishing it from its beginning in the new journal epoch {Epoch}",
+                    identity, _state.JournalId ?? "none: fresh state.db", epoch);
+            else
+                _logger.LogInformation("Journal epoch {Epoch}", epoch);
+            _state.RotateEpoch(identity, epoch);
+        }
+
+        var version = _source.SchemaVersion();
+        if (!force && !rebuilt && version == _schemaVersion)
+            return;
+        var decisions = _enroller.Apply(baselineAll: rebuilt);
+        _enrolled = decisions.Where(d => d.Outcome == TableOutcome.Enrolled).Select(d => d.Shape!).ToList();
+        foreach (var shape in _enrolled)
+        {
+            var known = _state.Get(shape.Name);
+            if (known.SchemaHash == shape.Hash)
+                continue;
+            if (known.SchemaHash is not null)
+                _logger.LogWarning("The schema of table {Table} changed ({Old} → {New}); triggers reinstalled, announcing it on sync/schema/observe",
+                    shape.Name, known.SchemaHash[..12], shape.Hash[..12]);
+            _state.SetSchema(shape.Name, shape.Hash, observe: known.SchemaHash is not null);
+        }
+        _schemaVersion = _source.SchemaVersion();
+    }
+
+    private async Task PublishObservationsAsync(CancellationToken ct)
+    {
+        foreach (var table in _enrolled)
+        {
+            var current = _state.Get(table.Name);
+            if (!current.ObservePending || current.SchemaHash is null)
+                continue;
+            var payload = SchemaObservePayload.Build(table.Name, current.SchemaHash, _journal.FingerprintOf(current.SchemaHash), DateTimeOffset.UtcNow);
+            var result = await _session.PublishAsync("sync/schema/observe", payload, ct);
+            if (PubAck.Judge(result) == PubAckVerdict.Failed)
+                _logger.LogWarning("sync/schema/observe for {Table} got PUBACK {Code}; trying again at the next flush", table.Name, result.ReasonCode);
+            else
+                _state.ObservePublished(table.Name, current.SchemaHash);
+        }
+    }
+
+    private void Prune()
+    {
+        var pruned = 0;
+        foreach (var table in _enrolled)
+            pruned += _journal.Prune(table.Name, _state.Get(table.Name).LastPublishedCommitSeq);
+        pruned += _journal.PruneOthers(_enrolled.Select(t => t.Name).ToList());
+        if (pruned > 0)
+            _logger.LogDebug("Pruned {Rows} published journal rows", pruned);
+    }
+
+    private bool ThresholdReached()
+    {
+        try
+        {
+            var dataVersion = _source.DataVersion();
+            if (dataVersion == _dataVersion)
+                return false;
+            _dataVersion = dataVersion;
+            var (rows, bytes) = _journal.PendingAfter(_highWater);
+            return rows >= RowBatchBuilder.MaxRows || bytes >= RowBatchBuilder.MaxBytes;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+}
