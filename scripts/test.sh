@@ -72,6 +72,7 @@ done <<<"$old_dbs"
 missing=()
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         log "installing ${missing[*]}"

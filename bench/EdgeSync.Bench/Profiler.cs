@@ -111,15 +111,19 @@ public sealed class CpuMeter
         var postgres = Sum(d => d.Comm == "postgres");
         var ours = Sum(d => d.Comm == "postgres" && ourBackends.Contains(d.Pid));
         var bench = Sum(d => d.Pid == self);
-        var others = deltas.Where(d => d.Pid != _nodePid && d.Pid != self && d.Comm != "postgres")
+        // Other load: what the machine did besides us (reaped children of other processes are
+        // credited when reaped, not when spent, so they only name the culprits).
+        var others = deltas.Where(d => d.Pid > 0 && d.Pid != _nodePid && d.Pid != self && d.Comm != "postgres")
             .GroupBy(d => d.Comm).Select(g => (Name: g.Key, Cpu: g.Sum(d => d.Cpu))).OrderByDescending(g => g.Cpu).ToList();
+        var (busy, interrupts) = (machine.Busy - _machine.Busy, machine.Interrupts - _machine.Interrupts);
         return new CpuUse(wall, Environment.ProcessorCount, node, postgres, ours, bench,
-            machine.Busy - _machine.Busy, machine.Total - _machine.Total, machine.Steal - _machine.Steal, machine.Interrupts - _machine.Interrupts,
-            others.Sum(o => o.Cpu), others.Take(4).ToDictionary(o => o.Name, o => Math.Round(o.Cpu, 2)));
+            busy, machine.Total - _machine.Total, machine.Steal - _machine.Steal, interrupts,
+            Math.Max(0, busy - interrupts - node - ours - bench), others.Take(4).ToDictionary(o => o.Name, o => Math.Round(o.Cpu, 2)));
     }
 }
 
-/// <param name="OtherProcesses">CPU seconds of the busiest other processes, by name.</param>
+/// <param name="Other">busy CPU seconds of the machine not spent by the node, the benchmark database's backends, the benchmark or interrupts.</param>
+/// <param name="OtherProcesses">CPU seconds of the busiest other (still running) processes, by name.</param>
 public sealed record CpuUse(double WallSeconds, int Cores, double Node, double Postgres, double PostgresBenchDb, double BenchClient,
     double MachineBusy, double MachineTotal, double Steal, double Interrupts, double Other, Dictionary<string, double> OtherProcesses)
 {
@@ -128,9 +132,9 @@ public sealed record CpuUse(double WallSeconds, int Cores, double Node, double P
         ? "CPU: /proc not available"
         : $"CPU over {WallSeconds:0.0} s on {Cores} cores: machine {MachineUtilization:P0} busy; " +
             $"{(Node > 0 ? $"node {Node:0.0} s ({Node / WallSeconds:0.00} cores), " : "")}" +
-            $"postgres {Postgres:0.0} s ({Postgres / WallSeconds:0.00} cores; benchmark db backends {PostgresBenchDb:0.0} s), " +
+            $"postgres backends of the benchmark db {PostgresBenchDb:0.0} s ({PostgresBenchDb / WallSeconds:0.00} cores; all postgres processes {Postgres:0.0} s), " +
             $"bench client {BenchClient:0.0} s ({BenchClient / WallSeconds:0.00} cores), interrupts {Interrupts:0.0} s, steal {Steal:0.0} s, " +
-            $"other processes {Other:0.0} s{(OtherProcesses.Count > 0 ? $" ({string.Join(", ", OtherProcesses.Select(o => $"{o.Key} {o.Value:0.0}"))})" : "")}";
+            $"other load {Other:0.0} s{(OtherProcesses.Count > 0 ? $" ({string.Join(", ", OtherProcesses.Select(o => $"{o.Key} {o.Value:0.0}"))})" : "")}";
 }
 
 /// <summary>Counters of pg_stat_database (benchmark database) and tuple counts of pg_stat_all_tables.</summary>
@@ -275,6 +279,11 @@ public sealed partial class ActivitySampler : IAsyncDisposable
         await _stop.CancelAsync();
         if (_loop is not null)
             await _loop;
+        // The backends still open now (pooled) ran in the phase too, however short it was.
+        await using (var command = _db.CreateCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                _pids.Add(reader.GetInt32(0));
         return new ActivityProfile(Samples, _pids.Count, Samples == 0 ? 0 : (double)_inFlightSum / Samples,
             _states.ToDictionary(kv => kv.Key, kv => kv.Value),
             _statements.OrderByDescending(kv => kv.Value).Take(25).Select(kv => new StatementShare(kv.Key, kv.Value)).ToList(),

@@ -105,15 +105,15 @@ public static class Report
         w.WriteLine($"  acknowledged rows/s per second: {string.Join(' ', e.RowsPerSecondTimeline)}");
         w.WriteLine($"  {e.Cpu.Describe()}");
         if (e.Cpu.MachineTotal > 0 && e.Cpu.Other > 0.1 * e.Cpu.MachineTotal)
-            w.WriteLine($"  WARNING: other processes used {e.Cpu.Other / e.Cpu.MachineTotal:P0} of the machine during the measured phase: the figures are pessimistic");
-        w.WriteLine($"  CPU per row end to end: node {e.Cpu.Node / e.Rows * 1e6:0.0} us, postgres {e.Cpu.Postgres / e.Rows * 1e6:0.0} us");
+            w.WriteLine($"  WARNING: other load took {e.Cpu.Other / e.Cpu.MachineTotal:P0} of the machine during the measured phase: the figures are pessimistic");
+        w.WriteLine($"  CPU per row end to end: node {e.Cpu.Node / e.Rows * 1e6:0.0} us, postgres (benchmark db backends) {e.Cpu.PostgresBenchDb / e.Rows * 1e6:0.0} us");
         if (r.NodeParts is { } parts)
             w.WriteLine($"  node code in isolation ({parts.Rows:N0} rows, one thread): RowBatchReader.Read {parts.ReadAndValidateUs:0.00} us/row " +
                         $"(of which plain JsonDocument.Parse {parts.JsonParseUs:0.00}), " +
                         $"re-parsing each row's JSON (as CollapsedChanges does) {parts.RowJsonReparseUs:0.00} us/row");
         foreach (var b in r.Baselines)
-            w.WriteLine($"  CPU per row [{b.Name}]: postgres {b.Cpu.Postgres / b.Rows * 1e6:0.0} us, bench client {b.Cpu.BenchClient / b.Rows * 1e6:0.0} us " +
-                        $"(machine {b.Cpu.MachineUtilization:P0} busy, other processes {b.Cpu.Other:0.0} s)");
+            w.WriteLine($"  CPU per row [{b.Name}]: postgres (benchmark db backends) {b.Cpu.PostgresBenchDb / b.Rows * 1e6:0.0} us, bench client {b.Cpu.BenchClient / b.Rows * 1e6:0.0} us " +
+                        $"(machine {b.Cpu.MachineUtilization:P0} busy, other load {b.Cpu.Other:0.0} s)");
         w.WriteLine($"  warm-up: {string.Join(", ", r.Warmup.Select(kv => $"{kv.Key} {kv.Value:0.0}"))}");
 
         if (r.Profile is { } p)

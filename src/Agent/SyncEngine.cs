@@ -114,14 +114,18 @@ public sealed class SyncEngine
         {
             if (_session.IsConnected)
             {
-                await PublishObservationsAsync(ct);
                 foreach (var table in _enrolled)
                     await _publisher.PublishAsync(table.Name, ct);
+                await PublishObservationsAsync(ct);
             }
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+        {
+            return; // stopping
         }
         catch (MQTTnet.Exceptions.MqttCommunicationException e)
         {
-            _logger.LogWarning("Publishing stopped: {Error}; the batch in flight is sent again after reconnecting", e.Message);
+            _logger.LogWarning("Publishing stopped ({Error}); the batch in flight is sent again after reconnecting", e.Message.TrimEnd('.'));
         }
         catch (SqliteException e)
         {
@@ -202,19 +206,29 @@ public sealed class SyncEngine
         _schemaVersion = _source.SchemaVersion();
     }
 
+    /// <summary>
+    /// Announces changed fingerprints on <c>sync/schema/observe</c>. This runs after the tables'
+    /// batches, and not while a table is paused: the cloud (LineageDecider, as of this writing)
+    /// queues a review only for a batch whose hash it has never seen, so an observation that
+    /// arrived before the first batch of a new schema would leave that batch staged without a
+    /// review. The batch carries <c>schema_columns</c> anyway; the observation stays advisory.
+    /// </summary>
     private async Task PublishObservationsAsync(CancellationToken ct)
     {
         foreach (var table in _enrolled)
         {
             var current = _state.Get(table.Name);
-            if (!current.ObservePending || current.SchemaHash is null)
+            if (!current.ObservePending || current.SchemaHash is null || current.Paused)
                 continue;
             var payload = SchemaObservePayload.Build(table.Name, current.SchemaHash, _journal.FingerprintOf(current.SchemaHash), DateTimeOffset.UtcNow);
             var result = await _session.PublishAsync("sync/schema/observe", payload, ct);
             if (PubAck.Judge(result) == PubAckVerdict.Failed)
                 _logger.LogWarning("sync/schema/observe for {Table} got PUBACK {Code}; trying again at the next flush", table.Name, result.ReasonCode);
             else
+            {
                 _state.ObservePublished(table.Name, current.SchemaHash);
+                _logger.LogDebug("Published sync/schema/observe for {Table}: schema {Hash}", table.Name, current.SchemaHash[..12]);
+            }
         }
     }
 

@@ -7,9 +7,10 @@ namespace EdgeSync.Agent.Capture;
 /// Brings the source database's triggers in line with the configuration and the tables' current
 /// schemas: installs capture triggers on tables with strategy <c>rows</c> and a primary key,
 /// reinstalls them when a table's fingerprint changed, removes them from tables that are ignored,
-/// telemetry or refused. A table that had no triggers of the agent before (first enrollment), or
-/// every table when the journal was just rebuilt, gets a baseline: its current rows are journaled
-/// as inserts in the same transaction, so the mirror starts from the table's real content.
+/// telemetry or refused. Whenever the triggers of a table are (re)installed — first enrollment or
+/// schema change — and for every table when the journal was just rebuilt, the table gets a
+/// baseline: its current rows are journaled as inserts in the same transaction, so the mirror
+/// converges on the table's real content (rows are upserts in the cloud, so this never doubles anything).
 /// </summary>
 public sealed class Enroller(SourceDatabase database, JournalStore journal, AgentConfig config, ILogger logger)
 {
@@ -50,7 +51,11 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
     {
         var existing = OurTriggers(shape.Name);
         var current = existing.Count == 3 && existing.Values.All(sql => CaptureTriggers.IsFor(sql, shape.Hash));
-        var baseline = baselineAll || existing.Count == 0;
+        // Any (re)install journals the current rows: on first enrollment so that the mirror starts
+        // from the table's content, after a schema change so that values the old triggers could not
+        // see (a new column's DEFAULT, changes made between the ALTER TABLE and now) reach the cloud
+        // under the new schema.
+        var baseline = baselineAll || !current;
         if (current && !baseline)
             return new TableDecision(shape.Name, TableOutcome.Enrolled, shape);
 

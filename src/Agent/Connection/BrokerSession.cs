@@ -24,6 +24,7 @@ public sealed class BrokerSession : IAsyncDisposable
     private readonly MqttClientOptions _options;
     private TaskCompletionSource _disconnected = NewSignal();
     private volatile bool _ready;
+    private volatile bool _stopping;
 
     /// <param name="onMessage">Called for every received message, before the broker gets its PUBACK; keep it short (no publishing from it).</param>
     public BrokerSession(AgentConfig config, ILogger logger, Func<MqttApplicationMessage, Task> onMessage)
@@ -38,7 +39,7 @@ public sealed class BrokerSession : IAsyncDisposable
             {
                 _ready = false;
                 _disconnected.TrySetResult();
-                _logger.LogWarning("Disconnected from the broker {Broker}: {Reason}{Detail}", _config.Broker, e.Reason,
+                _logger.Log(_stopping ? LogLevel.Information : LogLevel.Warning, "Disconnected from the broker {Broker}: {Reason}{Detail}", _config.Broker, e.Reason,
                     e.ReasonString is { Length: > 0 } reason ? $" ({reason})" : e.Exception is { } ex ? $" ({ex.Message})" : "");
             }
             return Task.CompletedTask;
@@ -79,6 +80,7 @@ public sealed class BrokerSession : IAsyncDisposable
         finally
         {
             _ready = false;
+            _stopping = true;
             if (_client.IsConnected)
             {
                 try
@@ -126,7 +128,12 @@ public sealed class BrokerSession : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogWarning("Cannot connect to the broker {Broker}: {Error}", _config.Broker, Describe(e));
+            var hint = Describe(e).Contains("certificate", StringComparison.OrdinalIgnoreCase)
+                ? _config.CaFile is null
+                    ? " (TLS: the broker's certificate is not trusted by the system store or does not match the host; set ca_file to the CA that signed it)"
+                    : $" (TLS: the broker's certificate is not signed by a CA in {_config.CaFile} or does not match the host)"
+                : "";
+            _logger.LogWarning("Cannot connect to the broker {Broker}: {Error}{Hint}", _config.Broker, Describe(e), hint);
             return false;
         }
         if (result.ResultCode != MqttClientConnectResultCode.Success)

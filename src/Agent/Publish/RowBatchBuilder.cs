@@ -13,8 +13,8 @@ namespace EdgeSync.Agent.Publish;
 /// </summary>
 public static class RowBatchBuilder
 {
-    public static int MaxRows { get; set; } = WireLimits.MaxRowsPerBatch;
-    public static int MaxBytes { get; set; } = WireLimits.MaxPayloadBytes;
+    public static int MaxRows => WireLimits.MaxRowsPerBatch;
+    public static int MaxBytes => WireLimits.MaxPayloadBytes;
 
     /// <param name="rows">Journal rows of <paramref name="table"/>, oldest first (not empty).</param>
     /// <param name="fingerprintOf">The canonical fingerprint JSON of a schema hash, or null when unknown.</param>

@@ -136,7 +136,8 @@ public static class ReviewState
     public const string Abandoned = "abandoned";
 }
 
-public sealed record SchemaVersion(string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted);
+public sealed record SchemaVersion(
+    string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted, DateTimeOffset? ReviewQueuedAt = null);
 
 public sealed record OpenReview(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
 
@@ -234,6 +235,9 @@ public sealed class Lineage
     public void Apply(ReviewQueued e)
     {
         OpenReview = new OpenReview(e.ReviewId, e.SchemaHash, ReviewState.Queued, ActionVersion: 1, e.At);
+        var index = SchemaVersions.FindIndex(v => v.SchemaHash == e.SchemaHash);
+        if (index >= 0)
+            SchemaVersions[index] = SchemaVersions[index] with { ReviewQueuedAt = e.At };
         UpdatedAt = e.At;
     }
 

@@ -48,10 +48,12 @@ public static class LineageDecider
 
         var pausedForReview = state?.PauseReasons.Contains(PauseReason.SchemaReview) ?? false;
         var acceptedNow = false;
-        if (known is null)
-            (pausedForReview, acceptedNow) = DecideNewSchema(state, command, lineageId, pausedForReview, actor, now, events);
-        else if (known.Columns is null && batch.SchemaColumns is not null)
+        if (known is not null && known.Columns is null && batch.SchemaColumns is not null)
             events.Add(new SchemaColumnsLearned(lineageId, batch.SchemaHash, batch.SchemaColumns, now, actor));
+        // A hash known only from sync/schema/observe is decided on its first data batch.
+        if (known is null || (!known.Accepted && known.ReviewQueuedAt is null))
+            (pausedForReview, acceptedNow) = DecideNewSchema(state, command, lineageId, batch.SchemaColumns ?? known?.Columns, observed: known is not null,
+                pausedForReview, actor, now, events);
 
         var fresh = RowsAfter(state?.Watermark, batch);
         var skipped = batch.Rows.Count - fresh.Count;
@@ -121,25 +123,27 @@ public static class LineageDecider
     /// policy allows it, with new nullable columns mirrored); everything else waits for an operator.
     /// </summary>
     private static (bool PausedForReview, bool Accepted) DecideNewSchema(
-        Lineage? state, IngestRows command, Guid lineageId, bool pausedForReview, string actor, DateTimeOffset now, List<object> events)
+        Lineage? state, IngestRows command, Guid lineageId, SchemaFingerprint? columns, bool observed, bool pausedForReview,
+        string actor, DateTimeOffset now, List<object> events)
     {
         var batch = command.Batch;
         var accepted = state?.AcceptedSchema?.Columns;
-        var classification = SchemaClassifier.Classify(accepted, state?.Bindings ?? [], batch.SchemaColumns);
-        events.Add(new SchemaObserved(lineageId, batch.SchemaHash, batch.SchemaColumns, classification, now, actor));
+        var classification = SchemaClassifier.Classify(accepted, state?.Bindings ?? [], columns);
+        if (!observed)
+            events.Add(new SchemaObserved(lineageId, batch.SchemaHash, columns, classification, now, actor));
         if (state?.OpenReview is { } superseded)
             events.Add(new ReviewAbandoned(lineageId, superseded.ReviewId, batch.SchemaHash, now, actor));
 
         var additive = classification == SchemaClassification.CompatibleAdditive && command.Policy.AllowAdditiveContinue && state!.Mirror is not null;
         if (classification == SchemaClassification.CompatibleMapped || additive)
         {
-            var bindings = state!.Bindings.Where(b => batch.SchemaColumns!.Columns.Any(c => c.Name == b.SourceColumn)).ToList();
+            var bindings = state!.Bindings.Where(b => columns!.Columns.Any(c => c.Name == b.SourceColumn)).ToList();
             if (additive)
             {
-                var (evolved, added) = AddNullableColumns(state.Mirror!, accepted!, batch.SchemaColumns!);
+                var (evolved, added) = AddNullableColumns(state.Mirror!, accepted!, columns!);
                 bindings.AddRange(added);
                 events.Add(new ReviewQueued(lineageId, command.NewReviewId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable,
-                    batch.SchemaHash, classification, batch.SchemaColumns, accepted, now, "system"));
+                    batch.SchemaHash, classification, columns, accepted, now, "system"));
                 events.Add(new ReviewApproved(lineageId, command.NewReviewId, batch.SchemaHash, bindings, evolved.Name, 2, Automatic: true, now, "system"));
                 events.Add(new MirrorProvisioned(lineageId, evolved, now, "system"));
             }
@@ -150,7 +154,7 @@ public static class LineageDecider
         }
 
         events.Add(new ReviewQueued(lineageId, command.NewReviewId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable,
-            batch.SchemaHash, classification, batch.SchemaColumns, accepted, now, actor));
+            batch.SchemaHash, classification, columns, accepted, now, actor));
         if (!pausedForReview)
             events.Add(new LineagePaused(lineageId, PauseReason.SchemaReview, now, actor));
         return (true, false);

@@ -141,4 +141,18 @@ public sealed class LineageDeciderTests
         var fresh = LineageDecider.Decide(null, new ObserveSchema(Guid.CreateVersion7(), Device, observation), Now);
         Assert.Collection(fresh.Events, e => Assert.IsType<LineageCreated>(e), e => Assert.IsType<SchemaObserved>(e));
     }
+
+    [Fact]
+    public void A_hash_first_seen_in_an_observation_is_reviewed_when_its_first_batch_arrives()
+    {
+        var observation = new SchemaObservation("device_state", _payloads.Schema.ComputeHash(), Now, _payloads.Schema);
+        var state = Fold(LineageDecider.Decide(null, new ObserveSchema(Guid.CreateVersion7(), Device, observation), Now).Events);
+
+        var decision = LineageDecider.Decide(state, Ingest(Batch(1, 2, withColumns: false)), Now);
+
+        Assert.Collection(decision.Events,
+            e => Assert.Equal(SchemaClassification.Ambiguous, Assert.IsType<ReviewQueued>(e).Classification),
+            e => Assert.Equal(PauseReason.SchemaReview, Assert.IsType<LineagePaused>(e).Reason),
+            e => Assert.Equal(StagingReason.SchemaReview, Assert.IsType<BatchStaged>(e).StagingReason));
+    }
 }
