@@ -159,25 +159,11 @@ public sealed class LineageGrain(
 
     // ---- Reviews ---------------------------------------------------------------------------
 
-    public async Task<CommandResult> ClaimReview(ClaimReview command)
-    {
-        if (_lineage is null)
-            return ReviewNotFound(command.ReviewId);
-        var (decision, result) = ReviewDecisions.Claim(_lineage, command, clock.GetUtcNow());
-        if (result.Succeeded)
-            await CommitAsync(_lineage.Id, decision.Events);
-        return result;
-    }
+    public Task<CommandResult> ClaimReview(ClaimReview command) =>
+        RunAsync(_lineage, ReviewNotFound(command.ReviewId), lineage => ReviewDecisions.Claim(lineage, command, clock.GetUtcNow()));
 
-    public async Task<CommandResult> RejectReview(RejectReview command)
-    {
-        if (_lineage is null)
-            return ReviewNotFound(command.ReviewId);
-        var (decision, result) = ReviewDecisions.Reject(_lineage, command, clock.GetUtcNow());
-        if (result.Succeeded)
-            await CommitAsync(_lineage.Id, decision.Events);
-        return result;
-    }
+    public Task<CommandResult> RejectReview(RejectReview command) =>
+        RunAsync(_lineage, ReviewNotFound(command.ReviewId), lineage => ReviewDecisions.Reject(lineage, command, clock.GetUtcNow()));
 
     public async Task<CommandResult> ApproveReview(ApproveReview command)
     {
@@ -209,13 +195,13 @@ public sealed class LineageGrain(
     // ---- Operator commands and acknowledgements ----------------------------------------------
 
     public Task<CommandResult> PauseLineage(PauseLineage command) =>
-        RunAsync(command.LineageId, lineage => OperatorDecisions.Pause(lineage, command, Guid.CreateVersion7(), clock.GetUtcNow()));
+        RunAsync(Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Pause(lineage, command, Guid.CreateVersion7(), clock.GetUtcNow()));
 
     public Task<CommandResult> ResumeLineage(ResumeLineage command) =>
-        RunAsync(command.LineageId, lineage => OperatorDecisions.Resume(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+        RunAsync(Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Resume(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
 
     public Task<CommandResult> ResetMaterialization(ResetMaterialization command) =>
-        RunAsync(command.LineageId, lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+        RunAsync(Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
 
     public async Task AcknowledgeControl(Guid controlId)
     {
@@ -229,9 +215,8 @@ public sealed class LineageGrain(
     /// </summary>
     public async Task<CommandResult> DeleteLineage(DeleteLineage command)
     {
-        if (_lineage?.Id != command.LineageId)
+        if (Current(command.LineageId) is not { } lineage)
             return LineageNotFound(command.LineageId);
-        var lineage = _lineage;
         var decision = OperatorDecisions.Delete(lineage, command, clock.GetUtcNow());
         await using (var connection = await dataSource.OpenConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
@@ -259,15 +244,19 @@ public sealed class LineageGrain(
         return CommandResult.Done;
     }
 
-    private async Task<CommandResult> RunAsync(Guid lineageId, Func<Lineage, (Decision Decision, CommandResult Result)> decide)
+    /// <summary>Decides an operator command on the lineage and commits what it decided.</summary>
+    private async Task<CommandResult> RunAsync(Lineage? lineage, CommandResult notFound, Func<Lineage, (Decision Decision, CommandResult Result)> decide)
     {
-        if (_lineage?.Id != lineageId)
-            return LineageNotFound(lineageId);
-        var (decision, result) = decide(_lineage);
+        if (lineage is null)
+            return notFound;
+        var (decision, result) = decide(lineage);
         if (result.Succeeded && decision.Events.Count > 0)
-            await CommitAsync(_lineage.Id, decision.Events);
+            await CommitAsync(lineage.Id, decision.Events);
         return result;
     }
+
+    /// <summary>The lineage, when it is the one a command names (a deleted one's id no longer is).</summary>
+    private Lineage? Current(Guid lineageId) => _lineage?.Id == lineageId ? _lineage : null;
 
     // ---- Replay ----------------------------------------------------------------------------
 
