@@ -8,9 +8,9 @@ public enum BaselineKind
 {
     /// <summary>Binary COPY straight into the table: the fastest way PostgreSQL takes these rows.</summary>
     Copy,
-    /// <summary>What the node's MirrorWriter sends per batch: temp table, COPY into it, INSERT … ON CONFLICT DO UPDATE, DROP.</summary>
+    /// <summary>What the node's MirrorWriter sent per batch until commit cc6f346: temp table, COPY into it, INSERT … ON CONFLICT DO UPDATE, DROP.</summary>
     UpsertViaTempTable,
-    /// <summary>One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE: the same upsert in one round trip, no temp table.</summary>
+    /// <summary>One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE (what MirrorWriter sends since cc6f346): one round trip, no temp table.</summary>
     UpsertViaUnnest,
 }
 

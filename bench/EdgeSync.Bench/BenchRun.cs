@@ -31,14 +31,14 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         Log($"database {database} on {admin.Host}:{admin.Port}");
 
         var result = new BenchResult { Parameters = o, Database = database, Silo = silo };
-        await using (var server = NpgsqlDataSource.Create(admin.ConnectionString))
-            foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections" })
-            {
-                await using var show = server.CreateCommand($"SHOW {setting}");
-                result.Postgres[setting] = (string)(await show.ExecuteScalarAsync(ct))!;
-            }
         try
         {
+            await using (var server = NpgsqlDataSource.Create(admin.ConnectionString))
+                foreach (var setting in new[] { "server_version", "fsync", "synchronous_commit", "shared_buffers", "max_connections" })
+                {
+                    await using var show = server.CreateCommand($"SHOW {setting}");
+                    result.Postgres[setting] = (string)(await show.ExecuteScalarAsync(ct))!;
+                }
             await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(target.ConnectionString)
             {
                 MaxPoolSize = Math.Max(100, o.Devices + 10),
@@ -161,7 +161,10 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             _sample = payloads.Values.Take(40).SelectMany(p => p.Skip(1).Take(3)).ToList();
             payloads.Clear();
             result.EndToEnd = new EndToEndResult(measuredRows, latencies.Count, payloadBytes, publishSeconds, visibleSeconds,
-                Percentiles.Of(latencies), Report.Timeline(acks, visibleSeconds), cpuUse);
+                Percentiles.Of(latencies), Report.Timeline(acks, visibleSeconds), cpuUse)
+            {
+                SecondHalfRowsPerSecond = acks.Where(a => a.AtSeconds >= publishSeconds / 2).Sum(a => (long)a.Rows) / (publishSeconds / 2),
+            };
 
             // ---- Checks and profile ------------------------------------------------------------
             result.Problems.AddRange(await VerifyAsync(db, _streams.Select(s => (s, $"\"{s.MirrorSchema}\".\"{s.MirrorTable}\"")), "mirror"));
@@ -340,8 +343,8 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         };
         if (o.Profile)
         {
-            runs.Add((BaselineKind.UpsertViaTempTable, o.Devices, $"node's mirror SQL (temp table), {o.Devices} conn."));
-            runs.Add((BaselineKind.UpsertViaUnnest, o.Devices, $"upsert via unnest, {o.Devices} conn."));
+            runs.Add((BaselineKind.UpsertViaUnnest, o.Devices, $"mirror upsert SQL (unnest), {o.Devices} conn."));
+            runs.Add((BaselineKind.UpsertViaTempTable, o.Devices, $"old mirror SQL (temp table), {o.Devices} conn."));
         }
         foreach (var (kind, connections, name) in runs)
         {
