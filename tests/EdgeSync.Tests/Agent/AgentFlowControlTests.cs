@@ -33,11 +33,11 @@ public sealed class AgentFlowControlTests(NodeFixture node, ITestOutputHelper ou
             db.Execute("INSERT INTO pump VALUES ($id, $rpm)", ("$id", (long)id), ("$rpm", id * 10L));
         db.Execute("INSERT INTO fan VALUES (1, 100), (2, 200)");
 
-        // The other table keeps flowing; pump's new rows wait in the journal.
+        // The other table keeps flowing; pump's new rows wait in the journal. Pump's rows were
+        // written first, so the flush that published fan's rows had pump's in view too.
         var fan = await cloud.WaitForLineageAsync("fan");
         await Eventually.GetAsync(() => cloud.Api.LineageAsync(fan), l => l.GetProperty("counters").GetProperty("staged_row_count").GetInt64() == 2,
             TimeSpan.FromSeconds(10), "fan's rows to arrive");
-        await Task.Delay(1000); // three flush intervals
         Assert.Equal(6, (await cloud.Api.LineageAsync(pump)).GetProperty("counters").GetProperty("staged_row_count").GetInt64());
         Assert.Equal(4, db.JournalRows("pump"));
 
@@ -59,12 +59,15 @@ public sealed class AgentFlowControlTests(NodeFixture node, ITestOutputHelper ou
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var cloud = new Cloud(node, device);
-        using var db = new DeviceDatabase("CREATE TABLE pump (id INTEGER PRIMARY KEY, rpm INTEGER)");
+        // fan is a witness: once its new row reaches the cloud, a flush ran after pump's row was written.
+        using var db = new DeviceDatabase("CREATE TABLE pump (id INTEGER PRIMARY KEY, rpm INTEGER); CREATE TABLE fan (id INTEGER PRIMARY KEY, rpm INTEGER)");
         db.Execute("INSERT INTO pump VALUES (1, 10)");
+        db.Execute("INSERT INTO fan VALUES (1, 10)");
         var log = new LogSink(output);
         var config = db.ConfigFor(device, node.MqttPort);
         var agent = RunningAgent.Start(config, log);
         var pump = await cloud.WaitForLineageAsync("pump");
+        var fan = await cloud.WaitForLineageAsync("fan");
         await cloud.ApproveAllAsync(pump, "id", "rpm");
         await cloud.WaitForMirrorAsync(pump, db, "pump", ["id"]);
 
@@ -77,8 +80,10 @@ public sealed class AgentFlowControlTests(NodeFixture node, ITestOutputHelper ou
         // Paused state lives in state.db: a restarted agent still holds the table back.
         Assert.Equal(0, await agent.StopAsync());
         db.Execute("INSERT INTO pump VALUES (2, 20)");
+        db.Execute("INSERT INTO fan VALUES (2, 20)");
         await using var restarted = RunningAgent.Start(config, log);
-        await Task.Delay(1000);
+        await Eventually.GetAsync(() => cloud.Api.LineageAsync(fan), l => l.GetProperty("counters").GetProperty("rows_received").GetInt64() == 2,
+            TimeSpan.FromSeconds(15), "the restarted agent's first flush");
         Assert.Equal(1, db.JournalRows("pump"));
         Assert.Single(await cloud.Api.MirrorRowsAsync(pump));
 
