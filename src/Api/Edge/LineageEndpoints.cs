@@ -70,7 +70,8 @@ public static class LineageEndpoints
         try
         {
             var (rows, total) = await reader.PageAsync(mirror.Name, selected, paging.Page, paging.Limit, ct);
-            return ApiResponse.Page(rows, paging, total);
+            return TypedResults.Ok(new ApiPage<IReadOnlyDictionary<string, object?>>(
+                rows, ApiResponse.PageMetaOf(paging, total) with { MirrorTableName = mirror.Name }));
         }
         catch (ArgumentException e)
         {

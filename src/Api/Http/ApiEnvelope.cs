@@ -17,4 +17,9 @@ public sealed record ApiPage<T>(IReadOnlyList<T> Data, PageMeta Meta)
 }
 
 /// <summary>Pagination of a list response.</summary>
-public sealed record PageMeta(int CurrentPage, int ItemsPerPage, long TotalItems, long TotalPages);
+public sealed record PageMeta(int CurrentPage, int ItemsPerPage, long TotalItems, long TotalPages)
+{
+    /// <summary>Which table a page of mirror rows was read from (only on <c>…/mirror-rows</c>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MirrorTableName { get; init; }
+}

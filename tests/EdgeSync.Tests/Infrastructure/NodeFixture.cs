@@ -24,6 +24,12 @@ public sealed class NodeFixture : IAsyncLifetime
     /// <summary>Settings applied on top of appsettings.json; tests may add before InitializeAsync.</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
+    /// <summary>Serve HTTP on a real TCP port (<see cref="HttpAddress"/>) for clients in other processes, such as the CLI.</summary>
+    public bool ServeHttpOverTcp { get; init; }
+
+    /// <summary>With <see cref="ServeHttpOverTcp"/>: where the API listens, e.g. http://127.0.0.1:40123.</summary>
+    public string HttpAddress { get; private set; } = "";
+
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("not started");
 
     public IServiceProvider Services => Factory.Services;
@@ -32,6 +38,16 @@ public sealed class NodeFixture : IAsyncLifetime
     {
         if (ConnectionString == "")
             ConnectionString = await TestDatabase.CreateAsync();
+        if (ServeHttpOverTcp)
+        {
+            var httpPort = FreePort.Next();
+            Settings["Http:Port"] = httpPort.ToString();
+            _factory = Start(ConnectionString, MqttPort, ClusterId, Settings);
+            _factory.UseKestrel();
+            _factory.StartServer();
+            HttpAddress = $"http://127.0.0.1:{httpPort}";
+            return;
+        }
         _factory = Start(ConnectionString, MqttPort, ClusterId, Settings);
         // Building the server runs the host's startup (schema, silo, broker).
         _ = _factory.Server;

@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace EdgeSync.Cli.Api;
+
+/// <summary>A row of <c>GET …/edge/lineages</c>: the fields the list shows.</summary>
+public sealed record LineageSummary(
+    Guid Id, Guid DeviceId, string DeviceName, string SourceTable, string Status, IReadOnlyList<string> PauseReasons,
+    long StagedRowCount, long StagedBytes, long? ServerWatermark, Guid? OpenReviewId, DateTimeOffset UpdatedAt);
+
+/// <summary><c>GET …/edge/lineages/{id}</c>: everything an operator needs to see why a table is not syncing.</summary>
+public sealed record LineageDetail(
+    Guid Id, Guid DeviceId, string DeviceName, string SourceTable, string Status, IReadOnlyList<string> PauseReasons,
+    WatermarkView? Watermark, Dictionary<string, long> Counters, string? AcceptedSchemaHash,
+    IReadOnlyList<SchemaVersionView> SchemaVersions, OpenReviewView? OpenReview, IReadOnlyList<BindingView> Bindings,
+    MirrorView? Mirror, ReplayIntentView? ReplayIntent, int MaterializationFailureCount, string? MaterializationLastError,
+    bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls, string? LastRejectionCode, long Version,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
+
+public sealed record SchemaVersionView(string SchemaHash, string Classification, DateTimeOffset FirstSeenAt, bool Accepted);
+
+public sealed record OpenReviewView(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
+
+public sealed record BindingView(string SourceColumn, string Action, string? MirrorColumn, string? DataPoint, string? TimestampColumn);
+
+public sealed record MirrorView(string Name);
+
+public sealed record ReplayIntentView(
+    string Status, string Cause, long BacklogRowsAtStart, long RowsReplayed, int Failures, string? LastError, DateTimeOffset UpdatedAt);
+
+public sealed record PendingControlView(Guid ControlId, string ControlKind, DateTimeOffset CreatedAt, DateTimeOffset? LastSentAt, int SendCount);
+
+/// <summary>A row of <c>…/staged-rows</c>.</summary>
+public sealed record StagedRowView(
+    long SourceCommitSeq, Guid JournalEpoch, string Op, JsonElement Pk, JsonElement? Row, string StagingReason, int Bytes, DateTimeOffset StagedAt);
+
+/// <summary>A row of <c>…/events</c>.</summary>
+public sealed record LineageEventView(long Version, string Type, DateTimeOffset Timestamp, JsonElement Data);
+
+/// <summary>Answer of <c>…/reset-materialization</c>.</summary>
+public sealed record ResetResult(Guid LineageId, bool Resumed, string Status, long StagedRowCount);

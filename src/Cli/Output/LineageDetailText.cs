@@ -1,0 +1,68 @@
+using EdgeSync.Cli.Api;
+
+namespace EdgeSync.Cli.Output;
+
+/// <summary>
+/// A lineage's detail as plain text lines, in the order an operator asks "why is this not
+/// syncing": status and pause reasons first, then errors, review, replay, controls, schema.
+/// The CLI prints it; the terminal UI shows the same lines.
+/// </summary>
+public static class LineageDetailText
+{
+    public static void Print(Printer printer, LineageDetail lineage)
+    {
+        foreach (var line in Lines(lineage))
+            printer.Line(line);
+    }
+
+    public static IEnumerable<string> Lines(LineageDetail l)
+    {
+        yield return $"Lineage        {l.Id}";
+        yield return $"Device         {l.DeviceName} ({l.DeviceId})";
+        yield return $"Source table   {l.SourceTable}";
+        yield return $"Status         {l.Status}";
+        yield return $"Pause reasons  {Cells.List(l.PauseReasons)}";
+        yield return $"Device paused  {(l.DevicePaused ? "yes (a pause control was sent)" : "no")}";
+        yield return $"Watermark      {(l.Watermark is { } w ? $"{w.ServerWatermark} (epoch {w.JournalEpoch})" : "-")}";
+        yield return $"Failures       {l.MaterializationFailureCount} consecutive permanent write errors";
+        yield return $"Last error     {l.MaterializationLastError ?? "-"}";
+        yield return $"Last rejection {l.LastRejectionCode ?? "-"}";
+        yield return $"Mirror table   {l.Mirror?.Name ?? "- (not provisioned: no approved schema)"}";
+        yield return $"Updated        {Cells.Time(l.UpdatedAt)} (version {l.Version})";
+
+        yield return "";
+        yield return "Counters";
+        foreach (var (name, value) in l.Counters.OrderBy(c => c.Key, StringComparer.Ordinal))
+            yield return $"  {name,-24} {(name.EndsWith("bytes", StringComparison.Ordinal) ? Cells.Bytes(value) : value.ToString())}";
+
+        yield return "";
+        yield return l.OpenReview is { } review
+            ? $"Open review    {review.ReviewId} ({review.State}, action_version {review.ActionVersion}, queued {Cells.Time(review.QueuedAt)})"
+            : "Open review    -";
+        yield return l.ReplayIntent is { } replay
+            ? $"Replay         {replay.Status} ({replay.Cause}): {replay.RowsReplayed} of {replay.BacklogRowsAtStart} rows, {replay.Failures} failures{(replay.LastError is null ? "" : $", last error: {replay.LastError}")}"
+            : "Replay         -";
+
+        yield return "";
+        yield return $"Pending controls ({l.PendingControls.Count})";
+        foreach (var c in l.PendingControls)
+            yield return $"  {c.ControlKind,-8} {c.ControlId}  created {Cells.Time(c.CreatedAt)}, sent {c.SendCount}x, last {Cells.Time(c.LastSentAt)}";
+
+        yield return "";
+        yield return $"Schema versions ({l.SchemaVersions.Count})";
+        foreach (var v in l.SchemaVersions)
+            yield return $"  {(v.Accepted ? "*" : " ")} {v.SchemaHash}  {v.Classification,-20} first seen {Cells.Time(v.FirstSeenAt)}";
+
+        yield return "";
+        yield return $"Bindings ({l.Bindings.Count})";
+        foreach (var b in l.Bindings)
+            yield return $"  {b.SourceColumn,-24} {b.Action,-7} {Target(b)}";
+    }
+
+    private static string Target(BindingView b) => b.Action switch
+    {
+        "mirror" => $"→ {b.MirrorColumn}",
+        "map" => $"→ data point {b.DataPoint}{(b.TimestampColumn is null ? "" : $" (time from {b.TimestampColumn})")}",
+        _ => "",
+    };
+}

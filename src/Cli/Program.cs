@@ -1,0 +1,4 @@
+using EdgeSync.Cli;
+using EdgeSync.Cli.Commands;
+
+return await CliApp.RunAsync(args, CliHost.ForConsole());
