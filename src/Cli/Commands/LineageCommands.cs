@@ -105,7 +105,7 @@ public static class LineageCommands
                 return;
             }
             var names = items.Count == 0 ? [] : items[0].EnumerateObject().Select(p => p.Name).ToList();
-            printer.Table(names, items.Select(row => names.Select(n => (string?)Cells.Json(row.GetProperty(n), 40)).ToList()));
+            printer.Table(names, items.Select(row => names.Select(n => (string?)Cells.Json(row.GetProperty(n), 40)).ToList()), headersAsGiven: true);
             printer.PageFooter(page);
         }));
         return command;

@@ -35,11 +35,12 @@ public sealed class Printer
 
     public void Json(IEnumerable<JsonElement> items) => Json(JsonSerializer.SerializeToElement(items.ToList()));
 
-    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows)
+    /// <summary>Rows under upper-cased headers; <paramref name="headersAsGiven"/> keeps names that are data (mirror column names).</summary>
+    public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string?>> rows, bool headersAsGiven = false)
     {
         var table = new Table().Border(TableBorder.None).HideRowSeparators();
         foreach (var header in headers)
-            table.AddColumn(new TableColumn(header.ToUpperInvariant()) { NoWrap = true, Padding = new Padding(0, 0, 2, 0) });
+            table.AddColumn(new TableColumn(Markup.Escape(headersAsGiven ? header : header.ToUpperInvariant())) { NoWrap = true, Padding = new Padding(0, 0, 2, 0) });
         foreach (var row in rows)
             table.AddRow(row.Select(cell => new Text(cell ?? "-")).ToArray<Spectre.Console.Rendering.IRenderable>());
         _console.Write(table);
