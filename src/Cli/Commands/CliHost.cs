@@ -25,7 +25,7 @@ public sealed class CliHost(TextWriter output, TextWriter error, TextReader inpu
 
     public Option<string?> ApiUrlOption { get; } = new("--api-url") { Description = $"API address (default: the logged-in one, $EDGESYNC_API_URL, {DefaultApiUrl})", Recursive = true };
     public Option<Guid?> ProjectOption { get; } = new("--project") { Description = "Project id (default: the context's, $EDGESYNC_PROJECT)", Recursive = true };
-    public Option<OutputFormat> OutputOption { get; } = new("--output", "-o") { Description = "table for people, json for scripts (the API's data as sent)", Recursive = true };
+    public Option<OutputFormat> OutputOption { get; } = new("--output", "-o") { Description = "table for people, json for scripts (the API's data as sent)", HelpName = "table|json", Recursive = true };
 
     public Option<string?> IdempotencyKeyOption { get; } = new("--idempotency-key") { Description = "Key sent as Idempotency-Key (default: a new one); repeat it to retry a mutation safely" };
 

@@ -57,7 +57,7 @@ public static class DeviceCommands
             if (printer.Format == OutputFormat.Json)
                 printer.Json(result.Data);
             else
-                printer.Fields(result.Data.EnumerateObject().Select(p => (p.Name, (string?)Cells.Json(p.Value, 200))));
+                printer.Fields(result.Data.EnumerateObject().Select(p => (p.Name, (string?)Cells.Json(p.Value, 200))).ToList());
         }));
         return command;
     }

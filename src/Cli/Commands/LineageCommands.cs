@@ -128,7 +128,7 @@ public static class LineageCommands
             printer.Table(["version", "time", "event", "data"],
                 items.Select(i => i.Deserialize<LineageEventView>(ApiJson.Options)!).Select(e => new[]
                 {
-                    e.Version.ToString(), Cells.Time(e.Timestamp), e.Type, Cells.Json(e.Data, 100),
+                    e.Version.ToString(), Cells.Time(e.Timestamp), e.Type, Cells.Json(WithoutEcho(e.Data), 100),
                 }));
             printer.PageFooter(page);
         }));
@@ -193,6 +193,12 @@ public static class LineageCommands
         }));
         return command;
     }
+
+    /// <summary>An event's data without the fields every row repeats (the lineage id, the time column).</summary>
+    private static JsonElement WithoutEcho(JsonElement data) => data.ValueKind != JsonValueKind.Object ? data :
+        JsonSerializer.SerializeToElement(data.EnumerateObject()
+            .Where(p => p.Name is not ("lineage_id" or "at"))
+            .ToDictionary(p => p.Name, p => p.Value));
 
     private static void ShowStatus(CliHost host, ParseResult parse, ApiResult result, string done)
     {

@@ -49,6 +49,6 @@ public static class PolicyCommands
         if (printer.Format == OutputFormat.Json)
             printer.Json(result.Data);
         else
-            printer.Fields(result.Data.EnumerateObject().Select(p => (p.Name, (string?)p.Value.ToString())));
+            printer.Fields(result.Data.EnumerateObject().Select(p => (p.Name, (string?)p.Value.GetRawText())).ToList());
     }
 }

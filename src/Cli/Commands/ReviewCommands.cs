@@ -109,9 +109,10 @@ public static class ReviewCommands
             }
             var approved = result.As<ReviewDetail>();
             printer.Line($"Approved review {approved.Id}: rows of {approved.SourceTable} go to mirror table {approved.MirrorTableName}.");
-            printer.Table(["column", "action", "target"], actions.Select(a => new[]
+            var bindings = (await api.LineageAsync(approved.LineageId, ct)).As<LineageDetail>().Bindings;
+            printer.Table(["column", "action", "to"], bindings.Select(b => new[]
             {
-                a.SourceColumnName, a.Action, a.Action == "map" ? $"{a.DataPoint}{(a.TimestampColumn is null ? "" : "@" + a.TimestampColumn)}" : a.MirrorColumnName,
+                b.SourceColumn, b.Action, b.Action == "map" ? $"data point {b.DataPoint}{(b.TimestampColumn is null ? "" : $" (time: {b.TimestampColumn})")}" : b.MirrorColumn,
             }));
         }));
         return command;

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeSync.Cli.Api;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace EdgeSync.Cli.Output;
 
@@ -11,22 +12,14 @@ public sealed class Printer
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly TextWriter _writer;
-    private readonly IAnsiConsole _console;
+    private readonly int _width;
 
     public Printer(TextWriter writer, OutputFormat format, bool terminal)
     {
         _writer = writer;
         Format = format;
-        _console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
         // Redirected output has no width; wide enough that ids are never wrapped for grep and awk.
-        if (!terminal)
-            _console.Profile.Width = 400;
+        _width = terminal && Console.WindowWidth > 0 ? Console.WindowWidth : 400;
     }
 
     public OutputFormat Format { get; }
@@ -42,17 +35,34 @@ public sealed class Printer
         foreach (var header in headers)
             table.AddColumn(new TableColumn(Markup.Escape(headersAsGiven ? header : header.ToUpperInvariant())) { NoWrap = true, Padding = new Padding(0, 0, 2, 0) });
         foreach (var row in rows)
-            table.AddRow(row.Select(cell => new Text(cell ?? "-")).ToArray<Spectre.Console.Rendering.IRenderable>());
-        _console.Write(table);
+            table.AddRow(row.Select(cell => new Text(cell ?? "-")).ToArray<IRenderable>());
+        Render(table);
     }
 
     /// <summary>Label/value lines of one resource.</summary>
-    public void Fields(IEnumerable<(string Label, string? Value)> fields)
+    public void Fields(IReadOnlyList<(string Label, string? Value)> fields)
     {
-        var grid = new Grid().AddColumn(new GridColumn { NoWrap = true, Padding = new Padding(0, 0, 2, 0) }).AddColumn();
+        var width = fields.Max(f => f.Label.Length) + 3;
         foreach (var (label, value) in fields)
-            grid.AddRow(new Text(label + ":"), new Text(value ?? "-"));
-        _console.Write(grid);
+            _writer.WriteLine($"{(label + ":").PadRight(width)}{value ?? "-"}");
+    }
+
+    /// <summary>Renders without colours and without the trailing blanks Spectre pads cells with.</summary>
+    private void Render(IRenderable renderable)
+    {
+        var buffer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(buffer),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = _width;
+        console.Write(renderable);
+        foreach (var line in buffer.ToString().Split('\n'))
+            if (line.TrimEnd() is { Length: > 0 } text)
+                _writer.WriteLine(text);
     }
 
     public void Heading(string title)
