@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using EdgeSync.Cli.Output;
 
 namespace EdgeSync.Cli.Commands;
@@ -31,18 +32,12 @@ public static class DeviceCommands
         {
             var api = host.Project(parse);
             var (items, page) = await host.ListAsync(parse, p => api.DevicesAsync(p, ct));
-            var printer = host.Printer(parse);
-            if (printer.Format == OutputFormat.Json)
-            {
-                printer.Json(items);
-                return;
-            }
-            printer.Table(["id", "name", "mqtt username", "connected", "last seen"], items.Select(d => new[]
-            {
-                d.GetProperty("id").GetString(), d.GetProperty("name").GetString(), d.GetProperty("mqtt_username").GetString(),
-                d.GetProperty("connected").GetBoolean() ? "yes" : "no", Cells.Json(d.GetProperty("last_seen_at")),
-            }));
-            printer.PageFooter(page);
+            host.Printer(parse).List<JsonElement>(items, page, ["id", "name", "mqtt username", "connected", "last seen"],
+                d =>
+                [
+                    d.GetProperty("id").GetString(), d.GetProperty("name").GetString(), d.GetProperty("mqtt_username").GetString(),
+                    d.GetProperty("connected").GetBoolean() ? "yes" : "no", Cells.Json(d.GetProperty("last_seen_at")),
+                ]);
         }));
         return command;
     }

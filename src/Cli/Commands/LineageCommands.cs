@@ -32,20 +32,12 @@ public static class LineageCommands
             var api = host.Project(parse);
             var filter = new LineageFilter(parse.GetValue(device), parse.GetValue(status), parse.GetValue(table));
             var (items, page) = await host.ListAsync(parse, p => api.LineagesAsync(filter, p, ct));
-            var printer = host.Printer(parse);
-            if (printer.Format == OutputFormat.Json)
-            {
-                printer.Json(items);
-                return;
-            }
-            var rows = items.Select(i => i.Deserialize<LineageSummary>(ApiJson.Options)!);
-            printer.Table(["id", "device", "table", "status", "pause reasons", "staged", "watermark", "open review"],
-                rows.Select(l => new[]
-                {
+            host.Printer(parse).List<LineageSummary>(items, page, ["id", "device", "table", "status", "pause reasons", "staged", "watermark", "open review"],
+                l =>
+                [
                     l.Id.ToString(), l.DeviceName, l.SourceTable, l.Status, Cells.List(l.PauseReasons),
                     $"{l.StagedRowCount} ({Cells.Bytes(l.StagedBytes)})", l.ServerWatermark?.ToString(), l.OpenReviewId?.ToString(),
-                }));
-            printer.PageFooter(page);
+                ]);
         }));
         return command;
     }
@@ -73,18 +65,8 @@ public static class LineageCommands
             var api = host.Project(parse);
             var id = parse.GetValue(lineage);
             var (items, page) = await host.ListAsync(parse, p => api.StagedRowsAsync(id, p, ct));
-            var printer = host.Printer(parse);
-            if (printer.Format == OutputFormat.Json)
-            {
-                printer.Json(items);
-                return;
-            }
-            printer.Table(["seq", "op", "pk", "row", "reason", "bytes", "staged at"],
-                items.Select(i => i.Deserialize<StagedRowView>(ApiJson.Options)!).Select(r => new[]
-                {
-                    r.SourceCommitSeq.ToString(), r.Op, Cells.Json(r.Pk, 40), Cells.Json(r.Row), r.StagingReason, r.Bytes.ToString(), Cells.Time(r.StagedAt),
-                }));
-            printer.PageFooter(page);
+            host.Printer(parse).List<StagedRowView>(items, page, ["seq", "op", "pk", "row", "reason", "bytes", "staged at"],
+                r => [r.SourceCommitSeq.ToString(), r.Op, Cells.Json(r.Pk, 40), Cells.Json(r.Row), r.StagingReason, r.Bytes.ToString(), Cells.Time(r.StagedAt)]);
         }));
         return command;
     }
@@ -119,18 +101,8 @@ public static class LineageCommands
             var api = host.Project(parse);
             var id = parse.GetValue(lineage);
             var (items, page) = await host.ListAsync(parse, p => api.EventsAsync(id, p, ct));
-            var printer = host.Printer(parse);
-            if (printer.Format == OutputFormat.Json)
-            {
-                printer.Json(items);
-                return;
-            }
-            printer.Table(["version", "time", "event", "data"],
-                items.Select(i => i.Deserialize<LineageEventView>(ApiJson.Options)!).Select(e => new[]
-                {
-                    e.Version.ToString(), Cells.Time(e.Timestamp), e.Type, Cells.Json(WithoutEcho(e.Data), 100),
-                }));
-            printer.PageFooter(page);
+            host.Printer(parse).List<LineageEventView>(items, page, ["version", "time", "event", "data"],
+                e => [e.Version.ToString(), Cells.Time(e.Timestamp), e.Type, Cells.Json(WithoutEcho(e.Data), 100)]);
         }));
         return command;
     }

@@ -28,18 +28,11 @@ public static class ReviewCommands
             var api = host.Project(parse);
             var filter = new ReviewFilter(parse.GetValue(status), parse.GetValue(lineage), parse.GetValue(device));
             var (items, page) = await host.ListAsync(parse, p => api.ReviewsAsync(filter, p, ct));
-            var printer = host.Printer(parse);
-            if (printer.Format == OutputFormat.Json)
-            {
-                printer.Json(items);
-                return;
-            }
-            printer.Table(["id", "table", "state", "classification", "action version", "lineage", "queued at"],
-                items.Select(i => i.Deserialize<ReviewSummary>(ApiJson.Options)!).Select(r => new[]
-                {
+            host.Printer(parse).List<ReviewSummary>(items, page, ["id", "table", "state", "classification", "action version", "lineage", "queued at"],
+                r =>
+                [
                     r.Id.ToString(), r.SourceTable, r.State + (r.Automatic ? " (auto)" : ""), r.Classification, r.ActionVersion.ToString(), r.LineageId.ToString(), Cells.Time(r.QueuedAt),
-                }));
-            printer.PageFooter(page);
+                ]);
         }));
         return command;
     }

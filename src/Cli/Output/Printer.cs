@@ -39,6 +39,18 @@ public sealed class Printer
         Render(table);
     }
 
+    /// <summary>A list as JSON items, or as a table of <typeparamref name="T"/> rows with the page footer.</summary>
+    public void List<T>(IReadOnlyList<JsonElement> items, PageInfo? page, IReadOnlyList<string> headers, Func<T, IReadOnlyList<string?>> row)
+    {
+        if (Format == OutputFormat.Json)
+        {
+            Json(items);
+            return;
+        }
+        Table(headers, items.Select(item => row(item.Deserialize<T>(ApiJson.Options)!)));
+        PageFooter(page);
+    }
+
     /// <summary>Label/value lines of one resource.</summary>
     public void Fields(IReadOnlyList<(string Label, string? Value)> fields)
     {
