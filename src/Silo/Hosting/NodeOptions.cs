@@ -23,4 +23,7 @@ public sealed class MqttOptions
 
     /// <summary>How long an unacknowledged control waits before it is sent to a connected device again.</summary>
     public TimeSpan ControlResendInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often connected devices are checked against the registry: a rotated secret or a deleted device ends the session.</summary>
+    public TimeSpan CredentialCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -22,6 +22,14 @@ public sealed class DeviceDirectory(IDocumentStore store)
         return device is not null && DeviceSecret.Verify(secret, device.SecretHash) ? device : null;
     }
 
+    /// <summary>The current secret hash of each device that still exists.</summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> SecretHashesAsync(IReadOnlyCollection<Guid> deviceIds, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var devices = await session.LoadManyAsync<Device>(ct, deviceIds);
+        return devices.ToDictionary(d => d.Id, d => d.SecretHash);
+    }
+
     public async Task MarkConnectionAsync(Guid deviceId, bool connected, DateTimeOffset at, CancellationToken ct = default)
     {
         await using var session = store.LightweightSession();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Hosting;
@@ -23,6 +24,10 @@ public sealed class EmbeddedBroker(
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
     private MqttServer? _server;
+
+    // Which secret (by its hash) each device proved when its current connection was accepted. Kept
+    // here rather than in the session items: a resumed persistent session keeps its old items.
+    private readonly ConcurrentDictionary<Guid, string> _provenSecrets = new();
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -87,6 +92,7 @@ public sealed class EmbeddedBroker(
             return;
         }
         new DeviceSession(new DeviceIdentity(device.ProjectId, device.Id, device.Name), device.TopicRoot).AttachTo(e.SessionItems);
+        _provenSecrets[device.Id] = device.SecretHash;
     }
 
     private Task AuthorizeSubscriptionAsync(InterceptingSubscriptionEventArgs e)
@@ -138,6 +144,20 @@ public sealed class EmbeddedBroker(
             e.CloseConnection = true;
         }
     }
+
+    /// <summary>The devices with a live connection to this node, with the secret hash each one proved.</summary>
+    public async Task<IReadOnlyList<(DeviceSession Device, string SecretHash)>> ConnectedDevicesAsync()
+    {
+        var clients = await _server!.GetClientsAsync();
+        return clients.Select(c => DeviceSession.From(c.Session.Items))
+            .OfType<DeviceSession>()
+            .Select(d => (d, _provenSecrets.GetValueOrDefault(d.Identity.DeviceId, "")))
+            .ToList();
+    }
+
+    /// <summary>Ends a device's connection (MQTT 5 devices receive the reason code and string).</summary>
+    public Task DisconnectAsync(DeviceSession device, MqttDisconnectReasonCode reason, string why) =>
+        _server!.DisconnectClientAsync(device.Identity.DeviceName, new MqttServerClientDisconnectOptions { ReasonCode = reason, ReasonString = why });
 
     /// <summary>Publishes a downlink control at QoS 1 on the device's control topic.</summary>
     public async Task PublishControlAsync(DeviceSession device, string payloadJson, CancellationToken ct)

@@ -11,6 +11,7 @@ public static class MqttGatewaySetup
         services.AddSingleton<ConnectedDevices>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         services.AddHostedService<ControlDispatcher>();
+        services.AddHostedService<CredentialWatch>();
         return services;
     }
 }

@@ -71,6 +71,7 @@ public sealed class NodeFixture : IAsyncLifetime
             web.UseSetting("Lineages:PolicyFreshness", "00:00:00");
             web.UseSetting("Lineages:ReplayRetryInterval", "00:00:00.300");
             web.UseSetting("Mqtt:ControlResendInterval", "00:00:02");
+            web.UseSetting("Mqtt:CredentialCheckInterval", "00:00:00.500");
             web.UseSetting("Orleans:SiloPort", FreePort.Next().ToString());
             web.UseSetting("Orleans:GatewayPort", FreePort.Next().ToString());
             foreach (var (key, value) in extra)

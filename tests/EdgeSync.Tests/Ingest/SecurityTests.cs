@@ -20,6 +20,28 @@ public sealed class SecurityTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task Rotating_a_secret_ends_the_connection_made_with_the_old_one_and_only_the_new_one_connects()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        await using var connected = await device.ConnectAsync(node);
+        await using var bystander = await (await Fleet.RegisterDeviceAsync(node, device.ProjectId)).ConnectAsync(node);
+        using var manager = node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES");
+
+        var rotated = await Fleet.ReadDataAsync(await manager.PostAsync($"{Api}/{device.ProjectId}/devices/{device.DeviceId}/rotate-secret", null));
+
+        await Eventually.GetAsync(() => Task.FromResult(connected.IsConnected), isConnected => !isConnected, what: "the old connection to be closed");
+        Assert.True(bystander.IsConnected);
+        var (_, withOld) = await TestDevice.TryConnectAsync(node.MqttPort, device.Name, device.Username, device.Secret, device.TopicRoot);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, withOld.ResultCode);
+        await using var withNew = await TestDevice.ConnectAsync(node.MqttPort, device.Name, device.Username, rotated.GetProperty("secret").GetString()!, device.TopicRoot);
+        var batch = new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1));
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await withNew.PublishAsync("sync/rows/batch", batch)).ReasonCode);
+        // The new connection outlives several checks.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.True(withNew.IsConnected);
+    }
+
+    [Fact]
     public async Task A_device_can_neither_publish_under_another_root_nor_subscribe_to_its_controls()
     {
         var project = await Fleet.CreateProjectAsync(node);
