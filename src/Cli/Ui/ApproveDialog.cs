@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
 using Terminal.Gui.ViewBase;
@@ -7,8 +6,8 @@ using Terminal.Gui.Views;
 namespace EdgeSync.Cli.Ui;
 
 /// <summary>
-/// Approving a schema: one row per proposed column with its action (↑/↓ on the action field:
-/// mirror, map, ignore, defer) and its target — the mirror column name for mirror, the data point
+/// Approving a schema: one row per proposed column with its action (↑/↓ on the action field
+/// steps through mirror, map, ignore, defer) and its target — the mirror column name for mirror, the data point
 /// for map. Rows start from <see cref="ApprovalDefaults"/>; key columns are always mirrored. Tab moves
 /// between fields, Enter approves, Esc cancels. The request carries the review's action_version.
 /// </summary>
@@ -19,7 +18,7 @@ public sealed class ApproveDialog : Dialog
     private readonly TextField _mirrorTable;
     private readonly Label _problem;
 
-    private sealed record ColumnRow(ColumnView Column, DropDownList Action, TextField Target, string? TimestampColumn);
+    private sealed record ColumnRow(ColumnView Column, ActionChooser Action, TextField Target, string? TimestampColumn);
 
     private ApproveDialog(ReviewDetail review, IReadOnlyList<BindingView> bindings)
     {
@@ -33,17 +32,8 @@ public sealed class ApproveDialog : Dialog
         {
             var column = columns[action.SourceColumnName];
             Add(Plain.Label(Cells.Cut($"{column.Name} ({column.DeclTypeAffinity}{(column.IsKey ? ", key" : "")})", 36), 0, y, 36));
-            var chooser = new DropDownList
-            {
-                X = 37,
-                Y = y,
-                Width = 10,
-                ReadOnly = true,
-                Source = new ListWrapper<string>(new ObservableCollection<string>(ColumnAction.Actions)),
-                Text = action.Action,
-                // The API requires key columns to be mirrored; offering anything else would only earn a 400.
-                Enabled = !column.IsKey,
-            };
+            // The API requires key columns to be mirrored; offering anything else would only earn a 400.
+            var chooser = new ActionChooser(action.Action, enabled: !column.IsKey) { X = 37, Y = y };
             var target = new TextField
             {
                 X = 49,
@@ -64,6 +54,12 @@ public sealed class ApproveDialog : Dialog
         Add(_problem);
         AddButton(new Button { Title = "_Cancel" });
         AddButton(new Button { Title = "_Approve" });
+        // Start on the first column that has a choice (key columns have none), so Tab walks action, target, action, …
+        IsModalChanged += (_, e) =>
+        {
+            if (e.Value && _rows.FirstOrDefault(r => r.Action.Enabled) is { } first)
+                first.Action.SetFocus();
+        };
     }
 
     /// <summary>The request to send, or null when the operator cancelled.</summary>
@@ -86,7 +82,7 @@ public sealed class ApproveDialog : Dialog
         var actions = new List<ColumnAction>();
         foreach (var row in _rows)
         {
-            var action = row.Action.Text.Trim();
+            var action = row.Action.Action;
             var target = row.Target.Text.Trim();
             if (!ColumnAction.Actions.Contains(action))
                 return Problem($"{row.Column.Name}: choose one of {string.Join(", ", ColumnAction.Actions)}.");

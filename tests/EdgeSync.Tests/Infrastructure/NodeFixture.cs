@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using EdgeSync.Api;
 using EdgeSync.Api.Auth;
@@ -43,7 +44,8 @@ public sealed class NodeFixture : IAsyncLifetime
             var httpPort = FreePort.Next();
             Settings["Http:Port"] = httpPort.ToString();
             _factory = Start(ConnectionString, MqttPort, ClusterId, Settings);
-            _factory.UseKestrel();
+            // Loopback explicitly: the node's own 0.0.0.0 binding is not an address a client can dial.
+            _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, httpPort));
             _factory.StartServer();
             HttpAddress = $"http://127.0.0.1:{httpPort}";
             return;
