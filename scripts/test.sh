@@ -9,7 +9,8 @@
 # 2. Drops edgesync_* databases left by earlier runs (older than
 #    EDGESYNC_TEST_DB_MAX_AGE_MIN minutes, default 60, so concurrent runs on a shared server
 #    are not disturbed; 0 drops them all). The service database is kept.
-# 3. Installs the Debian packages the tests use when missing (sqlite3, mosquitto-clients).
+# 3. Installs the Debian packages the tests use when missing (sqlite3, mosquitto-clients,
+#    tmux for the terminal UI tests).
 # 4. Runs `dotnet test EdgeSync.sln -c Release` with a TRX logger into <repo>/TestResults and
 #    ends with one line `N passed, N failed[, N skipped]` computed from the TRX file(s).
 #    The exit code is dotnet test's.
@@ -73,6 +74,8 @@ missing=()
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
+# The terminal UI tests drive `edgesync` in a real terminal: a detached tmux session.
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         log "installing ${missing[*]}"

@@ -1,0 +1,9 @@
+namespace EdgeSync.Cli.Ui;
+
+/// <summary>A screen of the main window (Lineages, Schema Reviews): what the window does to the one in front.</summary>
+public interface IListScreen
+{
+    void FocusTable();
+
+    void Refresh();
+}

@@ -1,0 +1,31 @@
+using Terminal.Gui.ViewBase;
+using Terminal.Gui.Views;
+
+namespace EdgeSync.Cli.Ui;
+
+/// <summary>Asks for one line of text (a filter, a reason). Enter accepts, Esc cancels.</summary>
+public sealed class PromptDialog : Dialog
+{
+    private readonly TextField _field;
+
+    private PromptDialog(string title, string label, string initial, string? hint, string accept)
+    {
+        HotKeySpecifier = Plain.NoHotKey;
+        Title = title;
+        Add(Plain.Label(label, 0, 0));
+        _field = new TextField { X = 0, Y = 1, Width = 70, Text = initial };
+        Add(_field);
+        if (hint is not null)
+            Add(Plain.Label(hint, 0, 2));
+        AddButton(new Button { Title = "_Cancel" });
+        AddButton(new Button { Title = accept });
+    }
+
+    /// <summary>The text entered, or null when the operator cancelled.</summary>
+    public static string? Ask(UiSession session, string title, string label, string initial = "", string? hint = null, string accept = "_OK")
+    {
+        using var dialog = new PromptDialog(title, label, initial, hint, accept);
+        session.App.Run(dialog, session.OnUnexpected);
+        return dialog.Result == 1 ? dialog._field.Text.Trim() : null;
+    }
+}
