@@ -36,7 +36,8 @@ public sealed class AgentOperatorErrorTests(NodeFixture node, ITestOutputHelper 
         var config = db.ConfigFor(new RegisteredDevice(Guid.Empty, "p", Guid.Empty, "gw", "p/gw", "secret", "p/gw"), FreePort.Next());
 
         await using (RunningAgent.Start(config, log))
-            await Eventually.GetAsync(() => Task.FromResult(log.Contains("Table pump enrolled")), found => found, TimeSpan.FromSeconds(10), "the agent to start");
+            await Eventually.GetAsync(() => Task.FromResult(log.Contains("Table pump enrolled") && log.Contains("Cannot connect to the broker")),
+                found => found, TimeSpan.FromSeconds(10), "the agent to start and try the broker");
 
         var aside = Directory.GetFiles(db.Directory, "state.db.corrupt-*");
         Assert.Single(aside);
