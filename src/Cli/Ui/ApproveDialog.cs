@@ -17,6 +17,7 @@ public sealed class ApproveDialog : Dialog
     private readonly List<ColumnRow> _rows = [];
     private readonly TextField _mirrorTable;
     private readonly Label _problem;
+    private View? _fix;
 
     private sealed record ColumnRow(ColumnView Column, ActionChooser Action, TextField Target, string? TimestampColumn);
 
@@ -54,10 +55,15 @@ public sealed class ApproveDialog : Dialog
         Add(_problem);
         AddButton(new Button { Title = "_Cancel" });
         AddButton(new Button { Title = "_Approve" });
-        // Start on the first column that has a choice (key columns have none), so Tab walks action, target, action, …
+        // Start on the first column that has a choice (key columns have none), so Tab walks action, target, action, …;
+        // after a refusal, on the field to fix, so the operator just types.
         IsModalChanged += (_, e) =>
         {
-            if (e.Value && _rows.FirstOrDefault(r => r.Action.Enabled) is { } first)
+            if (!e.Value)
+                return;
+            if (_fix is not null)
+                _fix.SetFocus();
+            else if (_rows.FirstOrDefault(r => r.Action.Enabled) is { } first)
                 first.Action.SetFocus();
         };
     }
@@ -85,11 +91,11 @@ public sealed class ApproveDialog : Dialog
             var action = row.Action.Action;
             var target = row.Target.Text.Trim();
             if (!ColumnAction.Actions.Contains(action))
-                return Problem($"{row.Column.Name}: choose one of {string.Join(", ", ColumnAction.Actions)}.");
+                return Problem($"{row.Column.Name}: choose one of {string.Join(", ", ColumnAction.Actions)}.", row.Action);
             switch (action)
             {
                 case "map" when target.Length == 0:
-                    return Problem($"{row.Column.Name}: map needs a data point in its target field.");
+                    return Problem($"{row.Column.Name}: map needs a data point in its target field.", row.Target);
                 case "map":
                     actions.Add(new ColumnAction(row.Column.Name, action, DataPoint: target, TimestampColumn: row.TimestampColumn));
                     break;
@@ -105,9 +111,10 @@ public sealed class ApproveDialog : Dialog
         return new ApproveRequest(_review.ActionVersion, actions, table.Length == 0 ? null : table);
     }
 
-    private ApproveRequest? Problem(string text)
+    private ApproveRequest? Problem(string text, View fix)
     {
         _problem.Text = text;
+        _fix = fix;
         return null;
     }
 }

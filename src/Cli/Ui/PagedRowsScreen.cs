@@ -94,12 +94,15 @@ public sealed class PagedRowsScreen : Window
             e.Version.ToString(), Cells.Time(e.Timestamp), e.Type, Cells.Json(WithoutIds(e.Data), 120),
         })), null);
 
-    /// <summary>The lineage, project and device ids are the same in every event of the screen; the rest is what happened.</summary>
+    /// <summary>
+    /// The lineage, project and device ids are the same in every event of the screen and the time has its own
+    /// column (as in <c>edgesync lineages events</c>); the rest is what happened, so the actor and note fit.
+    /// </summary>
     private static JsonElement WithoutIds(JsonElement data)
     {
         if (data.ValueKind != JsonValueKind.Object)
             return data;
-        var rest = data.EnumerateObject().Where(p => p.Name is not ("lineage_id" or "project_id" or "device_id")).ToDictionary(p => p.Name, p => p.Value);
+        var rest = data.EnumerateObject().Where(p => p.Name is not ("lineage_id" or "project_id" or "device_id" or "at")).ToDictionary(p => p.Name, p => p.Value);
         return JsonSerializer.SerializeToElement(rest);
     }
 
@@ -138,7 +141,7 @@ public sealed class PagedRowsScreen : Window
         var next = Math.Clamp(_page.Page + delta, 1, Math.Max(1, last));
         if (next == _page.Page)
         {
-            _status.Info(delta > 0 ? "already on the last page" : "already on the first page");
+            _status.Info(delta > 0 ? "Already on the last page." : "Already on the first page.");
             return;
         }
         _page = _page with { Page = next };

@@ -12,11 +12,12 @@ public sealed class PromptDialog : Dialog
     {
         HotKeySpecifier = Plain.NoHotKey;
         Title = title;
-        Add(Plain.Label(label, 0, 0));
-        _field = new TextField { X = 0, Y = 1, Width = 70, Text = initial };
-        Add(_field);
+        // The question may take more than one line (what is acted on, then what is asked); the field follows it.
+        var question = Plain.Label(label, 0, 0);
+        _field = new TextField { X = 0, Y = Pos.Bottom(question), Width = 70, Text = initial };
+        Add(question, _field);
         if (hint is not null)
-            Add(Plain.Label(hint, 0, 2));
+            Add(Plain.Label(hint, 0, Pos.Bottom(_field)));
         AddButton(new Button { Title = "_Cancel" });
         AddButton(new Button { Title = accept });
     }

@@ -30,7 +30,7 @@ public sealed class ReviewActions(UiSession session, StatusLine status, Cancella
             var review = result.As<ReviewDetail>();
             status.Info($"Claimed the review of {review.SourceTable}: {review.State}, action_version {review.ActionVersion}.");
             Changed?.Invoke();
-        }, alive: alive);
+        }, failed: ReloadOnConflict, alive: alive);
     }
 
     private void Approve(Guid reviewId)
@@ -62,24 +62,54 @@ public sealed class ReviewActions(UiSession session, StatusLine status, Cancella
                 var approved = result.As<ReviewDetail>();
                 status.Info($"Approved: rows of {approved.SourceTable} go to mirror table {approved.MirrorTableName}; staged rows are replayed.");
                 Changed?.Invoke();
-            }, alive: alive);
+            }, failed: ReloadOnConflict, alive: alive);
         }, alive: alive);
     }
 
     private void Reject(Guid reviewId)
     {
-        if (PromptDialog.Ask(session, "Reject schema", "The lineage stays paused and keeps its staged rows. Reason (optional):", accept: "_Reject") is not { } reason)
-            return;
-        var key = UiSession.NewIdempotencyKey();
-        session.Call(status, "rejecting", async ct =>
+        // The prompt names what is rejected, and the decision is made against the action_version the operator
+        // saw when it opened: a claim or decision by someone else while the reason was typed is a clear 409.
+        session.Call(status, "loading the review", async ct =>
         {
-            // The decision is made against the review's current action_version: a concurrent change is a clear 409.
             var review = (await session.Api.ReviewAsync(reviewId, ct)).As<ReviewDetail>();
-            return (await session.Api.RejectAsync(reviewId, review.ActionVersion, reason.Length == 0 ? null : reason, key, ct)).As<ReviewDetail>();
-        }, rejected =>
+            var lineage = (await session.Api.LineageAsync(review.LineageId, ct)).As<LineageDetail>();
+            return (review, LineageRef.Of(lineage));
+        }, loaded =>
         {
-            status.Info($"Rejected the schema of {rejected.SourceTable}: the lineage stays paused.");
-            Changed?.Invoke();
+            var (review, lineage) = loaded;
+            if (review.State is not ("queued" or "in_review"))
+            {
+                // Decided or superseded: no reason to ask for.
+                session.ShowError(status, $"This review cannot be rejected: it is {review.State}.");
+                return;
+            }
+            if (PromptDialog.Ask(session, $"Reject schema — {review.SourceTable}",
+                    $"Reject the schema of {lineage.Label} ({review.State}, action_version {review.ActionVersion})?\n"
+                    + "The lineage stays paused and keeps its staged rows. Reason (optional):",
+                    accept: "_Reject") is not { } reason)
+            {
+                status.Info("Not rejected.");
+                return;
+            }
+            var key = UiSession.NewIdempotencyKey();
+            session.Call(status, "rejecting", ct => session.Api.RejectAsync(reviewId, review.ActionVersion, reason.Length == 0 ? null : reason, key, ct), result =>
+            {
+                var rejected = result.As<ReviewDetail>();
+                status.Info($"Rejected the schema of {rejected.SourceTable}: the lineage stays paused.");
+                Changed?.Invoke();
+            }, failed: ReloadOnConflict, alive: alive);
         }, alive: alive);
+    }
+
+    /// <summary>
+    /// A 409 means the review is not what the screen showed (claimed, decided or changed by someone else):
+    /// the screen reloads so the operator sees what it is now, under the error box that says why.
+    /// </summary>
+    private bool ReloadOnConflict(CliException e)
+    {
+        if (e is ApiException { Status: System.Net.HttpStatusCode.Conflict })
+            Changed?.Invoke();
+        return false;
     }
 }

@@ -13,7 +13,7 @@ namespace EdgeSync.Tests.Cli.Ui;
 /// checks outcomes through the API (or the database), never timings.
 /// </summary>
 [Collection(TerminalUiCollection.Name)]
-public sealed class TerminalUiTests(TerminalUiFixture fixture, ITestOutputHelper output)
+public sealed partial class TerminalUiTests(TerminalUiFixture fixture, ITestOutputHelper output)
 {
     private NodeFixture Node => fixture.Node;
 
@@ -109,7 +109,32 @@ public sealed class TerminalUiTests(TerminalUiFixture fixture, ITestOutputHelper
         await ui.WaitUntilAsync(s => Line(s, "setpoint (REAL)").Contains("▸mirror"), "the focus on setpoint's action");
         ui.Press("Down");
         await ui.WaitUntilAsync(s => Line(s, "setpoint (REAL)").Contains("▸map"), "setpoint's action to be map");
+
+        // Enter with map but no data point: refused in the dialog, which stays open with what was chosen; nothing is sent.
+        ui.Press("Enter");
+        var refused = await ui.WaitForAsync("setpoint: map needs a data point in its target field.");
+        Assert.Contains("Approve schema — device_state", refused);
+        Assert.Contains("map", Line(refused, "setpoint (REAL)"));
+        await AssertNotApprovedAsync(api, lineageId);
+
+        // Esc after the refusal cancels: still nothing approved.
+        ui.Press("Escape");
+        await ui.WaitUntilAsync(s => s.Contains("Not approved.") && !s.Contains("Approve schema — device_state"), "the dialog cancelled");
+        await AssertNotApprovedAsync(api, lineageId);
+
+        // a again: refused once more, then the data point typed into the same dialog, Enter.
+        ui.Press("a");
+        await ui.WaitUntilAsync(s => Line(s, "mode (TEXT)").Contains("▸mirror"), "the dialog again, focus on mode's action");
+        Assert.DoesNotContain("map needs a data point", ui.Screen());
         ui.Press("Tab");
+        ui.Press("Tab");
+        await ui.WaitUntilAsync(s => Line(s, "setpoint (REAL)").Contains("▸mirror"), "the focus on setpoint's action");
+        ui.Press("Down");
+        await ui.WaitUntilAsync(s => Line(s, "setpoint (REAL)").Contains("▸map"), "setpoint's action to be map");
+        ui.Press("Enter");
+        await ui.WaitForAsync("setpoint: map needs a data point in its target field.");
+        // The refused dialog is back with the focus on the field to fix: typing goes straight into setpoint's target.
+        await ui.WaitUntilAsync(s => Line(s, "setpoint (REAL)").Contains("map") && !s.Contains("▸"), "the focus on setpoint's target");
         ui.Type("hvac.setpoint");
         await ui.WaitUntilAsync(s => Line(s, "setpoint (REAL)").Contains("hvac.setpoint"), "the data point typed");
         ui.Press("Enter");
@@ -171,17 +196,30 @@ public sealed class TerminalUiTests(TerminalUiFixture fixture, ITestOutputHelper
         ["EDGESYNC_PROJECT"] = projectId.ToString(),
     }, Dotnet, EdgesyncDll);
 
-    /// <summary>A device whose first batch (3 rows) waits in staging behind a queued schema review.</summary>
-    private async Task<(RegisteredDevice Device, EdgeApi Api, Guid LineageId)> PausedLineageWithStagedRowsAsync()
+    /// <summary>
+    /// A device (in a new project unless <paramref name="projectId"/> is given) whose first batch of
+    /// <paramref name="table"/> (<paramref name="rows"/> rows) waits in staging behind a queued schema review.
+    /// </summary>
+    private async Task<(RegisteredDevice Device, EdgeApi Api, Guid LineageId)> PausedLineageWithStagedRowsAsync(
+        Guid? projectId = null, string table = "device_state", int rows = 3)
     {
-        var device = await Fleet.RegisterDeviceAsync(Node, name: $"gw-ui-{Guid.NewGuid():N}"[..14]);
+        var device = await Fleet.RegisterDeviceAsync(Node, projectId, name: $"gw-ui-{Guid.NewGuid():N}"[..14]);
         var api = new EdgeApi(Node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
         await using var mqtt = await device.ConnectAsync(Node);
-        var published = await mqtt.PublishAsync("sync/rows/batch", new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 3)));
+        var published = await mqtt.PublishAsync("sync/rows/batch", new BatchPayloads(table).BatchJson(BatchPayloads.Inserts(1, rows)));
         Assert.Equal(MqttClientPublishReasonCode.Success, published.ReasonCode);
-        var lineage = await api.LineageOfAsync(device.DeviceId);
-        Assert.Equal(3, lineage.GetProperty("staged_row_count").GetInt64());
+        var lineage = await api.LineageOfAsync(device.DeviceId, table);
+        Assert.Equal(rows, lineage.GetProperty("staged_row_count").GetInt64());
         return (device, api, lineage.GetProperty("id").GetGuid());
+    }
+
+    /// <summary>The review is still queued and undecided, the lineage still paused behind it.</summary>
+    private static async Task AssertNotApprovedAsync(EdgeApi api, Guid lineageId)
+    {
+        var lineage = await api.LineageAsync(lineageId);
+        Assert.Equal("paused", lineage.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, lineage.GetProperty("mirror").ValueKind);
+        Assert.Equal("queued", (await api.OpenReviewAsync(lineageId)).GetProperty("state").GetString());
     }
 
     private static async Task BackToDetailAsync(TmuxTerminal ui)
