@@ -141,7 +141,7 @@ public sealed class LineageGrain(
                     break;
                 case BatchMaterialized { RowsApplied: > 0 }:
                     var fresh = LineageDecider.RowsAfter(_lineage?.Watermark, batch)
-                        .Select(r => new MirrorRowChange(batch.JournalEpoch, r.CommitSeq, r.Op, r.PkJson, r.RowJson)).ToList();
+                        .Select(r => new MirrorRowChange(batch.JournalEpoch, r)).ToList();
                     await WriteMirrorAsync(connection, transaction, MirrorAfter(decision.Events), BindingsAfter(decision.Events), fresh, now);
                     break;
             }
