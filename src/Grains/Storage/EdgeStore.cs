@@ -44,7 +44,9 @@ public static class EdgeStore
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
                 options.Events.AppendMode = EventAppendMode.Rich;
 
-                options.Projections.Snapshot<Lineage>(SnapshotLifecycle.Inline);
+                // No snapshot projection for Lineage: the grain already holds the folded state
+                // and stores it with the events it appends (same session, same transaction);
+                // an inline projection would read the document back and fold the events again.
                 options.Projections.Add<SchemaReviewProjection>(ProjectionLifecycle.Inline);
 
                 options.Schema.For<Project>().UniqueIndex(p => p.TopicSlug);
