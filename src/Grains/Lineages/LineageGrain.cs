@@ -230,6 +230,12 @@ public sealed class LineageGrain(
                 session.Events.Append(lineage.Id, lineage.Version + decision.Events.Count, decision.Events.ToArray());
                 session.DeleteWhere<SchemaReview>(r => r.LineageId == lineage.Id);
                 session.Delete<Lineage>(lineage.Id);
+                await session.SaveChangesAsync();
+            }
+            // A session of its own, still in this transaction: in one session Marten's quick append
+            // would run after the archiving and be refused (an archived stream takes no events).
+            await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+            {
                 session.Events.ArchiveStream(lineage.Id);
                 await session.SaveChangesAsync();
             }

@@ -42,7 +42,7 @@ public static class EdgeStore
                 options.DatabaseSchemaName = schema;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
-                options.Events.AppendMode = EventAppendMode.Rich;
+                options.Events.AppendMode = EventAppendMode.Quick;
 
                 // No snapshot projection for Lineage: the grain already holds the folded state
                 // and stores it with the events it appends (same session, same transaction);
