@@ -24,8 +24,6 @@ internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatch
 {
     public static RowBatchEnvelopeValidator Instance { get; } = new();
 
-    private static readonly string[] Ops = [RowOperation.Insert, RowOperation.Update, RowOperation.Delete];
-
     private RowBatchEnvelopeValidator()
     {
         AddFormatVersionRules();
@@ -56,9 +54,9 @@ internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatch
         });
 
         RuleFor(x => x.RowItems).Check(RejectionCodes.CommitSeqRangeMismatch, (envelope, _) => CommitSeqProblem(envelope));
-        RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidOp, (envelope, rows) => FirstRowProblem(envelope, rows, OpProblem));
-        RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidPk, (envelope, rows) => FirstRowProblem(envelope, rows, PkProblem));
-        RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidRow, (envelope, rows) => FirstRowProblem(envelope, rows, RowProblem));
+        RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidOp, (envelope, _) => FirstRowProblem(envelope, OpProblem));
+        RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidPk, (envelope, _) => FirstRowProblem(envelope, PkProblem));
+        RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidRow, (envelope, _) => FirstRowProblem(envelope, RowProblem));
     }
 
     /// <summary>A <c>commit_seq</c>, <c>first_commit_seq</c> or <c>last_commit_seq</c>: a JSON integer literal in 1..2^63-1.</summary>
@@ -76,19 +74,20 @@ internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatch
         if (!TryGetCommitSeq(envelope.LastCommitSeq, out var last))
             return $"last_commit_seq must be {Rule}, not {WireJson.Describe(envelope.LastCommitSeq)}.";
 
-        var rows = envelope.RowItems;
-        long previous = 0;
+        var rows = envelope.RowFields;
+        long previous = 0, firstRow = 0;
         for (var i = 0; i < rows.Count; i++)
         {
-            var element = WireJson.Property(rows[i], "commit_seq");
+            var element = rows[i].CommitSeq;
             if (!TryGetCommitSeq(element, out var seq))
                 return $"rows[{i}].commit_seq must be {Rule}, not {WireJson.Describe(element)}.";
             if (i > 0 && seq <= previous)
                 return $"rows[{i}].commit_seq {seq} is not greater than rows[{i - 1}].commit_seq {previous}; commit_seq must be strictly increasing within a batch.";
+            if (i == 0)
+                firstRow = seq;
             previous = seq;
         }
 
-        var firstRow = WireJson.Property(rows[0], "commit_seq").GetInt64();
         if (first != firstRow)
             return $"first_commit_seq {first} differs from rows[0].commit_seq {firstRow}.";
         if (last != previous)
@@ -96,68 +95,80 @@ internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatch
         return null;
     }
 
-    private static string? FirstRowProblem(
-        RowBatchEnvelope envelope, IReadOnlyList<JsonElement> rows, Func<RowBatchEnvelope, JsonElement, int, string?> problem)
+    private static string? FirstRowProblem(RowBatchEnvelope envelope, Func<RowBatchEnvelope, RowFields, int, string?> problem)
     {
+        var rows = envelope.RowFields;
         for (var i = 0; i < rows.Count; i++)
             if (problem(envelope, rows[i], i) is { } detail)
                 return detail;
         return null;
     }
 
-    private static string? OpProblem(RowBatchEnvelope envelope, JsonElement row, int index)
-    {
-        var op = WireJson.Property(row, "op");
-        return Array.IndexOf(Ops, WireJson.StringOrNull(op)) >= 0 ? null
-            : $"rows[{index}].op must be \"insert\", \"update\" or \"delete\", not {WireJson.Describe(op)}.";
-    }
+    private static string? OpProblem(RowBatchEnvelope envelope, RowFields row, int index) =>
+        row.KnownOp is not null ? null
+            : $"rows[{index}].op must be \"insert\", \"update\" or \"delete\", not {WireJson.Describe(row.Op)}.";
 
-    private static string? PkProblem(RowBatchEnvelope envelope, JsonElement row, int index)
+    private static string? PkProblem(RowBatchEnvelope envelope, RowFields row, int index)
     {
-        var pk = WireJson.Property(row, "pk");
-        if (pk.ValueKind != JsonValueKind.Object || !pk.EnumerateObject().Any())
+        var pk = row.Pk;
+        if (pk.ValueKind != JsonValueKind.Object || IsEmpty(pk))
             return $"rows[{index}].pk must be a non-empty JSON object of primary-key column to value, not {(pk.ValueKind == JsonValueKind.Object ? "an empty object" : WireJson.Describe(pk))}.";
         if (NonScalarMember(pk) is { } nested)
             return $"rows[{index}].pk.{WireJson.Truncate(nested)} must be a JSON string, number, boolean or null, not an object or array.";
 
-        if (envelope.Schema.Fingerprint is { } schema && schema.PrimaryKey is { Count: > 0 } key)
+        if (envelope.KeyNames is { } expected && !NamesExactly(pk, expected))
         {
-            var expected = key.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-            var actual = pk.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-            if (!expected.SetEquals(actual))
-                return $"rows[{index}].pk must name exactly the primary-key columns of schema_columns ({NameList(key.Select(c => c.Name))}), but names ({NameList(actual)}).";
+            var actual = pk.EnumerateObject().Select(p => p.Name);
+            return $"rows[{index}].pk must name exactly the primary-key columns of schema_columns ({NameList(envelope.Schema.Fingerprint!.PrimaryKey.Select(c => c.Name))}), but names ({NameList(actual)}).";
         }
         return null;
     }
 
-    private static string? RowProblem(RowBatchEnvelope envelope, JsonElement row, int index)
+    private static string? RowProblem(RowBatchEnvelope envelope, RowFields row, int index)
     {
-        var op = WireJson.Property(row, "op").GetString();
-        var value = WireJson.Property(row, "row");
-        if (op == "delete")
+        var value = row.Row;
+        if (row.KnownOp == RowOperation.Delete)
             return WireJson.IsAbsentOrNull(value) ? null
                 : $"rows[{index}].row must be null for a delete, not {WireJson.Describe(value)}.";
 
-        if (value.ValueKind != JsonValueKind.Object || !value.EnumerateObject().Any())
-            return $"rows[{index}].row must be a JSON object with the full row for an {op}, not {(value.ValueKind == JsonValueKind.Object ? "an empty object" : WireJson.Describe(value))}.";
+        if (value.ValueKind != JsonValueKind.Object || IsEmpty(value))
+            return $"rows[{index}].row must be a JSON object with the full row for an {row.KnownOp}, not {(value.ValueKind == JsonValueKind.Object ? "an empty object" : WireJson.Describe(value))}.";
         if (NonScalarMember(value) is { } nested)
             return $"rows[{index}].row.{WireJson.Truncate(nested)} must be a JSON string, number, boolean or null, not an object or array.";
 
-        if (envelope.Schema.Fingerprint is { } schema)
-        {
-            var columns = schema.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-            var unknown = value.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !columns.Contains(name));
-            if (unknown is not null)
-                return $"rows[{index}].row has the column \"{WireJson.Truncate(unknown)}\", which is not in schema_columns.";
-        }
+        if (envelope.ColumnNames is { } columns)
+            foreach (var property in value.EnumerateObject())
+                if (!columns.Contains(property.Name))
+                    return $"rows[{index}].row has the column \"{WireJson.Truncate(property.Name)}\", which is not in schema_columns.";
         return null;
     }
 
-    private static string? NonScalarMember(JsonElement obj) =>
-        obj.EnumerateObject()
-            .Where(p => p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-            .Select(p => p.Name)
-            .FirstOrDefault();
+    private static bool IsEmpty(JsonElement obj)
+    {
+        using var members = obj.EnumerateObject();
+        return !members.MoveNext();
+    }
+
+    /// <summary>Whether the object's member names are exactly <paramref name="expected"/> (member names are unique: the parser refuses duplicates).</summary>
+    private static bool NamesExactly(JsonElement obj, HashSet<string> expected)
+    {
+        var count = 0;
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (!expected.Contains(property.Name))
+                return false;
+            count++;
+        }
+        return count == expected.Count;
+    }
+
+    private static string? NonScalarMember(JsonElement obj)
+    {
+        foreach (var property in obj.EnumerateObject())
+            if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                return property.Name;
+        return null;
+    }
 
     private static string NameList(IEnumerable<string> names) =>
         string.Join(", ", names.Select(n => WireJson.Truncate(n, 40)));

@@ -20,15 +20,22 @@ public static class RowBatchReader
             if (RowBatchEnvelopeValidator.Instance.Validate(envelope).FirstRejection() is { } invalid)
                 return WireResult<RowBatch>.Rejected(invalid);
 
-            var rows = envelope.RowItems.Select(item =>
+            var fields = envelope.RowFields;
+            var rows = new RowOperation[fields.Count];
+            WireNames pkNames = new(), rowNames = new();
+            for (var i = 0; i < rows.Length; i++)
             {
-                var op = WireJson.Property(item, "op").GetString()!;
-                return new RowOperation(
-                    WireJson.Property(item, "commit_seq").GetInt64(),
+                var row = fields[i];
+                var op = row.KnownOp!;
+                var isDelete = op == RowOperation.Delete;
+                rows[i] = new RowOperation(
+                    row.CommitSeq.GetInt64(),
                     op,
-                    WireJson.Property(item, "pk").GetRawText(),
-                    op == RowOperation.Delete ? null : WireJson.Property(item, "row").GetRawText());
-            }).ToArray();
+                    row.Pk.GetRawText(),
+                    isDelete ? null : row.Row.GetRawText(),
+                    WireObject.From(row.Pk, pkNames),
+                    isDelete ? null : WireObject.From(row.Row, rowNames));
+            }
 
             return WireResult<RowBatch>.Accepted(new RowBatch(
                 Guid.ParseExact(envelope.BatchId.GetString()!, "D"),

@@ -17,4 +17,37 @@ public sealed record RowOperation(
     public const string Insert = "insert";
     public const string Update = "update";
     public const string Delete = "delete";
+
+    // Not serialized: the reader fills them while it validates; after a hop to another silo they
+    // are parsed again from the text, on first use.
+    [NonSerialized] private WireObject? _pk;
+    [NonSerialized] private WireObject? _row;
+
+    internal RowOperation(long commitSeq, string op, string pkJson, string? rowJson, WireObject pk, WireObject? row)
+        : this(commitSeq, op, pkJson, rowJson)
+    {
+        _pk = pk;
+        _row = row;
+    }
+
+    /// <summary><see cref="PkJson"/>, parsed.</summary>
+    public WireObject Pk => _pk ??= WireObject.Parse(PkJson);
+
+    /// <summary><see cref="RowJson"/>, parsed; null for a delete.</summary>
+    public WireObject? Row => RowJson is null ? null : _row ??= WireObject.Parse(RowJson);
+
+    // `with` copies the text only: a copy whose text changed must not keep the old parse.
+    private RowOperation(RowOperation original)
+    {
+        CommitSeq = original.CommitSeq;
+        Op = original.Op;
+        PkJson = original.PkJson;
+        RowJson = original.RowJson;
+    }
+
+    // The parsed forms are a cache of the text: equality is the text's.
+    public bool Equals(RowOperation? other) =>
+        other is not null && CommitSeq == other.CommitSeq && Op == other.Op && PkJson == other.PkJson && RowJson == other.RowJson;
+
+    public override int GetHashCode() => HashCode.Combine(CommitSeq, Op, PkJson, RowJson);
 }

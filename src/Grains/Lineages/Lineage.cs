@@ -79,7 +79,7 @@ public sealed record LineageDeleted(Guid LineageId, bool MirrorDropped, DateTime
 /// <summary>A permanent or transient write error; only permanent ones count towards the circuit breaker.</summary>
 public sealed record MaterializationFailed(Guid LineageId, Guid? BatchId, string Error, bool Permanent, int ConsecutiveFailures, DateTimeOffset At, string Actor);
 
-// ---- State: a fold of the events above. Marten keeps it as the inline snapshot that the API reads.
+// ---- State: a fold of the events above. The grain stores it as the snapshot document that the API reads.
 
 public static class LineageStatus
 {
@@ -410,6 +410,17 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    /// <summary>Marten removes the snapshot document when the lineage is deleted.</summary>
-    public bool ShouldDelete(LineageDeleted e) => true;
+    /// <summary>
+    /// A copy to fold new events into, so that the state the grain holds changes only once they
+    /// are committed. The lists are the only members that <c>Apply</c> changes in place; every
+    /// other member is immutable or replaced whole.
+    /// </summary>
+    public Lineage Copy()
+    {
+        var copy = (Lineage)MemberwiseClone();
+        copy.PauseReasons = [.. PauseReasons];
+        copy.SchemaVersions = [.. SchemaVersions];
+        copy.Bindings = [.. Bindings];
+        return copy;
+    }
 }

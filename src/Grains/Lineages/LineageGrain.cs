@@ -141,15 +141,15 @@ public sealed class LineageGrain(
                     break;
                 case BatchMaterialized { RowsApplied: > 0 }:
                     var fresh = LineageDecider.RowsAfter(_lineage?.Watermark, batch)
-                        .Select(r => new MirrorRowChange(batch.JournalEpoch, r.CommitSeq, r.Op, r.PkJson, r.RowJson)).ToList();
+                        .Select(r => new MirrorRowChange(batch.JournalEpoch, r)).ToList();
                     await WriteMirrorAsync(connection, transaction, MirrorAfter(decision.Events), BindingsAfter(decision.Events), fresh, now);
                     break;
             }
         }
 
-        await PersistAsync(connection, transaction, lineageId, decision.Events);
+        var next = await PersistAsync(connection, transaction, lineageId, decision.Events);
         await transaction.CommitAsync();
-        await AfterCommitAsync(decision.Events);
+        await AfterCommitAsync(next, decision.Events);
 
         var staged = decision.Events.OfType<BatchStaged>().SingleOrDefault();
         var written = decision.Events.OfType<BatchMaterialized>().SingleOrDefault();
@@ -186,9 +186,9 @@ public sealed class LineageGrain(
             return CommandResult.Conflict(e.Code, e.Message);
         }
         var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
-        await PersistAsync(connection, transaction, _lineage.Id, decision.Events);
+        var next = await PersistAsync(connection, transaction, _lineage.Id, decision.Events);
         await transaction.CommitAsync();
-        await AfterCommitAsync(decision.Events);
+        await AfterCommitAsync(next, decision.Events);
         return CommandResult.Done;
     }
 
@@ -229,6 +229,13 @@ public sealed class LineageGrain(
             {
                 session.Events.Append(lineage.Id, lineage.Version + decision.Events.Count, decision.Events.ToArray());
                 session.DeleteWhere<SchemaReview>(r => r.LineageId == lineage.Id);
+                session.Delete<Lineage>(lineage.Id);
+                await session.SaveChangesAsync();
+            }
+            // A session of its own, still in this transaction: in one session Marten's quick append
+            // would run after the archiving and be refused (an archived stream takes no events).
+            await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+            {
                 session.Events.ArchiveStream(lineage.Id);
                 await session.SaveChangesAsync();
             }
@@ -324,9 +331,9 @@ public sealed class LineageGrain(
                 var chunk = new ReplayChunk(rows.Count, rows.Sum(r => (long)r.Bytes), last.JournalEpoch, last.SourceCommitSeq);
                 decision = ReplayDecisions.ChunkApplied(lineage, chunk, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow());
             }
-            await PersistAsync(connection, transaction, lineage.Id, decision.Events);
+            var next = await PersistAsync(connection, transaction, lineage.Id, decision.Events);
             await transaction.CommitAsync(ct);
-            Fold(decision.Events);
+            _lineage = next;
             if (!_lineage.IsReplaying)
             {
                 StopReplayTimer();
@@ -374,24 +381,26 @@ public sealed class LineageGrain(
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        await PersistAsync(connection, transaction, lineageId, events);
+        var next = await PersistAsync(connection, transaction, lineageId, events);
         await transaction.CommitAsync();
-        await AfterCommitAsync(events);
+        await AfterCommitAsync(next, events);
     }
 
-    /// <summary>Folds what was committed and starts draining the backlog when a replay began or a block lifted.</summary>
-    private async Task AfterCommitAsync(IReadOnlyList<object> events)
+    /// <summary>Takes the state that was committed and starts draining the backlog when a replay began or a block lifted.</summary>
+    private async Task AfterCommitAsync(Lineage next, IReadOnlyList<object> events)
     {
-        Fold(events);
+        _lineage = next;
         if (_lineage is { IsReplaying: true, IsWriteBlocked: false } && events.Any(e => e is ReplayStarted or LineageResumed))
             await StartReplayAsync();
     }
 
     /// <summary>
     /// Appends the events with the expected version, together with the control bookkeeping they
-    /// call for: a control is recorded before anyone can publish it, in the same transaction.
+    /// call for: a control is recorded before anyone can publish it, in the same transaction. The
+    /// state folded from them is stored as the lineage's snapshot document in the same session and
+    /// returned; the grain takes it once the transaction commits.
     /// </summary>
-    private async Task PersistAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<object> events)
+    private async Task<Lineage> PersistAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<object> events)
     {
         var deviceId = _lineage?.DeviceId ?? events.OfType<LineageCreated>().Single().DeviceId;
         foreach (var e in events)
@@ -401,25 +410,30 @@ public sealed class LineageGrain(
             else if (e is ControlAcknowledged acknowledged)
                 await controls.MarkAcknowledgedAsync(connection, transaction, acknowledged.ControlId, acknowledged.At);
         }
+        var next = Folded(_lineage, events);
         await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction));
         if (_lineage is null)
             session.Events.StartStream<Lineage>(lineageId, events.ToArray());
         else
-            session.Events.Append(lineageId, _lineage.Version + events.Count, events.ToArray());
+            session.Events.Append(lineageId, next.Version, events.ToArray());
+        session.Store(next);
         await session.SaveChangesAsync();
+        return next;
     }
 
-    private void Fold(IReadOnlyList<object> events)
+    /// <summary>The state after <paramref name="events"/>, on a copy: <paramref name="current"/> is left as it was.</summary>
+    private static Lineage Folded(Lineage? current, IReadOnlyList<object> events)
     {
+        var next = current?.Copy();
         foreach (var e in events)
         {
             if (e is LineageCreated created)
-                _lineage = Lineage.Create(created);
+                next = Lineage.Create(created);
             else
-                _lineage!.Apply((dynamic)e);
+                next!.Apply((dynamic)e);
         }
-        if (_lineage is not null)
-            _lineage.Version += events.Count;
+        next!.Version = (current?.Version ?? 0) + events.Count;
+        return next;
     }
 
     /// <summary>The lineage id is stored before any event, so a retry after a crash reuses it.</summary>
@@ -443,7 +457,7 @@ public sealed class LineageGrain(
         return policy;
     }
 
-    /// <summary>The inline snapshot is written in the same transaction as the events, so it is current.</summary>
+    /// <summary>The snapshot is written in the same transaction as the events, so it is current.</summary>
     private async Task ReloadAsync(CancellationToken ct = default)
     {
         if (slot.State.LineageId is not { } id)

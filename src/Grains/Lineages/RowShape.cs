@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
@@ -8,6 +7,7 @@ namespace EdgeSync.Lineages;
 /// against the <c>schema_columns</c> a batch carries; a batch that carries only the hash is
 /// checked here against the columns the lineage knows for it. And PostgreSQL cannot store
 /// U+0000 in text or jsonb, so such a row is refused instead of failing its transaction forever.
+/// Works on the rows as the reader parsed them, not on their JSON text.
 /// </summary>
 public static class RowShape
 {
@@ -17,30 +17,31 @@ public static class RowShape
         var allColumns = knownColumns?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var row in rows)
         {
-            using var pk = JsonDocument.Parse(row.PkJson);
-            if (ContainsNul(pk.RootElement))
+            var pk = row.Pk;
+            if (pk.ContainsNul)
                 return new Rejection(RejectionCodes.InvalidPk, $"row {row.CommitSeq}: pk contains U+0000, which cannot be stored");
-            if (keyColumns is { Count: > 0 } && !pk.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal).SetEquals(keyColumns))
+            if (keyColumns is { Count: > 0 } && !NamesExactly(pk, keyColumns))
                 return new Rejection(RejectionCodes.InvalidPk,
                     $"row {row.CommitSeq}: pk must name exactly the key columns ({string.Join(", ", keyColumns.Order(StringComparer.Ordinal))})");
-            if (row.RowJson is null)
+            if (row.Row is not { } values)
                 continue;
 
-            using var values = JsonDocument.Parse(row.RowJson);
-            if (ContainsNul(values.RootElement))
+            if (values.ContainsNul)
                 return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: a value contains U+0000, which cannot be stored");
-            if (allColumns is not null
-                && values.RootElement.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !allColumns.Contains(name)) is { } unknown)
+            if (allColumns is not null && values.Names.FirstOrDefault(name => !allColumns.Contains(name)) is { } unknown)
                 return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: column '{unknown}' is not in the table's schema");
         }
         return null;
     }
 
-    private static bool ContainsNul(JsonElement element) => element.ValueKind switch
+    /// <summary>Set equality of the member names and <paramref name="expected"/> (a name given twice counts once).</summary>
+    private static bool NamesExactly(WireObject obj, HashSet<string> expected)
     {
-        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0') || ContainsNul(p.Value)),
-        JsonValueKind.Array => element.EnumerateArray().Any(ContainsNul),
-        JsonValueKind.String => element.GetString()!.Contains('\0'),
-        _ => false,
-    };
+        foreach (var name in obj.Names)
+            if (!expected.Contains(name))
+                return false;
+        return obj.Count == 1
+            ? expected.Count == 1
+            : obj.Names.Distinct(StringComparer.Ordinal).Count() == expected.Count;
+    }
 }

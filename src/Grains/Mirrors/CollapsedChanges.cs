@@ -103,16 +103,16 @@ internal sealed class CollapsedChanges
     {
         if (change.RowJson is null)
             throw Invalid(table, change, $"{change.Op} without a row");
-        using var row = JsonDocument.Parse(change.RowJson);
-        if (row.RootElement.ValueKind != JsonValueKind.Object)
-            throw Invalid(table, change, "row is not a JSON object");
+        var row = Parsed(table, change, isRow: true);
         var values = new object?[columns.Count];
-        foreach (var property in row.RootElement.EnumerateObject())
+        var names = row.Names;
+        var members = row.Values;
+        for (var m = 0; m < names.Count; m++)
         {
-            if (!bySource.TryGetValue(property.Name, out var indexes))
+            if (!bySource.TryGetValue(names[m], out var indexes))
                 continue;
             foreach (var i in indexes)
-                values[i] = Convert(table, change, columns[i], property.Value);
+                values[i] = Convert(table, change, columns[i], members[m]);
         }
         return values;
     }
@@ -120,9 +120,7 @@ internal sealed class CollapsedChanges
     /// <summary>The key values from <c>pk</c>; where <paramref name="known"/> already has a value, that one is kept.</summary>
     private static object?[] ReadKeyFromPk(MirrorTable table, MirrorRowChange change, IReadOnlyList<MirrorColumn> key, object?[]? known)
     {
-        using var pk = JsonDocument.Parse(change.PkJson);
-        if (pk.RootElement.ValueKind != JsonValueKind.Object)
-            throw Invalid(table, change, "pk is not a JSON object");
+        var pk = Parsed(table, change, isRow: false);
         var values = new object?[key.Count];
         for (var k = 0; k < key.Count; k++)
         {
@@ -131,15 +129,29 @@ internal sealed class CollapsedChanges
                 values[k] = value;
                 continue;
             }
-            if (!pk.RootElement.TryGetProperty(key[k].SourceColumn, out var element))
+            var index = pk.LastIndexOf(key[k].SourceColumn);
+            if (index < 0)
                 throw Invalid(table, change, $"key column '{key[k].SourceColumn}' is missing from the {(known is null ? "pk" : "row and the pk")}");
-            values[k] = Convert(table, change, key[k], element)
+            values[k] = Convert(table, change, key[k], pk.Values[index])
                 ?? throw Invalid(table, change, $"key column '{key[k].SourceColumn}' is null");
         }
         return values;
     }
 
-    private static object? Convert(MirrorTable table, MirrorRowChange change, MirrorColumn column, JsonElement value)
+    /// <summary>The pk or row, parsed (by the wire reader for a live row, here for a staged one).</summary>
+    private static WireObject Parsed(MirrorTable table, MirrorRowChange change, bool isRow)
+    {
+        try
+        {
+            return isRow ? change.Row! : change.Pk;
+        }
+        catch (InvalidDataException)
+        {
+            throw Invalid(table, change, $"{(isRow ? "row" : "pk")} is not a JSON object");
+        }
+    }
+
+    private static object? Convert(MirrorTable table, MirrorRowChange change, MirrorColumn column, WireScalar value)
     {
         if (MirrorValues.TryConvert(value, column.SqliteAffinity, out var result, out var problem))
             return result;

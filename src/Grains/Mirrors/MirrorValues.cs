@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeSync.Wire;
@@ -40,53 +41,52 @@ internal static partial class MirrorValues
         affinity == SqliteAffinity.Numeric ? "text" : MirrorTypes.Of(affinity);
 
     /// <summary>The value to write, or null for SQL NULL; <paramref name="problem"/> says why it cannot be converted.</summary>
-    public static bool TryConvert(JsonElement value, string affinity, out object? result, out string? problem)
+    public static bool TryConvert(WireScalar value, string affinity, out object? result, out string? problem)
     {
         result = null;
         problem = null;
-        if (value.ValueKind == JsonValueKind.Null)
+        if (value.Kind == JsonValueKind.Null)
             return true;
+        var text = value.Text;
         switch (affinity)
         {
             case SqliteAffinity.Integer:
-                if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var integer))
+                // A JSON number literal parses as an integer exactly when it has no fraction or
+                // exponent and fits 64 bits, as JsonElement.TryGetInt64 decides.
+                if (value.Kind == JsonValueKind.Number && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
                     result = integer;
                 else
-                    problem = value.ValueKind == JsonValueKind.Number
+                    problem = value.Kind == JsonValueKind.Number
                         ? $"{Preview(value)} is not an integer within 64 bits"
                         : $"expected a JSON integer, got {Kind(value)}";
                 break;
             case SqliteAffinity.Real:
-                if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var real) && double.IsFinite(real))
+                if (value.Kind == JsonValueKind.Number && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
                     result = real;
                 else
-                    problem = value.ValueKind == JsonValueKind.Number
+                    problem = value.Kind == JsonValueKind.Number
                         ? $"{Preview(value)} is out of the range of double precision"
                         : $"expected a JSON number, got {Kind(value)}";
                 break;
             case SqliteAffinity.Text:
-                if (value.ValueKind == JsonValueKind.String)
-                    result = value.GetString();
-                else if (value.ValueKind == JsonValueKind.Number)
-                    result = value.GetRawText();
+                if (value.Kind is JsonValueKind.String or JsonValueKind.Number)
+                    result = text;
                 else
                     problem = $"expected a JSON string, got {Kind(value)}";
                 break;
             case SqliteAffinity.Blob:
-                if (value.ValueKind == JsonValueKind.String && TryBase64(value.GetString()!, out var bytes))
+                if (value.Kind == JsonValueKind.String && TryBase64(text!, out var bytes))
                     result = bytes;
                 else
-                    problem = value.ValueKind == JsonValueKind.String
+                    problem = value.Kind == JsonValueKind.String
                         ? "the string is not valid base64"
                         : $"expected a base64 string, got {Kind(value)}";
                 break;
             case SqliteAffinity.Numeric:
-                if (value.ValueKind == JsonValueKind.Number)
-                    result = value.GetRawText();
-                else if (value.ValueKind == JsonValueKind.String && NumericText().IsMatch(value.GetString()!))
-                    result = value.GetString();
+                if (value.Kind == JsonValueKind.Number || (value.Kind == JsonValueKind.String && NumericText().IsMatch(text!)))
+                    result = text;
                 else
-                    problem = value.ValueKind == JsonValueKind.String
+                    problem = value.Kind == JsonValueKind.String
                         ? $"the string {Preview(value)} is not a number"
                         : $"expected a JSON number, got {Kind(value)}";
                 break;
@@ -160,19 +160,22 @@ internal static partial class MirrorValues
         return false;
     }
 
-    private static string Kind(JsonElement value) => value.ValueKind switch
+    private static string Kind(WireScalar value) => value.Kind switch
     {
         JsonValueKind.String => "a string",
         JsonValueKind.Number => "a number",
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
-        _ => value.ValueKind.ToString(),
+        _ => value.Kind.ToString(),
     };
 
-    private static string Preview(JsonElement value)
+    /// <summary>The value as JSON (a string quoted and escaped), cut to a readable length.</summary>
+    private static string Preview(WireScalar value)
     {
-        var raw = value.GetRawText();
+        var raw = value.Kind == JsonValueKind.String
+            ? "\"" + JsonEncodedText.Encode(value.Text!, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value + "\""
+            : value.Text ?? "";
         return raw.Length <= 40 ? raw : raw[..40] + "…";
     }
 }

@@ -81,10 +81,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         for (var i = 0; i < columns.Count; i++)
         {
             var affinity = columns[i].SqliteAffinity;
-            var values = Array.CreateInstance(NullableClrType(affinity), upserts.Count);
-            for (var n = 0; n < upserts.Count; n++)
-                values.SetValue(upserts[n].Values[i], n);
-            command.Parameters.Add(new NpgsqlParameter($"v{i}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = values });
+            command.Parameters.Add(new NpgsqlParameter($"v{i}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = Column(upserts, i, affinity, nullable: true) });
         }
 
         var keyNames = table.Key.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
@@ -117,10 +114,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         for (var k = 0; k < key.Count; k++)
         {
             var affinity = key[k].SqliteAffinity;
-            var values = Array.CreateInstance(ClrType(affinity), deletes.Count);
-            for (var n = 0; n < deletes.Count; n++)
-                values.SetValue(deletes[n].Values[k], n);
-            command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = values });
+            command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = Column(deletes, k, affinity, nullable: false) });
             arrays.Add($"@k{k}");
             matches.Add($"m.{PgIdentifier.Quote(key[k].Name)} = d.k{k}" + (affinity == SqliteAffinity.Numeric ? "::numeric" : ""));
         }
@@ -136,19 +130,30 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         return command;
     }
 
-    private static Type NullableClrType(string affinity) => affinity switch
+    /// <summary>Value <paramref name="index"/> of every change as a typed array (Array.SetValue on boxed values costs more than the rest of building a batch).</summary>
+    private static Array Column(IReadOnlyList<ConvertedChange> changes, int index, string affinity, bool nullable)
     {
-        SqliteAffinity.Integer => typeof(long?),
-        SqliteAffinity.Real => typeof(double?),
-        SqliteAffinity.Blob => typeof(byte[]),
-        _ => typeof(string),
-    };
+        switch (affinity)
+        {
+            case SqliteAffinity.Integer when nullable:
+                return Fill(new long?[changes.Count], changes, index);
+            case SqliteAffinity.Integer:
+                return Fill(new long[changes.Count], changes, index);
+            case SqliteAffinity.Real when nullable:
+                return Fill(new double?[changes.Count], changes, index);
+            case SqliteAffinity.Real:
+                return Fill(new double[changes.Count], changes, index);
+            case SqliteAffinity.Blob:
+                return Fill(new byte[]?[changes.Count], changes, index);
+            default:
+                return Fill(new string?[changes.Count], changes, index);
+        }
+    }
 
-    private static Type ClrType(string affinity) => affinity switch
+    private static T[] Fill<T>(T[] values, IReadOnlyList<ConvertedChange> changes, int index)
     {
-        SqliteAffinity.Integer => typeof(long),
-        SqliteAffinity.Real => typeof(double),
-        SqliteAffinity.Blob => typeof(byte[]),
-        _ => typeof(string),
-    };
+        for (var n = 0; n < values.Length; n++)
+            values[n] = (T)changes[n].Values[index]!;
+        return values;
+    }
 }
