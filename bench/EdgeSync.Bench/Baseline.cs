@@ -20,7 +20,7 @@ public enum BaselineKind
 /// types, defaults and primary key), in schema <c>bench_copy</c>. One worker per connection;
 /// a worker takes a device and writes its batches in the order the device published them.
 /// </summary>
-public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> streams, IReadOnlyDictionary<TableStream, List<List<Row>>> rows)
+public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> streams, IReadOnlyDictionary<TableStream, List<List<Row>>> rows, int firstMeasuredBatch)
 {
     public const string Schema = "bench_copy";
     private const string TempTable = "_bench_upserts";
@@ -46,7 +46,8 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
         await using var connection = await db.OpenConnectionAsync();
         await Execute(connection, $"TRUNCATE {string.Join(", ", streams.Select(TableOf))}");
         foreach (var s in streams)
-            await CopyAsync(connection, s, rows[s][0]);
+            for (var b = 0; b < firstMeasuredBatch; b++)
+                await CopyAsync(connection, s, rows[s][b]);
         await Execute(connection, $"ANALYZE {string.Join(", ", streams.Select(TableOf))}");
         try { await Execute(connection, "CHECKPOINT"); } catch (PostgresException) { /* not allowed: fine */ }
     }
@@ -63,7 +64,7 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
             for (var d = Interlocked.Increment(ref next); d < devices.Count; d = Interlocked.Increment(ref next))
             {
                 var tables = devices[d];
-                for (var b = 1; b < rows[tables[0]].Count; b++)
+                for (var b = firstMeasuredBatch; b < rows[tables[0]].Count; b++)
                     foreach (var s in tables)
                         await WriteAsync(connection, kind, s, rows[s][b]);
             }

@@ -14,6 +14,11 @@ public sealed record BenchOptions
     public int InFlight { get; init; } = 1;
     public int UpdatePercent { get; init; } = 20;
     public int WarmupRows { get; init; } = 10;
+    /// <summary>Live batches per table after the approvals and before the measured phase: the node's hot path JIT-compiled, pools filled.</summary>
+    public int WarmupBatches { get; init; }
+
+    /// <summary>Index of a table's first measured batch: batch 0 is the staged first batch, then the live warm-up batches.</summary>
+    public int FirstMeasuredBatch => 1 + WarmupBatches;
     public int Seed { get; init; } = 42;
     public int SampleMs { get; init; } = 100;
     public bool Quick { get; init; }
@@ -29,6 +34,8 @@ public sealed record BenchOptions
           --devices N       devices, one MQTT client each            (default 50)
           --tables T        tables per device (lineages = N x T)      (default 4)
           --batches B       measured batches per table                (default 10)
+          --warmup-batches K  live batches per table before measuring
+                            (untimed)                                 (default 0)
           --rows R          rows per batch                            (default 500)
           --inflight W      unacknowledged publishes per device       (default 1)
           --update-pct P    share of a batch's rows that update a row
@@ -57,7 +64,7 @@ public sealed record BenchOptions
                 case "--quick" or "--no-profile" or "--keep-db" or "--help" or "-h":
                     values[name] = null;
                     break;
-                case "--devices" or "--tables" or "--batches" or "--rows" or "--inflight" or "--update-pct" or "--sample-ms"
+                case "--devices" or "--tables" or "--batches" or "--warmup-batches" or "--rows" or "--inflight" or "--update-pct" or "--sample-ms"
                     or "--seed" or "--pg" or "--silo" or "--output":
                     values[name] = inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value"));
                     break;
@@ -84,6 +91,7 @@ public sealed record BenchOptions
             Devices = Int("--devices", o.Devices, 1, 10_000),
             Tables = Int("--tables", o.Tables, 1, 100),
             Batches = Int("--batches", o.Batches, 1, 100_000),
+            WarmupBatches = Int("--warmup-batches", o.WarmupBatches, 0, 1_000),
             Rows = Int("--rows", o.Rows, 1, 4096),
             InFlight = Int("--inflight", o.InFlight, 1, 64),
             UpdatePercent = Int("--update-pct", o.UpdatePercent, 0, 90),

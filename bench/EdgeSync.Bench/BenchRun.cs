@@ -100,8 +100,8 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             {
                 var batches = s.Generate(o);
                 payloads[s] = batches.Select((rows, b) => s.Payload(rows, withColumns: b == 0)).ToArray();
-                measuredRows += batches.Skip(1).Sum(b => b.Length);
-                payloadBytes += payloads[s].Skip(1).Sum(p => (long)p.Length);
+                measuredRows += batches.Skip(o.FirstMeasuredBatch).Sum(b => b.Length);
+                payloadBytes += payloads[s].Skip(o.FirstMeasuredBatch).Sum(p => (long)p.Length);
             }
             var largest = payloads.Values.SelectMany(p => p).Max(p => p.Length);
             if (largest > 512 * 1024)
@@ -139,6 +139,17 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
                 $"(register {result.Warmup["register_s"]:0.0} s, connect {result.Warmup["connect_s"]:0.0} s, first batches {result.Warmup["first_batches_s"]:0.0} s, " +
                 $"approve {result.Warmup["approve_s"]:0.0} s, replay {result.Warmup["replay_s"]:0.0} s)");
 
+            // ---- Live warm-up: the path the measured phase takes, untimed --------------------------
+            if (o.WarmupBatches > 0)
+            {
+                phase.Restart();
+                var untimed = Stopwatch.StartNew();
+                await Task.WhenAll(Enumerable.Range(0, o.Devices).Select(d =>
+                    Task.Run(() => PublishDeviceAsync(d, payloads, 1, o.WarmupBatches, untimed, [], []), ct)));
+                result.Warmup["live_batches_s"] = phase.Elapsed.TotalSeconds;
+                Log($"live warm-up done: {o.WarmupBatches} batch(es) per table in {phase.Elapsed.TotalSeconds:0.0} s");
+            }
+
             // ---- Measured phase ----------------------------------------------------------------
             await QuiesceAsync(db);
             var statsBefore = await PgStats.ReadAsync(db);
@@ -149,7 +160,8 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             var latencies = new List<double>(o.Devices * o.Tables * o.Batches);
             var acks = new List<(double AtSeconds, int Rows)>(latencies.Capacity);
             var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, o.Devices).Select(d => Task.Run(() => PublishDeviceAsync(d, payloads, clock, latencies, acks), ct)));
+            await Task.WhenAll(Enumerable.Range(0, o.Devices).Select(d =>
+                Task.Run(() => PublishDeviceAsync(d, payloads, o.FirstMeasuredBatch, o.Batches, clock, latencies, acks), ct)));
             var publishSeconds = clock.Elapsed.TotalSeconds;
             Log($"all {latencies.Count} batches acknowledged in {publishSeconds:0.00} s; waiting for the mirrors");
             var probes = await WaitForMirrorsAsync(db, TimeSpan.FromSeconds(Math.Max(120, publishSeconds * 10)));
@@ -158,7 +170,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             var cpuUse = cpu.Stop(sampler.Pids);
             Log($"last row visible at {visibleSeconds:0.00} s ({probes} probe(s) after the last PUBACK)");
 
-            _sample = payloads.Values.Take(40).SelectMany(p => p.Skip(1).Take(3)).ToList();
+            _sample = payloads.Values.Take(40).SelectMany(p => p.Skip(o.FirstMeasuredBatch).Take(3)).ToList();
             payloads.Clear();
             result.EndToEnd = new EndToEndResult(measuredRows, latencies.Count, payloadBytes, publishSeconds, visibleSeconds,
                 Percentiles.Of(latencies), Report.Timeline(acks, visibleSeconds), cpuUse)
@@ -202,13 +214,14 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
     /// <c>--inflight</c> unacknowledged publishes; a table's next batch waits for the PUBACK of its
     /// previous one (a device never reorders a table's journal).
     /// </summary>
-    private async Task PublishDeviceAsync(int d, Dictionary<TableStream, byte[][]> payloads, Stopwatch clock, List<double> latencies, List<(double, int)> acks)
+    private async Task PublishDeviceAsync(int d, Dictionary<TableStream, byte[][]> payloads, int firstBatch, int batchCount,
+        Stopwatch clock, List<double> latencies, List<(double, int)> acks)
     {
         var device = _devices[d];
         using var window = new SemaphoreSlim(o.InFlight);
         await Task.WhenAll(_streams.Where(s => s.DeviceIndex == d).Select(async s =>
         {
-            for (var b = 1; b <= o.Batches; b++)
+            for (var b = firstBatch; b < firstBatch + batchCount; b++)
             {
                 await window.WaitAsync(ct);
                 try
@@ -333,7 +346,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         foreach (var s in _streams)
             rows[s] = s.Generate(o).Select(TableStream.Collapse).ToList();
         var measuredRows = _streams.Count * (long)o.Batches * o.Rows;
-        var baseline = new Baseline(db, _streams, rows);
+        var baseline = new Baseline(db, _streams, rows, o.FirstMeasuredBatch);
         await baseline.CreateTablesAsync();
 
         var runs = new List<(BaselineKind Kind, int Connections, string Name)>

@@ -7,8 +7,8 @@ namespace EdgeSync.Bench;
 public sealed record Row(long Seq, string Op, long Id, string Site, string State, double Value, double Temp, long Counter, long Flags, byte[]? Raw);
 
 /// <summary>
-/// The data of one (device, table): a warm-up batch (index 0, inserts, sent with
-/// <c>schema_columns</c>) and the measured batches. Deterministic for a seed, so that the
+/// The data of one (device, table): a first batch (index 0, inserts, sent with
+/// <c>schema_columns</c>, staged until approval), live warm-up batches, and the measured batches. Deterministic for a seed, so that the
 /// COPY baseline regenerates exactly the rows the devices published.
 /// <para>
 /// A measured batch is mostly inserts of new ids; <c>--update-pct</c> of its rows update a row
@@ -56,14 +56,15 @@ public sealed class TableStream
         SchemaHash = Schema.ComputeHash();
     }
 
-    /// <summary>Batch 0 (warm-up) then <paramref name="batches"/> measured batches; sets the expectations.</summary>
+    /// <summary>Batch 0 (staged, replayed), the live warm-up batches, then the measured batches; sets the expectations.</summary>
     public List<Row[]> Generate(BenchOptions o)
     {
         var random = new Random(unchecked(o.Seed * 1_000_003 + DeviceIndex * 1_009 + TableIndex));
-        var result = new List<Row[]>(o.Batches + 1);
+        var last = o.FirstMeasuredBatch + o.Batches - 1;
+        var result = new List<Row[]>(last + 1);
         long seq = 0, nextId = 1;
         var finalSeq = new Dictionary<long, long>();
-        for (var b = 0; b <= o.Batches; b++)
+        for (var b = 0; b <= last; b++)
         {
             var count = b == 0 ? o.WarmupRows : o.Rows;
             var rows = new Row[count];
