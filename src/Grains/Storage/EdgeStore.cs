@@ -1,3 +1,4 @@
+using System.Data.Common;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.Registry;
@@ -70,12 +71,17 @@ public static class EdgeStore
     /// session settings), and a write buffer that holds a whole batch's parameters, so a batch
     /// goes out in one or two writes instead of one per 8 KiB.
     /// </summary>
-    private static string Tuned(string connectionString)
+    internal static string Tuned(string connectionString)
     {
+        // NpgsqlConnectionStringBuilder.ContainsKey answers for every keyword it knows, set or not;
+        // what the string itself sets is read from a plain builder.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant())
+            .ToHashSet();
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("No Reset On Close"))
+        if (!given.Contains("noresetonclose"))
             builder.NoResetOnClose = true;
-        if (!builder.ContainsKey("Write Buffer Size"))
+        if (!given.Contains("writebuffersize"))
             builder.WriteBufferSize = 64 * 1024;
         return builder.ConnectionString;
     }
