@@ -276,6 +276,45 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
     }
 
     [Fact]
+    public async Task A_tripped_breaker_shows_its_error_in_the_detail_and_reset_resumes_the_lineage_once_the_cause_is_fixed()
+    {
+        using var scenario = await StagedLineageAsync(rows: 2);
+        var (device, api, lineageId, reviewId) = scenario;
+        using var cli = LoggedIn(device.ProjectId);
+        await cli.JsonAsync("policy", "set", "--circuit-breaker-threshold", "1");
+        await cli.JsonAsync("reviews", "approve", reviewId.ToString());
+        var mirror = (await api.WaitForBacklogDrainedAsync(lineageId)).GetProperty("mirror").GetProperty("name").GetString()!;
+
+        // The cause: a constraint on the mirror that the device's next rows violate.
+        await using var db = new Npgsql.NpgsqlConnection(Node.ConnectionString);
+        await db.OpenAsync();
+        await using (var constrain = new Npgsql.NpgsqlCommand($"ALTER TABLE edge_mirror.\"{mirror}\" ADD CONSTRAINT setpoint_cap CHECK (setpoint < 100)", db))
+            await constrain.ExecuteNonQueryAsync();
+        await using (var mqtt = await device.ConnectAsync(Node))
+        {
+            var batch = new BatchPayloads().BatchJson([BatchPayloads.Upsert(3, 3, "boost", 150)]);
+            Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", batch)).ReasonCode);
+        }
+        await Eventually.GetAsync(() => api.LineageAsync(lineageId),
+            l => l.GetProperty("pause_reasons").EnumerateArray().Any(r => r.GetString() == "circuit_breaker"), what: "the breaker to trip");
+
+        var detail = await cli.RunAsync("lineages", "get", lineageId.ToString());
+        Assert.Contains("circuit_breaker", detail.Out);
+        Assert.Contains("Failures       1 consecutive permanent write errors", detail.Out);
+        Assert.Contains("setpoint_cap", detail.Out);
+
+        await using (var fix = new Npgsql.NpgsqlCommand($"ALTER TABLE edge_mirror.\"{mirror}\" DROP CONSTRAINT setpoint_cap", db))
+            await fix.ExecuteNonQueryAsync();
+        var reset = await cli.JsonAsync("lineages", "reset", lineageId.ToString());
+
+        Assert.True(reset.GetProperty("resumed").GetBoolean());
+        Assert.Equal("active", reset.GetProperty("status").GetString());
+        var drained = await api.WaitForBacklogDrainedAsync(lineageId);
+        Assert.Equal(0, drained.GetProperty("materialization_failure_count").GetInt32());
+        Assert.Equal(3, (await cli.JsonAsync("lineages", "written", lineageId.ToString())).GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_view_only_token_cannot_mutate()
     {
         using var scenario = await StagedLineageAsync();
