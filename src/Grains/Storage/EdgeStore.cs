@@ -53,7 +53,9 @@ public static class EdgeStore
 
                 options.Schema.For<Project>().UniqueIndex(p => p.TopicSlug);
                 options.Schema.For<Device>().UniqueIndex(d => d.ProjectId, d => d.Name).Index(d => d.ProjectId);
-                options.Schema.For<Lineage>().Index(l => l.ProjectId).Index(l => l.DeviceId);
+                // Numeric revisions, as the snapshot projection kept them: a database written by
+                // an earlier release migrates without changing the column's type.
+                options.Schema.For<Lineage>().UseNumericRevisions(true).Index(l => l.ProjectId).Index(l => l.DeviceId);
                 options.Schema.For<SchemaReview>().Index(r => r.ProjectId).Index(r => r.LineageId);
 
                 foreach (var table in EdgeTables.All(schema))
