@@ -19,7 +19,6 @@ public sealed class LineageDetailScreen : Window
     private readonly LineageActions _actions;
     private LineageRef _lineage;
     private LineageDetail? _detail;
-    private bool _loadedOnce;
 
     public LineageDetailScreen(UiSession session, LineageRef lineage)
     {
@@ -38,17 +37,7 @@ public sealed class LineageDetailScreen : Window
             .. LineageActions.Hints.Select(h => new KeyHint(h.Key, h.Text, () => Act(h.Key[0]))),
             new("Esc", "Back", () => RequestStop()), new("q", "Quit", session.RequestQuit),
         ]));
-        IsModalChanged += (_, e) =>
-        {
-            if (!e.Value)
-                return;
-            _text.SetFocus();
-            if (!_loadedOnce)
-            {
-                _loadedOnce = true;
-                Load();
-            }
-        };
+        this.OnShown(_text, Load);
     }
 
     private void OnKey(object? sender, Key key)

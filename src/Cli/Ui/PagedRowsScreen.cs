@@ -31,7 +31,6 @@ public sealed class PagedRowsScreen : Window
     private PageRequest _page = new(1, PageSize);
     private PageInfo? _pageInfo;
     private List<JsonElement> _items = [];
-    private bool _loadedOnce;
 
     private PagedRowsScreen(UiSession session, string title, string noun, Func<PageRequest, CancellationToken, Task<ApiResult>> fetch,
         Func<IReadOnlyList<JsonElement>, DataTable> toTable, Func<CliException, string?>? explain)
@@ -49,17 +48,7 @@ public sealed class PagedRowsScreen : Window
             new("Enter", "Full row", ShowSelected), new("n", "Next page", () => Go(+1)), new("p", "Previous page", () => Go(-1)),
             new("r", "Refresh", Load), new("Esc", "Back", () => RequestStop()), new("q", "Quit", session.RequestQuit),
         ]));
-        IsModalChanged += (_, e) =>
-        {
-            if (!e.Value)
-                return;
-            _table.SetFocus();
-            if (_pageInfo is null && _items.Count == 0 && !_loadedOnce)
-            {
-                _loadedOnce = true;
-                Load();
-            }
-        };
+        this.OnShown(_table, Load);
     }
 
     public static PagedRowsScreen Staged(UiSession session, LineageRef lineage) => new(session,

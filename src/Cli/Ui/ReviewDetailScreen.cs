@@ -18,7 +18,6 @@ public sealed class ReviewDetailScreen : Window
     private readonly StatusLine _status = new() { X = 0, Y = Pos.AnchorEnd(2) };
     private readonly CancellationTokenSource _alive = new();
     private readonly ReviewActions _actions;
-    private bool _loadedOnce;
 
     public ReviewDetailScreen(UiSession session, Guid reviewId)
     {
@@ -35,17 +34,7 @@ public sealed class ReviewDetailScreen : Window
             .. ReviewActions.Hints.Select(h => new KeyHint(h.Key, h.Text, () => _actions.Handle(h.Key[0], _reviewId))),
             new("Esc", "Back", () => RequestStop()), new("q", "Quit", session.RequestQuit),
         ]));
-        IsModalChanged += (_, e) =>
-        {
-            if (!e.Value)
-                return;
-            _text.SetFocus();
-            if (!_loadedOnce)
-            {
-                _loadedOnce = true;
-                Load();
-            }
-        };
+        this.OnShown(_text, Load);
     }
 
     private void OnKey(object? sender, Key key)
