@@ -82,11 +82,9 @@ public sealed class LineageDeciderTests
     [Fact]
     public void A_newer_epoch_restarts_the_sequence_and_an_older_one_is_stale()
     {
-        var older = Guid.CreateVersion7();
-        Thread.Sleep(2);
-        var current = Guid.CreateVersion7();
-        Thread.Sleep(2);
-        var newer = Guid.CreateVersion7();
+        var older = Guid.CreateVersion7(Now.AddMinutes(-2));
+        var current = Guid.CreateVersion7(Now.AddMinutes(-1));
+        var newer = Guid.CreateVersion7(Now);
         var state = Fold(LineageDecider.Decide(null, Ingest(Batch(10, 5, epoch: current)), Now).Events);
 
         var fresh = LineageDecider.Decide(state, Ingest(Batch(1, 2, withColumns: false, epoch: newer)), Now);
