@@ -49,11 +49,15 @@ public sealed class TmuxTerminal : IDisposable
     public async Task<string> WaitUntilAsync(Func<string, bool> done, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
+        var previous = "";
         while (true)
         {
             var screen = Screen();
-            if (done(screen))
+            // A screen that is still being drawn can show the awaited text before the rest of it:
+            // it counts once two captures in a row are the same.
+            if (done(screen) && screen == previous)
                 return screen;
+            previous = screen;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"timed out waiting for {what}; the screen was:\n{screen}");
             await Task.Delay(100);
