@@ -60,6 +60,13 @@ public sealed class MirrorWriteException : Exception
         || sqlState.StartsWith("08", StringComparison.Ordinal);
 
     /// <summary>
+    /// The error's detail, unless Npgsql withheld it: the placeholder it puts there instead only tells
+    /// an operator to change the connection string (the detail can hold row values, so we keep it off).
+    /// </summary>
+    private static string? Detail(PostgresException postgres) =>
+        postgres.Detail is { Length: > 0 } detail && !detail.StartsWith("Detail redacted", StringComparison.Ordinal) ? detail : null;
+
+    /// <summary>
     /// Wraps a database failure of a mirror or telemetry write; <see cref="OperationCanceledException"/>
     /// and exceptions that are not database/network failures are returned null (let them through).
     /// </summary>
@@ -73,7 +80,8 @@ public sealed class MirrorWriteException : Exception
                 return new MirrorWriteException(postgres.SqlState, !IsTransient(postgres),
                     $"{what}: {postgres.SqlState} {postgres.MessageText}"
                     + (postgres.ColumnName is { } column ? $" (column {column})" : "")
-                    + (postgres.Detail is { Length: > 0 } detail ? $" — {detail}" : ""), postgres);
+                    + (postgres.ConstraintName is { } constraint && !postgres.MessageText.Contains(constraint, StringComparison.Ordinal) ? $" (constraint {constraint})" : "")
+                    + (Detail(postgres) is { } detail ? $" — {detail}" : ""), postgres);
             case NpgsqlException npgsql:
                 var timeout = npgsql.InnerException is TimeoutException;
                 return new MirrorWriteException(timeout ? Timeout : ConnectionFailure, false, $"{what}: {npgsql.Message}", npgsql);

@@ -32,6 +32,21 @@ public class MirrorWriteExceptionTests(MirrorDatabase db) : IClassFixture<Mirror
     }
 
     [Fact]
+    public async Task A_violated_constraint_is_named_and_the_redacted_detail_placeholder_is_left_out()
+    {
+        await using var command = db.DataSource.CreateCommand(
+            "CREATE TEMP TABLE probe (mode text CONSTRAINT mode_known CHECK (mode <> 'turbo')); INSERT INTO probe VALUES ('turbo')");
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+
+        var wrapped = MirrorWriteException.Wrap(error, "writing mirror table 'probe'")!;
+
+        Assert.True(wrapped.IsPermanent);
+        Assert.Contains("mode_known", wrapped.Message);
+        Assert.StartsWith("writing mirror table 'probe': 23514 ", wrapped.Message);
+        Assert.DoesNotContain("redacted", wrapped.Message);
+    }
+
+    [Fact]
     public void Other_exceptions_are_classified()
     {
         Assert.True(MirrorWriteException.IsTransient(new TimeoutException()));
