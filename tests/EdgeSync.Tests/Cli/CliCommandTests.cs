@@ -315,6 +315,28 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
     }
 
     [Fact]
+    public async Task Rejected_batches_are_listed_with_their_code_as_the_API_lists_them()
+    {
+        var device = await Fleet.RegisterDeviceAsync(Node);
+        using var viewer = Node.CreateClient($"{device.ProjectId}:PROJECT_CAN_VIEW_DEVICES");
+        using var cli = LoggedIn(device.ProjectId, "PROJECT_CAN_VIEW_DEVICES");
+        await using (var mqtt = await device.ConnectAsync(Node))
+        {
+            await mqtt.PublishAsync("sync/rows/batch", "not json");
+            await mqtt.PublishAsync("sync/rows/batch", """{"format_version":1,"device_id":"x"}""");
+        }
+
+        var all = await cli.JsonAsync("rejections", "list");
+        var malformed = await cli.JsonAsync("rejections", "list", "--code", "malformed_json", "--device", device.DeviceId.ToString());
+        var table = await cli.RunAsync("rejections", "list");
+
+        AssertSameJson((await viewer.GetJsonAsync($"{Base(device.ProjectId)}/edge/rejections")).GetProperty("data"), all);
+        Assert.Equal(["envelope_unstripped_tenant_fields", "malformed_json"], all.EnumerateArray().Select(r => r.GetProperty("code").GetString()).Order());
+        Assert.Equal("malformed_json", Assert.Single(malformed.EnumerateArray()).GetProperty("code").GetString());
+        Assert.Contains("envelope_unstripped_tenant_fields", table.Out);
+    }
+
+    [Fact]
     public async Task A_view_only_token_cannot_mutate()
     {
         using var scenario = await StagedLineageAsync();
