@@ -141,13 +141,9 @@ public sealed class ReviewsScreen : View, IListScreen
 
     private void Go(int delta)
     {
-        var next = Math.Clamp(_page.Page + delta, 1, Math.Max(1, _pageInfo?.TotalPages ?? 1));
-        if (next == _page.Page)
-        {
-            _status.Info(delta > 0 ? "Already on the last page." : "Already on the first page.");
+        if (Pages.Step(_page, _pageInfo, delta, _status) is not { } next)
             return;
-        }
-        _page = _page with { Page = next };
+        _page = next;
         Refresh();
     }
 }
