@@ -15,23 +15,44 @@ public static class RowShape
     {
         var keyColumns = knownColumns?.Columns.Where(c => c.PkOrdinal > 0).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var allColumns = knownColumns?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        // The rows of a batch share their member-name strings, so names that passed are recognised
+        // by reference and not looked up again.
+        IReadOnlyList<string>? pkPassed = null, rowPassed = null;
         foreach (var row in rows)
         {
             var pk = row.Pk;
             if (pk.ContainsNul)
                 return new Rejection(RejectionCodes.InvalidPk, $"row {row.CommitSeq}: pk contains U+0000, which cannot be stored");
-            if (keyColumns is { Count: > 0 } && !NamesExactly(pk, keyColumns))
-                return new Rejection(RejectionCodes.InvalidPk,
-                    $"row {row.CommitSeq}: pk must name exactly the key columns ({string.Join(", ", keyColumns.Order(StringComparer.Ordinal))})");
+            if (keyColumns is { Count: > 0 } && !SameStrings(pk.Names, pkPassed))
+            {
+                if (!NamesExactly(pk, keyColumns))
+                    return new Rejection(RejectionCodes.InvalidPk,
+                        $"row {row.CommitSeq}: pk must name exactly the key columns ({string.Join(", ", keyColumns.Order(StringComparer.Ordinal))})");
+                pkPassed = pk.Names;
+            }
             if (row.Row is not { } values)
                 continue;
 
             if (values.ContainsNul)
                 return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: a value contains U+0000, which cannot be stored");
-            if (allColumns is not null && values.Names.FirstOrDefault(name => !allColumns.Contains(name)) is { } unknown)
-                return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: column '{unknown}' is not in the table's schema");
+            if (allColumns is not null && !SameStrings(values.Names, rowPassed))
+            {
+                if (values.Names.FirstOrDefault(name => !allColumns.Contains(name)) is { } unknown)
+                    return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: column '{unknown}' is not in the table's schema");
+                rowPassed = values.Names;
+            }
         }
         return null;
+    }
+
+    private static bool SameStrings(IReadOnlyList<string> names, IReadOnlyList<string>? passed)
+    {
+        if (passed is null || passed.Count != names.Count)
+            return false;
+        for (var i = 0; i < names.Count; i++)
+            if (!ReferenceEquals(names[i], passed[i]))
+                return false;
+        return true;
     }
 
     /// <summary>Set equality of the member names and <paramref name="expected"/> (a name given twice counts once).</summary>

@@ -36,82 +36,60 @@ internal static partial class MirrorValues
         _ => throw new ArgumentOutOfRangeException(nameof(affinity), affinity, "not a SQLite affinity"),
     };
 
-    /// <summary>The SQL type of the transport (temp table / array) column.</summary>
-    public static string TransportSqlType(string affinity) =>
-        affinity == SqliteAffinity.Numeric ? "text" : MirrorTypes.Of(affinity);
+    // Each converter takes a value that is not JSON null and returns why it cannot be converted, or null.
 
-    /// <summary>The value to write, or null for SQL NULL; <paramref name="problem"/> says why it cannot be converted.</summary>
-    public static bool TryConvert(WireScalar value, string affinity, out object? result, out string? problem)
+    /// <summary>A JSON integer within 64 bits; a number with a fraction or exponent, or a string, is an error.</summary>
+    public static string? ToInteger(WireScalar value, out long result)
     {
-        result = null;
-        problem = null;
-        if (value.Kind == JsonValueKind.Null)
-            return true;
-        var text = value.Text;
-        switch (affinity)
-        {
-            case SqliteAffinity.Integer:
-                // A JSON number literal parses as an integer exactly when it has no fraction or
-                // exponent and fits 64 bits, as JsonElement.TryGetInt64 decides.
-                if (value.Kind == JsonValueKind.Number && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-                    result = integer;
-                else
-                    problem = value.Kind == JsonValueKind.Number
-                        ? $"{Preview(value)} is not an integer within 64 bits"
-                        : $"expected a JSON integer, got {Kind(value)}";
-                break;
-            case SqliteAffinity.Real:
-                if (value.Kind == JsonValueKind.Number && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real))
-                    result = real;
-                else
-                    problem = value.Kind == JsonValueKind.Number
-                        ? $"{Preview(value)} is out of the range of double precision"
-                        : $"expected a JSON number, got {Kind(value)}";
-                break;
-            case SqliteAffinity.Text:
-                if (value.Kind is JsonValueKind.String or JsonValueKind.Number)
-                    result = text;
-                else
-                    problem = $"expected a JSON string, got {Kind(value)}";
-                break;
-            case SqliteAffinity.Blob:
-                if (value.Kind == JsonValueKind.String && TryBase64(text!, out var bytes))
-                    result = bytes;
-                else
-                    problem = value.Kind == JsonValueKind.String
-                        ? "the string is not valid base64"
-                        : $"expected a base64 string, got {Kind(value)}";
-                break;
-            case SqliteAffinity.Numeric:
-                if (value.Kind == JsonValueKind.Number || (value.Kind == JsonValueKind.String && NumericText().IsMatch(text!)))
-                    result = text;
-                else
-                    problem = value.Kind == JsonValueKind.String
-                        ? $"the string {Preview(value)} is not a number"
-                        : $"expected a JSON number, got {Kind(value)}";
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(affinity), affinity, "not a SQLite affinity");
-        }
-        return problem is null;
+        // A JSON number literal parses as an integer exactly when it has no fraction or exponent
+        // and fits 64 bits, as JsonElement.TryGetInt64 decides.
+        if (value.Kind == JsonValueKind.Number && long.TryParse(value.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out result))
+            return null;
+        result = 0;
+        return value.Kind == JsonValueKind.Number
+            ? $"{Preview(value)} is not an integer within 64 bits"
+            : $"expected a JSON integer, got {Kind(value)}";
     }
 
-    /// <summary>
-    /// Appends a representation of a converted key value that is equal exactly when PostgreSQL
-    /// finds the values equal (so two changes of one mirror row collapse into one): -0 and 0 are
-    /// one double, <c>1.0</c> and <c>1</c> one numeric.
-    /// </summary>
-    public static void AppendKeyPart(StringBuilder key, object value)
+    /// <summary>Any finite JSON number.</summary>
+    public static string? ToReal(WireScalar value, out double result)
     {
-        var text = value switch
+        if (value.Kind == JsonValueKind.Number && double.TryParse(value.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out result) && double.IsFinite(result))
+            return null;
+        result = 0;
+        return value.Kind == JsonValueKind.Number
+            ? $"{Preview(value)} is out of the range of double precision"
+            : $"expected a JSON number, got {Kind(value)}";
+    }
+
+    /// <summary>A string; a JSON number is written as its JSON text (TEXT affinity stores numbers as text).</summary>
+    public static string? ToText(WireScalar value, out string? result)
+    {
+        result = value.Kind is JsonValueKind.String or JsonValueKind.Number ? value.Text : null;
+        return result is not null ? null : $"expected a JSON string, got {Kind(value)}";
+    }
+
+    /// <summary>A base64 string.</summary>
+    public static string? ToBlob(WireScalar value, out byte[]? result)
+    {
+        result = null;
+        if (value.Kind != JsonValueKind.String)
+            return $"expected a base64 string, got {Kind(value)}";
+        if (TryBase64(value.Text!, out var bytes))
         {
-            long l => "i" + l.ToString(CultureInfo.InvariantCulture),
-            double d => "d" + (d == 0 ? 0d : d).ToString("R", CultureInfo.InvariantCulture),
-            byte[] b => "b" + Convert.ToBase64String(b),
-            string s => "s" + s,
-            _ => throw new ArgumentOutOfRangeException(nameof(value), value.GetType().Name, "not a mirror value"),
-        };
-        key.Append(text.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(text);
+            result = bytes;
+            return null;
+        }
+        return "the string is not valid base64";
+    }
+
+    /// <summary>A JSON number, or a string in JSON number syntax (an optional leading '+' allowed), kept as text.</summary>
+    public static string? ToNumeric(WireScalar value, out string? result)
+    {
+        result = value.Kind == JsonValueKind.Number || (value.Kind == JsonValueKind.String && NumericText().IsMatch(value.Text!)) ? value.Text : null;
+        return result is not null ? null
+            : value.Kind == JsonValueKind.String ? $"the string {Preview(value)} is not a number"
+            : $"expected a JSON number, got {Kind(value)}";
     }
 
     /// <summary>A numeric text (already validated) in canonical form: <c>[-]digits e exponent</c>, no leading or trailing zeros.</summary>

@@ -50,9 +50,9 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             await using var batch = new NpgsqlBatch(connection, transaction);
             NpgsqlBatchCommand? upsert = null, delete = null;
             if (collapsed.Upserts.Count > 0)
-                batch.BatchCommands.Add(upsert = UpsertCommand(qualified, table, deviceId, collapsed.Upserts));
+                batch.BatchCommands.Add(upsert = UpsertCommand(qualified, table, deviceId, collapsed));
             if (collapsed.Deletes.Count > 0)
-                batch.BatchCommands.Add(delete = DeleteCommand(qualified, table, collapsed.Deletes));
+                batch.BatchCommands.Add(delete = DeleteCommand(qualified, table, collapsed));
             await batch.ExecuteNonQueryAsync(ct);
 
             var upserted = upsert?.RecordsAffected ?? 0;
@@ -71,18 +71,16 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
     /// temporary table followed by INSERT … SELECT: creating and dropping a temporary table per
     /// batch churns the catalog and costs more than the COPY saves.
     /// </summary>
-    private static NpgsqlBatchCommand UpsertCommand(string qualified, MirrorTable table, Guid deviceId, IReadOnlyList<ConvertedChange> upserts)
+    private static NpgsqlBatchCommand UpsertCommand(string qualified, MirrorTable table, Guid deviceId, CollapsedChanges changes)
     {
         var columns = table.Columns;
+        var upserts = changes.Upserts;
         var command = new NpgsqlBatchCommand();
         command.Parameters.Add(new NpgsqlParameter("device", NpgsqlDbType.Uuid) { Value = deviceId });
-        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = upserts.Select(u => u.JournalEpoch).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = upserts.Select(u => u.CommitSeq).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = changes.JournalEpochs(upserts) });
+        command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.CommitSeqs(upserts) });
         for (var i = 0; i < columns.Count; i++)
-        {
-            var affinity = columns[i].SqliteAffinity;
-            command.Parameters.Add(new NpgsqlParameter($"v{i}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = Column(upserts, i, affinity, nullable: true) });
-        }
+            command.Parameters.Add(new NpgsqlParameter($"v{i}", NpgsqlDbType.Array | MirrorValues.TransportType(columns[i].SqliteAffinity)) { Value = changes.Column(i, upserts) });
 
         var keyNames = table.Key.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var targets = string.Join(", ", columns.Select(c => PgIdentifier.Quote(c.Name)));
@@ -105,21 +103,22 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         return command;
     }
 
-    private static NpgsqlBatchCommand DeleteCommand(string qualified, MirrorTable table, IReadOnlyList<ConvertedChange> deletes)
+    private static NpgsqlBatchCommand DeleteCommand(string qualified, MirrorTable table, CollapsedChanges changes)
     {
         var key = table.Key;
+        var deletes = changes.Deletes;
         var command = new NpgsqlBatchCommand();
         var arrays = new List<string>();
         var matches = new List<string>();
         for (var k = 0; k < key.Count; k++)
         {
             var affinity = key[k].SqliteAffinity;
-            command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = Column(deletes, k, affinity, nullable: false) });
+            command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = changes.KeyColumn(k, deletes) });
             arrays.Add($"@k{k}");
             matches.Add($"m.{PgIdentifier.Quote(key[k].Name)} = d.k{k}" + (affinity == SqliteAffinity.Numeric ? "::numeric" : ""));
         }
-        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deletes.Select(d => d.JournalEpoch).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = deletes.Select(d => d.CommitSeq).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = changes.JournalEpochs(deletes) });
+        command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.CommitSeqs(deletes) });
         command.CommandText =
             $"""
             DELETE FROM {qualified} AS m
@@ -128,32 +127,5 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
               AND (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (d.epoch, d.seq)
             """;
         return command;
-    }
-
-    /// <summary>Value <paramref name="index"/> of every change as a typed array (Array.SetValue on boxed values costs more than the rest of building a batch).</summary>
-    private static Array Column(IReadOnlyList<ConvertedChange> changes, int index, string affinity, bool nullable)
-    {
-        switch (affinity)
-        {
-            case SqliteAffinity.Integer when nullable:
-                return Fill(new long?[changes.Count], changes, index);
-            case SqliteAffinity.Integer:
-                return Fill(new long[changes.Count], changes, index);
-            case SqliteAffinity.Real when nullable:
-                return Fill(new double?[changes.Count], changes, index);
-            case SqliteAffinity.Real:
-                return Fill(new double[changes.Count], changes, index);
-            case SqliteAffinity.Blob:
-                return Fill(new byte[]?[changes.Count], changes, index);
-            default:
-                return Fill(new string?[changes.Count], changes, index);
-        }
-    }
-
-    private static T[] Fill<T>(T[] values, IReadOnlyList<ConvertedChange> changes, int index)
-    {
-        for (var n = 0; n < values.Length; n++)
-            values[n] = (T)changes[n].Values[index]!;
-        return values;
     }
 }
