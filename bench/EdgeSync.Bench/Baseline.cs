@@ -12,6 +12,8 @@ public enum BaselineKind
     UpsertViaTempTable,
     /// <summary>One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE (what MirrorWriter sends since cc6f346): one round trip, no temp table.</summary>
     UpsertViaUnnest,
+    /// <summary>What MirrorWriter sends now: rows whose key sorts after the table's greatest key inserted plainly, the others upserted, in one statement.</summary>
+    AppendOrUpsert,
 }
 
 /// <summary>
@@ -76,6 +78,7 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
     {
         BaselineKind.Copy => CopyAsync(connection, s, batch),
         BaselineKind.UpsertViaTempTable => UpsertViaTempTableAsync(connection, s, batch),
+        BaselineKind.AppendOrUpsert => AppendOrUpsertAsync(connection, s, batch),
         _ => UpsertViaUnnestAsync(connection, s, batch),
     };
 
@@ -155,6 +158,28 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
         await transaction.CommitAsync();
     }
 
+    private static async Task AppendOrUpsertAsync(NpgsqlConnection connection, TableStream s, List<Row> batch)
+    {
+        const string Rows = "SELECT unnest(@seq) AS seq, unnest(@id) AS id, unnest(@site) AS site, unnest(@state) AS state, unnest(@value) AS value, " +
+            "unnest(@temp) AS temp, unnest(@counter) AS counter, unnest(@flags) AS flags, unnest(@raw) AS raw";
+        await using var command = new NpgsqlCommand(
+            $"""
+            WITH top AS (SELECT id FROM {TableOf(s)} ORDER BY id DESC LIMIT 1),
+            appended AS (
+                INSERT INTO {TableOf(s)} ({AllColumns}) SELECT @device, @epoch, u.* FROM ({Rows}) AS u
+                WHERE NOT EXISTS (SELECT FROM top) OR u.id > (SELECT id FROM top)
+                RETURNING 1),
+            upserted AS (
+                INSERT INTO {TableOf(s)} AS m ({AllColumns}) SELECT @device, @epoch, u.* FROM ({Rows}) AS u
+                WHERE u.id <= (SELECT id FROM top)
+                {OnConflict()}
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM appended) + (SELECT count(*) FROM upserted)
+            """, connection);
+        AddColumnArrays(command, s, batch);
+        await command.ExecuteScalarAsync();
+    }
+
     private static async Task UpsertViaUnnestAsync(NpgsqlConnection connection, TableStream s, List<Row> batch)
     {
         await using var command = new NpgsqlCommand(
@@ -164,6 +189,12 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
                 AS u(seq, id, site, state, value, temp, counter, flags, raw)
             {OnConflict()}
             """, connection);
+        AddColumnArrays(command, s, batch);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static void AddColumnArrays(NpgsqlCommand command, TableStream s, List<Row> batch)
+    {
         command.Parameters.Add(new NpgsqlParameter("device", NpgsqlDbType.Uuid) { Value = s.DeviceId });
         command.Parameters.Add(new NpgsqlParameter("epoch", NpgsqlDbType.Uuid) { Value = s.Epoch });
         command.Parameters.Add(new NpgsqlParameter("seq", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = batch.Select(r => r.Seq).ToArray() });
@@ -175,7 +206,6 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
         command.Parameters.Add(new NpgsqlParameter("counter", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = batch.Select(r => r.Counter).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("flags", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = batch.Select(r => r.Flags).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("raw", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = batch.Select(r => r.Raw).ToArray() });
-        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task Execute(NpgsqlConnection connection, string sql)

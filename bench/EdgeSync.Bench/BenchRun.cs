@@ -356,7 +356,8 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         };
         if (o.Profile)
         {
-            runs.Add((BaselineKind.UpsertViaUnnest, o.Devices, $"mirror upsert SQL (unnest), {o.Devices} conn."));
+            runs.Add((BaselineKind.AppendOrUpsert, o.Devices, $"mirror SQL (append or upsert), {o.Devices} conn."));
+            runs.Add((BaselineKind.UpsertViaUnnest, o.Devices, $"previous mirror SQL (upsert all), {o.Devices} conn."));
             runs.Add((BaselineKind.UpsertViaTempTable, o.Devices, $"old mirror SQL (temp table), {o.Devices} conn."));
         }
         // The node is measured after its own warm-up; the baselines' writers (in this process) get one

@@ -71,7 +71,7 @@ internal sealed class CollapsedChanges
         var key = table.Key;
         if (key.Count == 0)
             throw new ArgumentException($"mirror table '{table.Name}' has no key column", nameof(table));
-        var keyColumns = key.Select(k => IndexOf(columns, k)).ToArray();
+        var keyColumns = key.Select(table.IndexOf).ToArray();
         var buffers = columns.Select(c => ColumnBuffer.For(c.SqliteAffinity, changes.Count)).ToArray();
         var reader = new Reader(table, buffers, keyColumns);
         var newest = new NewestPerKey(changes, buffers, keyColumns, key.Count == 1 && key[0].SqliteAffinity == SqliteAffinity.Integer);
@@ -222,12 +222,4 @@ internal sealed class CollapsedChanges
 
     private static MirrorWriteException Invalid(MirrorTable table, MirrorRowChange change, string problem) =>
         new(MirrorWriteException.ChangeInvalid, isPermanent: true, $"mirror table '{table.Name}', commit_seq {change.CommitSeq}: {problem}");
-
-    private static int IndexOf(IReadOnlyList<MirrorColumn> columns, MirrorColumn column)
-    {
-        for (var i = 0; i < columns.Count; i++)
-            if (ReferenceEquals(columns[i], column) || columns[i] == column)
-                return i;
-        throw new ArgumentException($"key column '{column.Name}' is not a column of the table");
-    }
 }

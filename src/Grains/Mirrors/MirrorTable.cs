@@ -13,4 +13,13 @@ public sealed record MirrorColumn(string Name, string SourceColumn, string Sqlit
 public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Columns)
 {
     public IReadOnlyList<MirrorColumn> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
+
+    /// <summary>The position of <paramref name="column"/> in <see cref="Columns"/>.</summary>
+    internal int IndexOf(MirrorColumn column)
+    {
+        for (var i = 0; i < Columns.Count; i++)
+            if (Columns[i] == column)
+                return i;
+        throw new ArgumentException($"'{column.Name}' is not a column of mirror table '{Name}'", nameof(column));
+    }
 }

@@ -330,4 +330,57 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         });
         Assert.Equal([(1L, "b", 2L)], await ContentAsync(table));
     }
+
+    [Fact]
+    public async Task Keys_after_the_greatest_are_appended_and_the_others_upserted_in_one_batch()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Insert(1, """{"id":10}""", """{"id":10,"Name":"ten"}"""), Insert(2, """{"id":20}""", """{"id":20,"Name":"twenty"}""")]);
+
+        // 5 and 15 are new but not after 20 (the upsert's insert); 10 and 20 exist (its update);
+        // 21 and 30 are after 20 (the plain insert).
+        var result = await db.ApplyAsync(table, device,
+        [
+            Insert(3, """{"id":5}""", """{"id":5,"Name":"five"}"""),
+            Update(4, """{"id":10}""", """{"id":10,"Name":"TEN"}"""),
+            Insert(5, """{"id":30}""", """{"id":30,"Name":"thirty"}"""),
+            Insert(6, """{"id":15}""", """{"id":15,"Name":"fifteen"}"""),
+            Insert(7, """{"id":21}""", """{"id":21,"Name":"twenty-one"}"""),
+            Update(8, """{"id":20}""", """{"id":20,"Name":"TWENTY"}"""),
+        ]);
+
+        Assert.Equal(new MirrorWriteResult(6, 0, 0), result);
+        Assert.Equal([(5L, "five", 3L), (10L, "TEN", 4L), (15L, "fifteen", 6L), (20L, "TWENTY", 8L), (21L, "twenty-one", 7L), (30L, "thirty", 5L)],
+            await ContentAsync(table));
+        // Again: every key now exists, so nothing is newer and nothing is written.
+        Assert.Equal(new MirrorWriteResult(0, 0, 2), await db.ApplyAsync(table, device,
+            [Insert(5, """{"id":30}""", """{"id":30,"Name":"x"}"""), Insert(7, """{"id":21}""", """{"id":21,"Name":"x"}""")]));
+    }
+
+    [Fact]
+    public async Task Composite_and_text_keys_are_compared_in_the_index_order()
+    {
+        MirrorColumn[] columns =
+        [
+            new("site", "site", "TEXT", 1),
+            new("slot", "slot", "INTEGER", 2),
+            new("value", "value", "REAL", 0),
+        ];
+        var (table, device) = await NewTableAsync(columns);
+        await db.ApplyAsync(table, device, [Insert(1, """{"site":"b","slot":5}""", """{"site":"b","slot":5,"value":1}""")]);
+
+        // ("b",5) is the greatest key: ("b",6) and ("c",0) come after it, ("a",9) and ("b",4) before.
+        var result = await db.ApplyAsync(table, device,
+        [
+            Insert(2, """{"site":"b","slot":6}""", """{"site":"b","slot":6,"value":2}"""),
+            Insert(3, """{"site":"a","slot":9}""", """{"site":"a","slot":9,"value":3}"""),
+            Insert(4, """{"site":"c","slot":0}""", """{"site":"c","slot":0,"value":4}"""),
+            Insert(5, """{"site":"b","slot":4}""", """{"site":"b","slot":4,"value":5}"""),
+            Update(6, """{"site":"b","slot":5}""", """{"site":"b","slot":5,"value":6}"""),
+        ]);
+
+        Assert.Equal(new MirrorWriteResult(5, 0, 0), result);
+        var rows = (await db.RowsAsync(table.Name, "site", "slot")).Select(r => ((string)r["site"]!, (long)r["slot"]!, (double)r["value"]!)).ToList();
+        Assert.Equal([("a", 9L, 3.0), ("b", 4L, 5.0), ("b", 5L, 6.0), ("b", 6L, 2.0), ("c", 0L, 4.0)], rows);
+    }
 }
