@@ -31,10 +31,11 @@ internal sealed class Utf8WireObjectReader
     private int[] _rawLengths = new int[16];
     private int _positions;
 
-    private WireScalar[] _values = new WireScalar[16];
-
     /// <summary>The member count of the previous object, whose names (the first ones of <see cref="_names"/>) passed the checks.</summary>
     private int _checkedCount = -1;
+
+    /// <summary>The names of the previous object; an object with the same names shares the array (no one writes to it).</summary>
+    private string[] _checkedNames = [];
 
     private Utf8WireObjectReader(HashSet<string>? allowed, bool allAllowedRequired)
     {
@@ -61,6 +62,8 @@ internal sealed class Utf8WireObjectReader
         var count = 0;
         var sameNamesAsBefore = true;
         var containsNul = false;
+        // Sized as the previous object, which is almost always right: then the array is the result as is.
+        var values = new WireScalar[Math.Max(_checkedCount, 1)];
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = NameAt(ref reader, payload, count, ref sameNamesAsBefore);
@@ -71,9 +74,9 @@ internal sealed class Utf8WireObjectReader
             reader.Read();
             if (!TryReadScalar(ref reader, ref containsNul, out var scalar))
                 return false;
-            if (count == _values.Length)
-                Array.Resize(ref _values, count * 2);
-            _values[count++] = scalar;
+            if (count == values.Length)
+                Array.Resize(ref values, count * 2);
+            values[count++] = scalar;
         }
 
         if (count == 0)
@@ -83,9 +86,12 @@ internal sealed class Utf8WireObjectReader
             if (!NamesAreDistinct(count) || !NamesAreAllowed(count))
                 return false;
             _checkedCount = count;
+            _checkedNames = _names.AsSpan(0, count).ToArray();
         }
 
-        value = new WireObject(_names.AsSpan(0, count).ToArray(), _values.AsSpan(0, count).ToArray(), containsNul);
+        if (count != values.Length)
+            Array.Resize(ref values, count);
+        value = new WireObject(_checkedNames, values, containsNul);
         json = Encoding.UTF8.GetString(payload[start..(int)reader.BytesConsumed]);
         return true;
     }
@@ -95,13 +101,14 @@ internal sealed class Utf8WireObjectReader
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                var text = reader.GetString()!;
+                var text = reader.ValueIsEscaped ? reader.GetString()! : Encoding.UTF8.GetString(reader.ValueSpan);
                 if (reader.ValueIsEscaped)
                     containsNul |= text.Contains('\0');
                 scalar = new WireScalar(JsonValueKind.String, text);
                 return true;
             case JsonTokenType.Number:
-                scalar = new WireScalar(JsonValueKind.Number, Encoding.UTF8.GetString(reader.ValueSpan));
+                // The reader has checked the number's grammar, so it is ASCII: no UTF-8 to decode.
+                scalar = new WireScalar(JsonValueKind.Number, Encoding.Latin1.GetString(reader.ValueSpan));
                 return true;
             case JsonTokenType.True:
                 scalar = new WireScalar(JsonValueKind.True, null);
