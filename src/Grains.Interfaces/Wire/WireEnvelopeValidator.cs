@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using FluentValidation;
 
@@ -12,13 +11,6 @@ namespace EdgeSync.Wire;
 /// </summary>
 internal abstract class WireEnvelopeValidator<T> : AbstractValidator<T> where T : WireEnvelope
 {
-    /// <summary>Reserved table-name prefixes, matched ignoring ASCII case (as SQLite matches "sqlite_").</summary>
-    private static readonly string[] ReservedPrefixes = ["sqlite_", "__omega_", "__edgesync_"];
-
-    /// <summary>Unicode category Cc: U+0000..U+001F and U+007F..U+009F.</summary>
-    private static readonly char[] ControlCharacters =
-        Enumerable.Range(0, 0xA0).Select(i => (char)i).Where(char.IsControl).ToArray();
-
     protected WireEnvelopeValidator()
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
@@ -77,33 +69,10 @@ internal abstract class WireEnvelopeValidator<T> : AbstractValidator<T> where T 
             : null;
     }
 
-    private static string? SourceTableProblem(JsonElement value)
-    {
-        if (value.ValueKind != JsonValueKind.String)
-            return $"source_table must be a string, not {WireJson.Describe(value)}.";
-        var name = value.GetString()!;
-        if (name.Length == 0) return "source_table is empty.";
-        var bytes = Encoding.UTF8.GetByteCount(name);
-        if (bytes > WireLimits.MaxSourceTableBytes)
-            return $"source_table is {bytes} bytes long in UTF-8; at most {WireLimits.MaxSourceTableBytes} are allowed.";
-        var control = name.IndexOfAny(ControlCharacters);
-        if (control >= 0)
-            return $"source_table contains the control character U+{(int)name[control]:X4} at position {control}.";
-        var reserved = ReservedPrefixes.FirstOrDefault(prefix => StartsWithIgnoringAsciiCase(name, prefix));
-        return reserved is null ? null
-            : $"source_table \"{WireJson.Truncate(name)}\" is a reserved name ({reserved}* tables are internal; sqlite_*, __omega_* and __edgesync_* cannot be synchronized).";
-    }
-
-    private static bool StartsWithIgnoringAsciiCase(string value, string lowerAsciiPrefix)
-    {
-        if (value.Length < lowerAsciiPrefix.Length) return false;
-        for (var i = 0; i < lowerAsciiPrefix.Length; i++)
-        {
-            var c = value[i] is >= 'A' and <= 'Z' ? (char)(value[i] + ('a' - 'A')) : value[i];
-            if (c != lowerAsciiPrefix[i]) return false;
-        }
-        return true;
-    }
+    private static string? SourceTableProblem(JsonElement value) =>
+        value.ValueKind != JsonValueKind.String
+            ? $"source_table must be a string, not {WireJson.Describe(value)}."
+            : SourceTableName.Problem(value.GetString()!);
 
     private static bool IsSchemaHash(string? value) =>
         value is { Length: 64 } && value.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');

@@ -21,7 +21,8 @@ public sealed class WireObject
     private readonly string[] _names;
     private readonly WireScalar[] _values;
 
-    private WireObject(string[] names, WireScalar[] values, bool containsNul)
+    /// <summary>Takes ownership of the arrays; <see cref="Utf8WireObjectReader"/> builds them while it validates.</summary>
+    internal WireObject(string[] names, WireScalar[] values, bool containsNul)
     {
         _names = names;
         _values = values;
