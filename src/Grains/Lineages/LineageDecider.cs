@@ -202,6 +202,9 @@ public static class LineageDecider
     {
         if (mark is null || EpochOrder.Compare(batch.JournalEpoch, mark.JournalEpoch) > 0)
             return batch.Rows;
+        // commit_seq increases within a batch: the usual batch, wholly after the mark, is kept as it is.
+        if (batch.JournalEpoch == mark.JournalEpoch && batch.FirstCommitSeq > mark.LastCommitSeq)
+            return batch.Rows;
         return batch.Rows.Where(row => row.CommitSeq > mark.LastCommitSeq).ToList();
     }
 }

@@ -34,6 +34,7 @@ internal sealed class CollapsedChanges
         _keyColumns = keyColumns;
         Upserts = upserts;
         Deletes = deletes;
+        SharedJournalEpoch = changes.Count > 0 && changes.All(c => c.JournalEpoch == changes[0].JournalEpoch) ? changes[0].JournalEpoch : null;
     }
 
     /// <summary>The surviving inserts and updates, in the order their keys first appear.</summary>
@@ -41,6 +42,9 @@ internal sealed class CollapsedChanges
 
     /// <summary>The surviving deletes, in the order their keys first appear.</summary>
     public IReadOnlyList<int> Deletes { get; }
+
+    /// <summary>The journal epoch of every change, when they all have the same one.</summary>
+    public Guid? SharedJournalEpoch { get; }
 
     /// <summary>Column <paramref name="index"/> of the table at <paramref name="slots"/>.</summary>
     public Array Column(int index, IReadOnlyList<int> slots) => _columns[index].Gather(slots, nullable: true);

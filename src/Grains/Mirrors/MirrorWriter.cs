@@ -90,7 +90,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         var upserts = changes.Upserts;
         var command = new NpgsqlBatchCommand();
         command.Parameters.Add(new NpgsqlParameter("device", NpgsqlDbType.Uuid) { Value = deviceId });
-        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = changes.JournalEpochs(upserts) });
+        var epoch = AddJournalEpochs(command, changes, upserts);
         command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.CommitSeqs(upserts) });
         for (var i = 0; i < columns.Count; i++)
             command.Parameters.Add(new NpgsqlParameter($"v{i}", NpgsqlDbType.Array | MirrorValues.TransportType(columns[i].SqliteAffinity)) { Value = changes.Column(i, upserts) });
@@ -99,7 +99,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         var targets = $"{PlatformColumns.DeviceId}, {PlatformColumns.JournalEpoch}, {PlatformColumns.CommitSeq}, " +
             string.Join(", ", columns.Select(c => PgIdentifier.Quote(c.Name)));
         var sources = columns.Select((c, i) => c.SqliteAffinity == SqliteAffinity.Numeric ? $"t.v{i}::numeric" : $"t.v{i}").ToList();
-        var rows = "SELECT unnest(@epochs) AS epoch, unnest(@seqs) AS seq, " +
+        var rows = $"SELECT {epoch} AS epoch, unnest(@seqs) AS seq, " +
             string.Join(", ", columns.Select((_, i) => $"unnest(@v{i}) AS v{i}"));
         var select = $"SELECT @device, t.epoch, t.seq, {string.Join(", ", sources)} FROM ({rows}) AS t";
         var key = table.Key.Select(c => PgIdentifier.Quote(c.Name)).ToList();
@@ -108,6 +108,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             .Concat(columns.Where(c => !keyNames.Contains(c.Name)).Select(c => PgIdentifier.Quote(c.Name)))
             .Select(name => $"{name} = EXCLUDED.{name}")
             .Append($"{PlatformColumns.UpdatedAt} = now()");
+        var (appendGate, upsertGate) = Gates(table, key);
         command.CommandText =
             $"""
             WITH top AS (
@@ -115,12 +116,12 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             ), appended AS (
                 INSERT INTO {qualified} ({targets})
                 {select}
-                WHERE NOT EXISTS (SELECT FROM top) OR ({keyOfRow}) > (SELECT {string.Join(", ", key)} FROM top)
+                WHERE {appendGate}(NOT EXISTS (SELECT FROM top) OR ({keyOfRow}) > (SELECT {string.Join(", ", key)} FROM top))
                 RETURNING 1
             ), upserted AS (
                 INSERT INTO {qualified} AS m ({targets})
                 {select}
-                WHERE ({keyOfRow}) <= (SELECT {string.Join(", ", key)} FROM top)
+                WHERE {upsertGate}({keyOfRow}) <= (SELECT {string.Join(", ", key)} FROM top)
                 ON CONFLICT ({string.Join(", ", key)}) DO UPDATE SET
                     {string.Join(",\n        ", updates)}
                 WHERE (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (EXCLUDED.{PlatformColumns.JournalEpoch}, EXCLUDED.{PlatformColumns.CommitSeq})
@@ -131,29 +132,63 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         return command;
     }
 
+    /// <summary>
+    /// With one key column, conditions on the batch's greatest and smallest key that PostgreSQL
+    /// evaluates once, skipping a part of the statement whole (its arrays are not unnested) when
+    /// no row can belong to it: a batch of new rows does not go through the upsert at all.
+    /// </summary>
+    private static (string Append, string Upsert) Gates(MirrorTable table, IReadOnlyList<string> key)
+    {
+        if (table.Key.Count != 1)
+            return ("", "");
+        var i = table.IndexOf(table.Key[0]);
+        // ORDER BY … LIMIT 1, not max()/min(): bytea has no such aggregates.
+        var value = table.Columns[i].SqliteAffinity == SqliteAffinity.Numeric ? "k::numeric" : "k";
+        string Extreme(string order) => $"(SELECT {value} FROM unnest(@v{i}) AS k ORDER BY 1 {order} LIMIT 1)";
+        return (
+            $"(NOT EXISTS (SELECT FROM top) OR {Extreme("DESC")} > (SELECT {key[0]} FROM top)) AND ",
+            $"{Extreme("ASC")} <= (SELECT {key[0]} FROM top) AND ");
+    }
+
     private static NpgsqlBatchCommand DeleteCommand(string qualified, MirrorTable table, CollapsedChanges changes)
     {
         var key = table.Key;
         var deletes = changes.Deletes;
         var command = new NpgsqlBatchCommand();
-        var arrays = new List<string>();
+        var columns = new List<string>();
         var matches = new List<string>();
         for (var k = 0; k < key.Count; k++)
         {
             var affinity = key[k].SqliteAffinity;
             command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = changes.KeyColumn(k, deletes) });
-            arrays.Add($"@k{k}");
+            columns.Add($"unnest(@k{k}) AS k{k}");
             matches.Add($"m.{PgIdentifier.Quote(key[k].Name)} = d.k{k}" + (affinity == SqliteAffinity.Numeric ? "::numeric" : ""));
         }
-        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = changes.JournalEpochs(deletes) });
+        columns.Add($"{AddJournalEpochs(command, changes, deletes)} AS epoch");
         command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.CommitSeqs(deletes) });
+        columns.Add("unnest(@seqs) AS seq");
         command.CommandText =
             $"""
             DELETE FROM {qualified} AS m
-            USING unnest({string.Join(", ", arrays)}, @epochs, @seqs) AS d({string.Join(", ", key.Select((_, k) => $"k{k}"))}, epoch, seq)
+            USING (SELECT {string.Join(", ", columns)}) AS d
             WHERE {string.Join(" AND ", matches)}
               AND (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (d.epoch, d.seq)
             """;
         return command;
+    }
+
+    /// <summary>
+    /// The journal epoch of each row, as the SQL expression for it: one parameter when the changes
+    /// share their epoch (those of a live batch always do), an array beside the others when not.
+    /// </summary>
+    private static string AddJournalEpochs(NpgsqlBatchCommand command, CollapsedChanges changes, IReadOnlyList<int> slots)
+    {
+        if (changes.SharedJournalEpoch is { } epoch)
+        {
+            command.Parameters.Add(new NpgsqlParameter("epoch", NpgsqlDbType.Uuid) { Value = epoch });
+            return "@epoch";
+        }
+        command.Parameters.Add(new NpgsqlParameter("epochs", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = changes.JournalEpochs(slots) });
+        return "unnest(@epochs)";
     }
 }

@@ -383,4 +383,31 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         var rows = (await db.RowsAsync(table.Name, "site", "slot")).Select(r => ((string)r["site"]!, (long)r["slot"]!, (double)r["value"]!)).ToList();
         Assert.Equal([("a", 9L, 3.0), ("b", 4L, 5.0), ("b", 5L, 6.0), ("b", 6L, 2.0), ("c", 0L, 4.0)], rows);
     }
+
+    [Theory]
+    [InlineData("INTEGER", "10", "5", "20")]
+    [InlineData("REAL", "1.5", "-2.25", "3e2")]
+    [InlineData("TEXT", "\"m\"", "\"a\"", "\"z\"")]
+    [InlineData("NUMERIC", "10.50", "\"-1\"", "1e3")]
+    [InlineData("BLOB", "\"AQI=\"", "\"AAE=\"", "\"AgA=\"")]
+    public async Task Every_key_type_splits_into_appended_and_upserted_rows(string affinity, string middle, string lower, string higher)
+    {
+        MirrorColumn[] columns = [new("k", "k", affinity, 1), new("v", "v", "TEXT", 0)];
+        var (table, device) = await NewTableAsync(columns);
+        await db.ApplyAsync(table, device, [Insert(1, $$"""{"k":{{middle}}}""", $$"""{"k":{{middle}},"v":"first"}""")]);
+
+        var result = await db.ApplyAsync(table, device,
+        [
+            Insert(2, $$"""{"k":{{higher}}}""", $$"""{"k":{{higher}},"v":"higher"}"""),
+            Insert(3, $$"""{"k":{{lower}}}""", $$"""{"k":{{lower}},"v":"lower"}"""),
+            Update(4, $$"""{"k":{{middle}}}""", $$"""{"k":{{middle}},"v":"middle"}"""),
+        ]);
+
+        Assert.Equal(new MirrorWriteResult(3, 0, 0), result);
+        Assert.Equal(["lower", "middle", "higher"], (await db.RowsAsync(table.Name, "k")).Select(r => (string)r["v"]!));
+        // Only appended rows, then only upserted ones: each part also runs alone.
+        Assert.Equal(new MirrorWriteResult(0, 0, 1), await db.ApplyAsync(table, device, [Insert(3, $$"""{"k":{{lower}}}""", $$"""{"k":{{lower}},"v":"x"}""")]));
+        Assert.Equal(new MirrorWriteResult(0, 1, 0), await db.ApplyAsync(table, device, [Delete(5, $$"""{"k":{{higher}}}""")]));
+        Assert.Equal(new MirrorWriteResult(1, 0, 0), await db.ApplyAsync(table, device, [Insert(6, $$"""{"k":{{higher}}}""", $$"""{"k":{{higher}},"v":"again"}""")]));
+    }
 }
