@@ -18,6 +18,10 @@ set -euo pipefail
 repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The node's gen-0 budget (docs/decisions.md, Performance). On a small VM the runtime sizes it from
+# the CPU cache it detects (2 MiB here: a collection every few batches, each copying the batches in
+# flight). Only an environment variable sets it; runtimeconfig.json has no such setting.
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 
 for project in src/Silo bench/EdgeSync.Bench; do
     echo "bench.sh: building $project (Release)" >&2

@@ -16,6 +16,10 @@ edgesync_pg_ensure || { echo "run.sh: no PostgreSQL server; giving up" >&2; exit
 
 export ConnectionStrings__EdgeSync="$EDGESYNC_PG"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The node's gen-0 budget (docs/decisions.md, Performance). On a small VM the runtime sizes it from
+# the CPU cache it detects (2 MiB here: a collection every few batches, each copying the batches in
+# flight). Only an environment variable sets it; runtimeconfig.json has no such setting.
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 echo "run.sh: ConnectionStrings__EdgeSync=$ConnectionStrings__EdgeSync" >&2
 
 cd "$repo"

@@ -9,13 +9,13 @@ public sealed record BenchOptions
 
     public int Devices { get; init; } = 50;
     public int Tables { get; init; } = 4;
-    public int Batches { get; init; } = 10;
+    public int Batches { get; init; } = 20;
     public int Rows { get; init; } = 500;
     public int InFlight { get; init; } = 1;
     public int UpdatePercent { get; init; } = 20;
     public int WarmupRows { get; init; } = 10;
     /// <summary>Live batches per table after the approvals and before the measured phase: the node's hot path JIT-compiled, pools filled.</summary>
-    public int WarmupBatches { get; init; }
+    public int WarmupBatches { get; init; } = 5;
 
     /// <summary>Index of a table's first measured batch: batch 0 is the staged first batch, then the live warm-up batches.</summary>
     public int FirstMeasuredBatch => 1 + WarmupBatches;
@@ -33,15 +33,15 @@ public sealed record BenchOptions
 
           --devices N       devices, one MQTT client each            (default 50)
           --tables T        tables per device (lineages = N x T)      (default 4)
-          --batches B       measured batches per table                (default 10)
+          --batches B       measured batches per table                (default 20)
           --warmup-batches K  live batches per table before measuring
-                            (untimed)                                 (default 0)
+                            (untimed)                                 (default 5)
           --rows R          rows per batch                            (default 500)
           --inflight W      unacknowledged publishes per device       (default 1)
           --update-pct P    share of a batch's rows that update a row
                             inserted earlier in the same batch        (default 20)
-          --quick           smoke preset: 10 devices x 2 tables x 3 batches x 200 rows
-          --no-profile      skip pg_stat_activity sampling and the two extra upsert baselines
+          --quick           smoke preset: 10 devices x 2 tables x 3 batches x 200 rows, no warm-up
+          --no-profile      skip pg_stat_activity sampling and the three extra mirror SQL baselines
           --sample-ms MS    pg_stat_activity sampling period          (default 100)
           --keep-db         do not drop the benchmark database at the end
           --pg CONN         PostgreSQL server (Npgsql connection string; default $EDGESYNC_PG,
@@ -77,7 +77,7 @@ public sealed record BenchOptions
 
         var o = new BenchOptions { Pg = Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } env ? env : DefaultPg };
         if (values.ContainsKey("--quick"))
-            o = o with { Quick = true, Devices = 10, Tables = 2, Batches = 3, Rows = 200 };
+            o = o with { Quick = true, Devices = 10, Tables = 2, Batches = 3, WarmupBatches = 0, Rows = 200 };
         int Int(string key, int current, int min, int max)
         {
             if (!values.TryGetValue(key, out var text))
