@@ -12,7 +12,7 @@ public enum BaselineKind
     UpsertViaTempTable,
     /// <summary>One INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE (what MirrorWriter sends since cc6f346): one round trip, no temp table.</summary>
     UpsertViaUnnest,
-    /// <summary>What MirrorWriter sends now: rows whose key sorts after the table's greatest key inserted plainly, the others upserted, in one statement.</summary>
+    /// <summary>What MirrorWriter sends now: rows whose key sorts after the table's greatest key inserted plainly, the others upserted, in one statement (each part skipped whole when the batch's key range cannot reach it).</summary>
     AppendOrUpsert,
 }
 
@@ -167,11 +167,12 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
             WITH top AS (SELECT id FROM {TableOf(s)} ORDER BY id DESC LIMIT 1),
             appended AS (
                 INSERT INTO {TableOf(s)} ({AllColumns}) SELECT @device, @epoch, u.* FROM ({Rows}) AS u
-                WHERE NOT EXISTS (SELECT FROM top) OR u.id > (SELECT id FROM top)
+                WHERE (NOT EXISTS (SELECT FROM top) OR (SELECT k FROM unnest(@id) AS k ORDER BY 1 DESC LIMIT 1) > (SELECT id FROM top))
+                  AND (NOT EXISTS (SELECT FROM top) OR u.id > (SELECT id FROM top))
                 RETURNING 1),
             upserted AS (
                 INSERT INTO {TableOf(s)} AS m ({AllColumns}) SELECT @device, @epoch, u.* FROM ({Rows}) AS u
-                WHERE u.id <= (SELECT id FROM top)
+                WHERE (SELECT k FROM unnest(@id) AS k ORDER BY 1 LIMIT 1) <= (SELECT id FROM top) AND u.id <= (SELECT id FROM top)
                 {OnConflict()}
                 RETURNING 1)
             SELECT (SELECT count(*) FROM appended) + (SELECT count(*) FROM upserted)
