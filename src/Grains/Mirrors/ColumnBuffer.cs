@@ -12,13 +12,18 @@ namespace EdgeSync.Mirrors;
 /// </summary>
 internal abstract class ColumnBuffer
 {
+    /// <summary>Converts a value that is not JSON null; returns why it cannot be converted, or null.</summary>
+    public delegate string? Converter<T>(WireScalar value, out T result);
+
     public static ColumnBuffer For(string affinity, int slots) => affinity switch
     {
-        SqliteAffinity.Integer => new IntegerBuffer(slots),
-        SqliteAffinity.Real => new RealBuffer(slots),
-        SqliteAffinity.Text => new StringBuffer(slots, MirrorValues.ToText, numeric: false),
-        SqliteAffinity.Numeric => new StringBuffer(slots, MirrorValues.ToNumeric, numeric: true),
-        SqliteAffinity.Blob => new BlobBuffer(slots),
+        SqliteAffinity.Integer => new ValueBuffer<long>(slots, MirrorValues.ToInteger, v => "i" + v.ToString(CultureInfo.InvariantCulture)),
+        // -0 and 0 are one double to PostgreSQL.
+        SqliteAffinity.Real => new ValueBuffer<double>(slots, MirrorValues.ToReal, v => "d" + (v == 0 ? 0d : v).ToString("R", CultureInfo.InvariantCulture)),
+        SqliteAffinity.Text => new ReferenceBuffer<string>(slots, MirrorValues.ToText, v => "s" + v),
+        // Carried as its validated text (PostgreSQL casts it, so no precision is lost); 1.0 and 1 are one numeric.
+        SqliteAffinity.Numeric => new ReferenceBuffer<string>(slots, MirrorValues.ToNumeric, v => "n" + MirrorValues.CanonicalNumeric(v)),
+        SqliteAffinity.Blob => new ReferenceBuffer<byte[]>(slots, MirrorValues.ToBlob, v => "b" + System.Convert.ToBase64String(v)),
         _ => throw new ArgumentOutOfRangeException(nameof(affinity), affinity, "not a SQLite affinity"),
     };
 
@@ -26,12 +31,10 @@ internal abstract class ColumnBuffer
     /// <returns>Why the value cannot be converted, or null when it was.</returns>
     public string? Set(int slot, WireScalar value)
     {
-        if (value.Kind == JsonValueKind.Null)
-        {
-            Clear(slot);
-            return null;
-        }
-        return Convert(slot, value);
+        if (value.Kind != JsonValueKind.Null)
+            return Convert(slot, value);
+        Clear(slot);
+        return null;
     }
 
     public abstract bool IsNull(int slot);
@@ -45,8 +48,8 @@ internal abstract class ColumnBuffer
 
     /// <summary>
     /// Appends the value at <paramref name="slot"/> (not NULL) so that two values give the same text
-    /// exactly when PostgreSQL finds them equal: -0 and 0 are one double, <c>1.0</c> and <c>1</c>
-    /// one numeric. Prefixed with its length, so that the parts of a composite key cannot run together.
+    /// exactly when PostgreSQL finds them equal, prefixed with its length, so that the parts of a
+    /// composite key cannot run together.
     /// </summary>
     public void AppendKeyPart(StringBuilder key, int slot)
     {
@@ -63,94 +66,60 @@ internal abstract class ColumnBuffer
 
     protected abstract string KeyText(int slot);
 
-    private sealed class IntegerBuffer(int slots) : ColumnBuffer
+    private sealed class ValueBuffer<T>(int slots, Converter<T> convert, Func<T, string> keyText) : ColumnBuffer where T : struct
     {
-        private readonly long?[] _values = new long?[slots];
+        private readonly T?[] _values = new T?[slots];
 
         public override bool IsNull(int slot) => _values[slot] is null;
 
         public override bool TryGetInteger(int slot, out long value)
         {
-            value = _values[slot].GetValueOrDefault();
-            return _values[slot].HasValue;
+            // Compiled per T: for long the cast is no box at all, for the others the branch is gone.
+            if (typeof(T) == typeof(long) && _values[slot] is { } present)
+            {
+                value = (long)(object)present;
+                return true;
+            }
+            value = 0;
+            return false;
         }
 
         public override Array Gather(IReadOnlyList<int> slots, bool nullable)
         {
             if (nullable)
             {
-                var gathered = new long?[slots.Count];
+                var gathered = new T?[slots.Count];
                 for (var i = 0; i < gathered.Length; i++)
                     gathered[i] = _values[slots[i]];
                 return gathered;
             }
-            var keys = new long[slots.Count];
-            for (var i = 0; i < keys.Length; i++)
-                keys[i] = _values[slots[i]]!.Value;
-            return keys;
+            var present = new T[slots.Count];
+            for (var i = 0; i < present.Length; i++)
+                present[i] = _values[slots[i]]!.Value;
+            return present;
         }
 
         protected override void Clear(int slot) => _values[slot] = null;
 
         protected override string? Convert(int slot, WireScalar value)
         {
-            var problem = MirrorValues.ToInteger(value, out var result);
+            var problem = convert(value, out var result);
             _values[slot] = problem is null ? result : null;
             return problem;
         }
 
-        protected override string KeyText(int slot) => "i" + _values[slot]!.Value.ToString(CultureInfo.InvariantCulture);
+        protected override string KeyText(int slot) => keyText(_values[slot]!.Value);
     }
 
-    private sealed class RealBuffer(int slots) : ColumnBuffer
+    private sealed class ReferenceBuffer<T>(int slots, Converter<T?> convert, Func<T, string> keyText) : ColumnBuffer where T : class
     {
-        private readonly double?[] _values = new double?[slots];
+        private readonly T?[] _values = new T?[slots];
 
         public override bool IsNull(int slot) => _values[slot] is null;
 
         public override Array Gather(IReadOnlyList<int> slots, bool nullable)
         {
-            if (nullable)
-            {
-                var gathered = new double?[slots.Count];
-                for (var i = 0; i < gathered.Length; i++)
-                    gathered[i] = _values[slots[i]];
-                return gathered;
-            }
-            var keys = new double[slots.Count];
-            for (var i = 0; i < keys.Length; i++)
-                keys[i] = _values[slots[i]]!.Value;
-            return keys;
-        }
-
-        protected override void Clear(int slot) => _values[slot] = null;
-
-        protected override string? Convert(int slot, WireScalar value)
-        {
-            var problem = MirrorValues.ToReal(value, out var result);
-            _values[slot] = problem is null ? result : null;
-            return problem;
-        }
-
-        protected override string KeyText(int slot)
-        {
-            var value = _values[slot]!.Value;
-            return "d" + (value == 0 ? 0d : value).ToString("R", CultureInfo.InvariantCulture);
-        }
-    }
-
-    /// <summary>Text, and numeric carried as its validated text (PostgreSQL casts it, so no precision is lost).</summary>
-    private sealed class StringBuffer(int slots, StringBuffer.Converter converter, bool numeric) : ColumnBuffer
-    {
-        public delegate string? Converter(WireScalar value, out string? result);
-
-        private readonly string?[] _values = new string?[slots];
-
-        public override bool IsNull(int slot) => _values[slot] is null;
-
-        public override Array Gather(IReadOnlyList<int> slots, bool nullable)
-        {
-            var gathered = new string?[slots.Count];
+            var gathered = new T?[slots.Count];
             for (var i = 0; i < gathered.Length; i++)
                 gathered[i] = _values[slots[i]];
             return gathered;
@@ -160,38 +129,11 @@ internal abstract class ColumnBuffer
 
         protected override string? Convert(int slot, WireScalar value)
         {
-            var problem = converter(value, out var result);
+            var problem = convert(value, out var result);
             _values[slot] = result;
             return problem;
         }
 
-        protected override string KeyText(int slot) =>
-            numeric ? "n" + MirrorValues.CanonicalNumeric(_values[slot]!) : "s" + _values[slot];
-    }
-
-    private sealed class BlobBuffer(int slots) : ColumnBuffer
-    {
-        private readonly byte[]?[] _values = new byte[]?[slots];
-
-        public override bool IsNull(int slot) => _values[slot] is null;
-
-        public override Array Gather(IReadOnlyList<int> slots, bool nullable)
-        {
-            var gathered = new byte[]?[slots.Count];
-            for (var i = 0; i < gathered.Length; i++)
-                gathered[i] = _values[slots[i]];
-            return gathered;
-        }
-
-        protected override void Clear(int slot) => _values[slot] = null;
-
-        protected override string? Convert(int slot, WireScalar value)
-        {
-            var problem = MirrorValues.ToBlob(value, out var result);
-            _values[slot] = result;
-            return problem;
-        }
-
-        protected override string KeyText(int slot) => "b" + System.Convert.ToBase64String(_values[slot]!);
+        protected override string KeyText(int slot) => keyText(_values[slot]!);
     }
 }
