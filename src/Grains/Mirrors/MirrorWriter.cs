@@ -95,34 +95,36 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
         for (var i = 0; i < columns.Count; i++)
             command.Parameters.Add(new NpgsqlParameter($"v{i}", NpgsqlDbType.Array | MirrorValues.TransportType(columns[i].SqliteAffinity)) { Value = changes.Column(i, upserts) });
 
-        var keyNames = table.Key.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var keyColumns = table.Key;
+        var keyNames = keyColumns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var targets = $"{PlatformColumns.DeviceId}, {PlatformColumns.JournalEpoch}, {PlatformColumns.CommitSeq}, " +
             string.Join(", ", columns.Select(c => PgIdentifier.Quote(c.Name)));
         var sources = columns.Select((c, i) => c.SqliteAffinity == SqliteAffinity.Numeric ? $"t.v{i}::numeric" : $"t.v{i}").ToList();
         var rows = $"SELECT {epoch} AS epoch, unnest(@seqs) AS seq, " +
             string.Join(", ", columns.Select((_, i) => $"unnest(@v{i}) AS v{i}"));
         var select = $"SELECT @device, t.epoch, t.seq, {string.Join(", ", sources)} FROM ({rows}) AS t";
-        var key = table.Key.Select(c => PgIdentifier.Quote(c.Name)).ToList();
-        var keyOfRow = string.Join(", ", table.Key.Select(k => sources[table.IndexOf(k)]));
+        var key = keyColumns.Select(c => PgIdentifier.Quote(c.Name)).ToList();
+        var keyList = string.Join(", ", key);
+        var keyOfRow = string.Join(", ", keyColumns.Select(k => sources[table.IndexOf(k)]));
         var updates = new[] { PlatformColumns.DeviceId, PlatformColumns.JournalEpoch, PlatformColumns.CommitSeq }
             .Concat(columns.Where(c => !keyNames.Contains(c.Name)).Select(c => PgIdentifier.Quote(c.Name)))
             .Select(name => $"{name} = EXCLUDED.{name}")
             .Append($"{PlatformColumns.UpdatedAt} = now()");
-        var (appendGate, upsertGate) = Gates(table, key);
+        var (appendGate, upsertGate) = Gates(table, keyColumns, keyList);
         command.CommandText =
             $"""
             WITH top AS (
-                SELECT {string.Join(", ", key)} FROM {qualified} ORDER BY {string.Join(", ", key.Select(k => k + " DESC"))} LIMIT 1
+                SELECT {keyList} FROM {qualified} ORDER BY {string.Join(", ", key.Select(k => k + " DESC"))} LIMIT 1
             ), appended AS (
                 INSERT INTO {qualified} ({targets})
                 {select}
-                WHERE {appendGate}(NOT EXISTS (SELECT FROM top) OR ({keyOfRow}) > (SELECT {string.Join(", ", key)} FROM top))
+                WHERE {appendGate}(NOT EXISTS (SELECT FROM top) OR ({keyOfRow}) > (SELECT {keyList} FROM top))
                 RETURNING 1
             ), upserted AS (
                 INSERT INTO {qualified} AS m ({targets})
                 {select}
-                WHERE {upsertGate}({keyOfRow}) <= (SELECT {string.Join(", ", key)} FROM top)
-                ON CONFLICT ({string.Join(", ", key)}) DO UPDATE SET
+                WHERE {upsertGate}({keyOfRow}) <= (SELECT {keyList} FROM top)
+                ON CONFLICT ({keyList}) DO UPDATE SET
                     {string.Join(",\n        ", updates)}
                 WHERE (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (EXCLUDED.{PlatformColumns.JournalEpoch}, EXCLUDED.{PlatformColumns.CommitSeq})
                 RETURNING 1
@@ -137,17 +139,17 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
     /// evaluates once, skipping a part of the statement whole (its arrays are not unnested) when
     /// no row can belong to it: a batch of new rows does not go through the upsert at all.
     /// </summary>
-    private static (string Append, string Upsert) Gates(MirrorTable table, IReadOnlyList<string> key)
+    private static (string Append, string Upsert) Gates(MirrorTable table, IReadOnlyList<MirrorColumn> keyColumns, string keyList)
     {
-        if (table.Key.Count != 1)
+        if (keyColumns.Count != 1)
             return ("", "");
-        var i = table.IndexOf(table.Key[0]);
+        var i = table.IndexOf(keyColumns[0]);
         // ORDER BY … LIMIT 1, not max()/min(): bytea has no such aggregates.
         var value = table.Columns[i].SqliteAffinity == SqliteAffinity.Numeric ? "k::numeric" : "k";
         string Extreme(string order) => $"(SELECT {value} FROM unnest(@v{i}) AS k ORDER BY 1 {order} LIMIT 1)";
         return (
-            $"(NOT EXISTS (SELECT FROM top) OR {Extreme("DESC")} > (SELECT {key[0]} FROM top)) AND ",
-            $"{Extreme("ASC")} <= (SELECT {key[0]} FROM top) AND ");
+            $"(NOT EXISTS (SELECT FROM top) OR {Extreme("DESC")} > (SELECT {keyList} FROM top)) AND ",
+            $"{Extreme("ASC")} <= (SELECT {keyList} FROM top) AND ");
     }
 
     private static NpgsqlBatchCommand DeleteCommand(string qualified, MirrorTable table, CollapsedChanges changes)
