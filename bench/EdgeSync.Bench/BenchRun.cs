@@ -395,7 +395,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             await Task.Delay(TimeSpan.FromSeconds(11), ct);
     }
 
-    private static async Task DropDatabaseAsync(string adminConnection, string database)
+    internal static async Task DropDatabaseAsync(string adminConnection, string database)
     {
         try
         {
@@ -411,7 +411,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         }
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

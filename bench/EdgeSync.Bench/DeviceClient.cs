@@ -35,7 +35,7 @@ public sealed class DeviceClient : IAsyncDisposable
         var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
-            .WithClientId(credentials.Name)
+            .WithClientId(credentials.Username)
             .WithCredentials(credentials.Username, credentials.Secret)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanSession(false)

@@ -4,6 +4,16 @@ using EdgeSync.Bench;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+if (args is ["oversized", ..])
+    return await OversizedSoak.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } pg ? pg : BenchOptions.DefaultPg, cancel.Token);
+
 BenchOptions options;
 try
 {
@@ -20,12 +30,6 @@ catch (ArgumentException e)
     return 2;
 }
 
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancel.Cancel();
-};
 try
 {
     return await new BenchRun(options, cancel.Token).RunAsync();

@@ -15,7 +15,7 @@ public sealed record AgentConfig
     /// <summary><c>password</c>, or the value of the variable named by <c>password_env</c>.</summary>
     public string? Password { get; init; }
 
-    /// <summary><c>device_name</c>: the MQTT client id.</summary>
+    /// <summary><c>device_name</c>: the device's name in its project, for messages.</summary>
     public required string DeviceName { get; init; }
 
     /// <summary><c>root_topic</c>, e.g. <c>demo/gw-01</c>; every topic is relative to it.</summary>
@@ -45,6 +45,13 @@ public sealed record AgentConfig
     /// <summary>The strategy of <paramref name="table"/>: the configured one, or rows when no list is configured, or null when a list is configured and does not name it.</summary>
     public TableStrategy? StrategyOf(string table) =>
         Tables is null ? TableStrategy.Rows : Tables.TryGetValue(table, out var strategy) ? strategy : null;
+
+    /// <summary>
+    /// The MQTT client id: the username, <c>{topic_slug}/{device_name}</c>, which brokers keep unique
+    /// across projects (a device name alone is unique only in its project); the root topic when no
+    /// username is configured, as it has the same form.
+    /// </summary>
+    public string ClientId => Username ?? RootTopic;
 
     /// <summary>A topic under <see cref="RootTopic"/>, e.g. <c>sync/rows/batch</c>.</summary>
     public string Topic(string relative) => $"{RootTopic}/{relative}";

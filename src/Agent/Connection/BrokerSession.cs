@@ -141,7 +141,7 @@ public sealed class BrokerSession : IAsyncDisposable
             if (result.ResultCode is MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized)
                 LogRefusedCredentials(result.ResultCode + (result.ReasonString is { Length: > 0 } r ? $": {r}" : ""));
             else
-                _logger.LogError("The broker {Broker} refused the connection of {ClientId}: {Code}{Reason}", _config.Broker, _config.DeviceName,
+                _logger.LogError("The broker {Broker} refused the connection of {ClientId}: {Code}{Reason}", _config.Broker, _config.ClientId,
                     result.ResultCode, result.ReasonString is { Length: > 0 } reason ? $" ({reason})" : "");
             return false;
         }
@@ -168,7 +168,7 @@ public sealed class BrokerSession : IAsyncDisposable
 
         _ready = true;
         _logger.LogInformation("Connected to {Broker} as {ClientId} (MQTT {Protocol}, session {Session}); listening on {Topic}", _config.Broker,
-            _config.DeviceName, _config.Protocol == MqttProtocol.V5 ? "5" : "3.1.1", result.IsSessionPresent ? "resumed" : "new", ControlTopic);
+            _config.ClientId, _config.Protocol == MqttProtocol.V5 ? "5" : "3.1.1", result.IsSessionPresent ? "resumed" : "new", ControlTopic);
         return true;
     }
 
@@ -186,7 +186,7 @@ public sealed class BrokerSession : IAsyncDisposable
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(config.Broker.Host, config.Broker.Port)
-            .WithClientId(config.DeviceName)
+            .WithClientId(config.ClientId)
             .WithProtocolVersion(config.Protocol == MqttProtocol.V5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
             .WithCleanSession(false)
             .WithKeepAlivePeriod(KeepAlive)

@@ -24,10 +24,11 @@ internal static class DeviceEndpoints
 
         devices.MapPost("", CreateAsync)
             .RequireProjectPermission(ProjectPermission.Manage)
-            .WithIdempotency()
+            .WithIdempotency(secretFields: SecretField)
             .WithName("CreateDevice")
             .WithSummary("Register a device")
-            .WithDescription("Returns the device with its MQTT username, topic root and `secret` (its MQTT password). The secret is shown only in this response.");
+            .WithDescription("Returns the device with its MQTT username, topic root and `secret` (its MQTT password). The secret is shown only in this response: " +
+                             "a replay of the same Idempotency-Key answers with `secret: null` (rotate the secret to get a new one).");
 
         devices.MapGet("", ListAsync)
             .WithName("ListDevices")
@@ -39,13 +40,16 @@ internal static class DeviceEndpoints
 
         devices.MapPost($"/{{{DeviceIdParameter}:guid}}/rotate-secret", RotateSecretAsync)
             .RequireProjectPermission(ProjectPermission.Manage)
-            .WithIdempotency()
+            .WithIdempotency(secretFields: SecretField)
             .WithName("RotateDeviceSecret")
             .WithSummary("Issue a new device secret")
-            .WithDescription("The new secret is shown only in this response; the previous one stops working.");
+            .WithDescription("The new secret is shown only in this response (a replay of the same Idempotency-Key answers with `secret: null`); the previous one stops working.");
 
         return api;
     }
+
+    /// <summary>Never stored with an idempotency record: a secret is shown once and rests nowhere in clear.</summary>
+    private const string SecretField = "secret";
 
     private static async Task<Results<Created<ApiEnvelope<DeviceWithSecret>>, ProblemHttpResult>> CreateAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, CreateDeviceRequest body,

@@ -20,7 +20,7 @@ public sealed record DeviceView(
         device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt);
 }
 
-/// <summary>A device with its MQTT password (<c>secret</c>); returned only by creation and rotation.</summary>
+/// <summary>A device with its MQTT password (<c>secret</c>); returned only by creation and rotation (null in an idempotent replay of them).</summary>
 public sealed record DeviceWithSecret(
     Guid Id,
     Guid ProjectId,

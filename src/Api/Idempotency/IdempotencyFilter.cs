@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using Microsoft.AspNetCore.Builder;
@@ -26,6 +27,8 @@ namespace EdgeSync.Api.Idempotency;
 /// with <c>Idempotent-Replayed: true</c>. Same key, different request → 422
 /// <c>idempotency_key_reused</c>. Same key while the first request still runs → 409
 /// <c>idempotency_key_in_use</c>.</item>
+/// <item>Fields named as secrets (<c>data.secret</c> of a device's creation or rotation) are stored
+/// as null: a replay answers without them, and no secret rests in clear in the database.</item>
 /// <item>Responses below 500 are stored (including 4xx outcomes of the handler); 5xx responses
 /// and exceptions release the key so it can be retried. Requests rejected before the handler
 /// (auth, validation) never touch the key.</item>
@@ -37,13 +40,18 @@ public static class IdempotencyFilter
     public const string ReplayedHeaderName = "Idempotent-Replayed";
     public const int MaxKeyLength = 255;
 
-    /// <summary>Adds Idempotency-Key handling; with <paramref name="required"/> a missing key is 400 <c>validation_failed</c>.</summary>
-    public static TBuilder WithIdempotency<TBuilder>(this TBuilder builder, bool required = false) where TBuilder : IEndpointConventionBuilder
+    /// <summary>
+    /// Adds Idempotency-Key handling; with <paramref name="required"/> a missing key is 400
+    /// <c>validation_failed</c>. <paramref name="secretFields"/> name fields of the response's
+    /// <c>data</c> that are never stored.
+    /// </summary>
+    public static TBuilder WithIdempotency<TBuilder>(this TBuilder builder, bool required = false, params string[] secretFields)
+        where TBuilder : IEndpointConventionBuilder
         => builder
             .WithMetadata(new IdempotencyMetadata(required))
-            .AddEndpointFilterFactory((context, next) => Create(context, next, required));
+            .AddEndpointFilterFactory((context, next) => Create(context, next, required, secretFields));
 
-    private static EndpointFilterDelegate Create(EndpointFilterFactoryContext context, EndpointFilterDelegate next, bool required)
+    private static EndpointFilterDelegate Create(EndpointFilterFactoryContext context, EndpointFilterDelegate next, bool required, string[] secretFields)
     {
         var hashed = HashedArguments(context);
         return async invocation =>
@@ -80,7 +88,7 @@ public static class IdempotencyFilter
                 var result = AsResult(await next(invocation));
                 var (status, contentType, location, body) = await ExecuteBufferedAsync(http, result);
                 if (status < 500)
-                    await store.CompleteAsync(record, status, contentType, location, body, CancellationToken.None);
+                    await store.CompleteAsync(record, status, contentType, location, WithoutSecrets(body, secretFields), CancellationToken.None);
                 else
                     await store.AbandonAsync(record);
                 return Results.Empty;
@@ -123,6 +131,21 @@ public static class IdempotencyFilter
         var location = http.Response.Headers.Location.ToString();
         return (http.Response.StatusCode, http.Response.ContentType, string.IsNullOrEmpty(location) ? null : location,
             Encoding.UTF8.GetString(bytes));
+    }
+
+    /// <summary>The response body with each named field of its <c>data</c> object set to null.</summary>
+    private static string WithoutSecrets(string body, string[] secretFields)
+    {
+        if (secretFields.Length == 0 || body.Length == 0)
+            return body;
+        if (JsonNode.Parse(body) is not JsonObject { } envelope || envelope["data"] is not JsonObject data)
+            return body;
+        foreach (var field in secretFields)
+        {
+            if (data.ContainsKey(field))
+                data[field] = null;
+        }
+        return envelope.ToJsonString();
     }
 
     private static int[] HashedArguments(EndpointFilterFactoryContext context)

@@ -1,6 +1,6 @@
 namespace EdgeSync.Registry;
 
-/// <summary>A device of a project. Its name is its MQTT client id and part of its topic root.</summary>
+/// <summary>A device of a project. Its name is unique in the project and part of its MQTT username, client id and topic root.</summary>
 public sealed class Device
 {
     public Guid Id { get; set; }
@@ -14,7 +14,7 @@ public sealed class Device
     public DateTimeOffset? LastSeenAt { get; set; }
     public bool Connected { get; set; }
 
-    /// <summary>The MQTT username the embedded broker expects.</summary>
+    /// <summary>The MQTT username the embedded broker expects; also the only client id it accepts. Unique across projects.</summary>
     public string MqttUsername => $"{TopicSlug}/{Name}";
 
     /// <summary>Topic root; a project without slug yields a leading slash.</summary>

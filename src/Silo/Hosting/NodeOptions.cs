@@ -26,4 +26,14 @@ public sealed class MqttOptions
 
     /// <summary>How often connected devices are checked against the registry: a rotated secret or a deleted device ends the session.</summary>
     public TimeSpan CredentialCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The largest MQTT packet the broker reads. Above the 512 KiB batch limit, so an oversized batch
+    /// still reaches the gateway and gets its <c>payload_too_large</c> answer; anything larger closes
+    /// the connection before its body is read.
+    /// </summary>
+    public int MaxPacketBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Refused CONNECTs allowed per source address and per username in each second, after a burst of as many.</summary>
+    public int RefusedConnectsPerSecond { get; set; } = 5;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeSync.Api;
+using EdgeSync.Api.Auth;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
@@ -38,8 +39,11 @@ public static class NodeSetup
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
         builder.Services.AddHostedService<ReplayWakeup>();
+        var ownMeters = new NodeMeters();
+        builder.Services.AddSingleton(ownMeters);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IngestMetrics.MeterName)
+            .AddView(instrument => ownMeters.Exports(instrument) ? null : MetricStreamConfiguration.Drop)
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
@@ -80,9 +84,8 @@ public static class NodeSetup
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard");
-        if (!app.Environment.IsDevelopment())
-            dashboard.RequireAuthorization();
+        // It shows every tenant's grains and a live log stream: platform administrators only.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequirePlatformAdmin();
         return app;
     }
 }

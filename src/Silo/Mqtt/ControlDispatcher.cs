@@ -50,7 +50,7 @@ public sealed class ControlDispatcher(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Could not send pending controls to {Device}; the next poll will", device.Identity.DeviceName);
+                logger.LogWarning(e, "Could not send pending controls to {Device}; the next poll will", device.ClientId);
             }
         }
     }

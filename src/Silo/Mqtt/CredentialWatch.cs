@@ -43,7 +43,7 @@ public sealed class CredentialWatch(
         {
             if (current.TryGetValue(device.Identity.DeviceId, out var hash) && hash == proven)
                 continue;
-            logger.LogWarning("Disconnecting {Device}: its secret was rotated or the device was removed after it connected", device.Identity.DeviceName);
+            logger.LogWarning("Disconnecting {Device}: its secret was rotated or the device was removed after it connected", device.ClientId);
             await broker.DisconnectAsync(device, MqttDisconnectReasonCode.NotAuthorized, "credentials revoked");
         }
     }

@@ -3,8 +3,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Hosting;
+using EdgeSync.Silo.Mqtt.Transport;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -29,21 +31,25 @@ public sealed class EmbeddedBroker(
     // here rather than in the session items: a resumed persistent session keeps its old items.
     private readonly ConcurrentDictionary<Guid, string> _provenSecrets = new();
 
+    // Identities proven by CONNECTs whose session is being set up, by client id.
+    private readonly ConcurrentDictionary<string, DeviceSession> _authenticated = new();
+
+    private readonly ConnectThrottle _throttle = new(options.Value.RefusedConnectsPerSecond);
+
     public async Task StartAsync(CancellationToken ct)
     {
         var factory = new MqttServerFactory();
         var serverOptions = factory.CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(options.Value.BindAddress))
-            .WithDefaultEndpointPort(options.Value.Port)
             .WithPersistentSessions()
             .Build();
-        _server = factory.CreateMqttServer(serverOptions);
+        var endpoint = new IPEndPoint(IPAddress.Parse(options.Value.BindAddress), options.Value.Port);
+        var listener = new LimitedTcpServerAdapter(endpoint, options.Value.MaxPacketBytes, RefusePacket, logger);
+        _server = factory.CreateMqttServer(serverOptions, [listener], new MqttNetNullLogger());
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingSubscriptionAsync += AuthorizeSubscriptionAsync;
         _server.InterceptingPublishAsync += HandlePublishAsync;
-        _server.ClientConnectedAsync += e => MarkAsync(e.SessionItems, isConnected: true);
-        _server.ClientDisconnectedAsync += e => MarkAsync(e.SessionItems, isConnected: false);
+        _server.ClientConnectedAsync += OnConnectedAsync;
+        _server.ClientDisconnectedAsync += OnDisconnectedAsync;
         _server.ClientSubscribedTopicAsync += e =>
         {
             if (DeviceSession.From(e.SessionItems) is { } device && e.TopicFilter.Topic == DeviceTopics.ControlTopic(device.TopicRoot))
@@ -74,25 +80,69 @@ public sealed class EmbeddedBroker(
     {
         await StopAsync(CancellationToken.None);
         _server?.Dispose();
+        _throttle.Dispose();
     }
 
     private async Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
+        if (!_throttle.Allows(e.RemoteEndPoint, e.UserName))
+        {
+            metrics.RecordRefusedConnection("throttled");
+            e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
+            return;
+        }
         var device = await directory.AuthenticateAsync(e.UserName, e.Password, e.CancellationToken);
         if (device is null)
         {
-            logger.LogWarning("Refused MQTT connection of {ClientId} as {User}: bad credentials", e.ClientId, e.UserName);
-            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            Refuse(e, MqttConnectReasonCode.BadUserNameOrPassword, "bad_credentials");
             return;
         }
-        if (e.ClientId != device.Name)
+        // Sessions, takeover and queued downlinks are keyed by client id: only the username, which is
+        // unique across projects, keeps them from crossing tenants.
+        if (e.ClientId != e.UserName)
         {
-            logger.LogWarning("Refused MQTT connection of {ClientId}: the client id must be the device name {Name}", e.ClientId, device.Name);
-            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            Refuse(e, MqttConnectReasonCode.ClientIdentifierNotValid, "client_id_not_username");
             return;
         }
-        new DeviceSession(new DeviceIdentity(device.ProjectId, device.Id, device.Name), device.TopicRoot).AttachTo(e.SessionItems);
+        _authenticated[e.ClientId] = new DeviceSession(new DeviceIdentity(device.ProjectId, device.Id, device.Name), device.TopicRoot);
         _provenSecrets[device.Id] = device.SecretHash;
+    }
+
+    private void Refuse(ValidatingConnectionEventArgs e, MqttConnectReasonCode code, string why)
+    {
+        _throttle.Refused(e.RemoteEndPoint, e.UserName);
+        metrics.RecordRefusedConnection(why);
+        logger.LogWarning("Refused MQTT connection from {Remote} as {User}: {Why}", e.RemoteEndPoint, e.UserName, why);
+        e.ReasonCode = code;
+    }
+
+    /// <summary>
+    /// A resumed persistent session keeps the items of the connection that created it, which may
+    /// speak for a device since deleted and registered again under the same name: the identity is
+    /// always the one this connection proved.
+    /// </summary>
+    private Task OnConnectedAsync(ClientConnectedEventArgs e)
+    {
+        if (!_authenticated.TryRemove(e.ClientId, out var device))
+            return Task.CompletedTask;
+        device.AttachTo(e.SessionItems);
+        return MarkAsync(device, isConnected: true);
+    }
+
+    private Task OnDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        // A takeover hands the session to the device's new connection, which is connected.
+        if (e.DisconnectType == MqttClientDisconnectType.Takeover || DeviceSession.From(e.SessionItems) is not { } device)
+            return Task.CompletedTask;
+        connected.Disconnected(device);
+        return MarkAsync(device, isConnected: false);
+    }
+
+    private void RefusePacket(EndPoint? remote, long packetBytes)
+    {
+        metrics.RecordRefusedConnection("packet_too_large");
+        logger.LogWarning("Closed the MQTT connection from {Remote}: a packet of {Bytes} bytes is over the limit of {Limit}",
+            remote, packetBytes, options.Value.MaxPacketBytes);
     }
 
     private Task AuthorizeSubscriptionAsync(InterceptingSubscriptionEventArgs e)
@@ -157,7 +207,7 @@ public sealed class EmbeddedBroker(
 
     /// <summary>Ends a device's connection (MQTT 5 devices receive the reason code and string).</summary>
     public Task DisconnectAsync(DeviceSession device, MqttDisconnectReasonCode reason, string why) =>
-        _server!.DisconnectClientAsync(device.Identity.DeviceName, new MqttServerClientDisconnectOptions { ReasonCode = reason, ReasonString = why });
+        _server!.DisconnectClientAsync(device.ClientId, new MqttServerClientDisconnectOptions { ReasonCode = reason, ReasonString = why });
 
     /// <summary>Publishes a downlink control at QoS 1 on the device's control topic.</summary>
     public async Task PublishControlAsync(DeviceSession device, string payloadJson, CancellationToken ct)
@@ -170,22 +220,19 @@ public sealed class EmbeddedBroker(
         await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = NodeClientId }, ct);
     }
 
-    /// <summary>The sender of downlinks; no device can use it (client ids are device names, which cannot contain '$').</summary>
+    /// <summary>The sender of downlinks; no device can use it (a device's client id is its username, which cannot start with '$').</summary>
     private const string NodeClientId = "$edgesync-node";
 
-    private async Task MarkAsync(System.Collections.IDictionary sessionItems, bool isConnected)
+    private async Task MarkAsync(DeviceSession device, bool isConnected)
     {
-        if (DeviceSession.From(sessionItems) is not { } device)
-            return;
-        if (!isConnected)
-            connected.Disconnected(device);
         try
         {
             await directory.MarkConnectionAsync(device.Identity.DeviceId, isConnected, clock.GetUtcNow());
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
         {
-            logger.LogWarning(e, "Could not record the connection state of {Device}", device.Identity.DeviceName);
+            logger.LogWarning(e, "Could not record the connection state of {Device}", device.ClientId);
         }
     }
+
 }

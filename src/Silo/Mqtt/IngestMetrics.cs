@@ -1,9 +1,10 @@
 using System.Diagnostics.Metrics;
 using EdgeSync.Lineages;
+using EdgeSync.Silo.Hosting;
 
 namespace EdgeSync.Silo.Mqtt;
 
-/// <summary>What the gateway did with device messages, for Prometheus (meter <c>EdgeSync.Ingest</c>).</summary>
+/// <summary>What the gateway and the broker did with device messages and connections, for Prometheus (meter <c>EdgeSync.Ingest</c>).</summary>
 public sealed class IngestMetrics
 {
     public const string MeterName = "EdgeSync.Ingest";
@@ -12,14 +13,17 @@ public sealed class IngestMetrics
     private readonly Counter<long> _rowsStaged;
     private readonly Counter<long> _rowsSkipped;
     private readonly Counter<long> _notDurable;
+    private readonly Counter<long> _refusedConnections;
 
-    public IngestMetrics(IMeterFactory meters)
+    public IngestMetrics(IMeterFactory meters, NodeMeters own)
     {
-        var meter = meters.Create(MeterName);
+        var meter = own.Add(meters.Create(MeterName));
         _messages = meter.CreateCounter<long>("edgesync.ingest.messages", description: "Device uplink messages by topic and outcome (accepted, duplicate, rejected) and rejection code");
         _rowsStaged = meter.CreateCounter<long>("edgesync.ingest.rows_staged", description: "Rows written to staging");
         _rowsSkipped = meter.CreateCounter<long>("edgesync.ingest.rows_skipped", description: "Rows skipped as duplicates at or below the lineage watermark");
         _notDurable = meter.CreateCounter<long>("edgesync.ingest.not_durable", description: "Messages left unacknowledged because they could not be made durable");
+        _refusedConnections = meter.CreateCounter<long>("edgesync.mqtt.refused_connections",
+            description: "MQTT connections refused (bad credentials, foreign client id, throttled) or closed for a packet over the size limit, by reason");
     }
 
     public void Record(string uplink, IngestOutcome outcome)
@@ -31,6 +35,8 @@ public sealed class IngestMetrics
         _rowsStaged.Add(outcome.RowsStaged);
         _rowsSkipped.Add(outcome.RowsSkipped);
     }
+
+    public void RecordRefusedConnection(string reason) => _refusedConnections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordNotDurable(string uplink) => _notDurable.Add(1, new KeyValuePair<string, object?>("uplink", uplink));
 }

@@ -366,7 +366,7 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
         var rotated = await cli.JsonAsync("devices", "rotate-secret", deviceId!);
         var secret = rotated.GetProperty("secret").GetString()!;
         Assert.NotEqual(created.GetProperty("secret").GetString(), secret);
-        await using var mqtt = await TestDevice.ConnectAsync(Node.MqttPort, "gw-cli-1", rotated.GetProperty("mqtt_username").GetString()!,
+        await using var mqtt = await TestDevice.ConnectAsync(Node.MqttPort, rotated.GetProperty("mqtt_username").GetString()!, rotated.GetProperty("mqtt_username").GetString()!,
             secret, rotated.GetProperty("topic_root").GetString()!);
         Assert.True(mqtt.IsConnected);
 

@@ -28,7 +28,7 @@ public sealed class ReplayCrashTests(ITestOutputHelper output)
         {
             device = await Fleet.RegisterDeviceAsync(http);
             var api = new EdgeApi(http, device.ProjectId);
-            await using (var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot))
+            await using (var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot))
                 for (var b = 0; b < batches; b++)
                     Assert.Equal(MqttClientPublishReasonCode.Success,
                         (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(1 + b * rowsPerBatch, rowsPerBatch), withColumns: b == 0))).ReasonCode);

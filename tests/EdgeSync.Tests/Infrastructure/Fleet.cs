@@ -44,7 +44,7 @@ public static class Fleet
     }
 
     public static Task<TestDevice> ConnectAsync(this RegisteredDevice device, NodeFixture node, MqttProtocolVersion version = MqttProtocolVersion.V500) =>
-        TestDevice.ConnectAsync(node.MqttPort, device.Name, device.Username, device.Secret, device.TopicRoot, version);
+        TestDevice.ConnectAsync(node.MqttPort, device.Username, device.Username, device.Secret, device.TopicRoot, version);
 
     public static async Task<JsonElement> ReadDataAsync(HttpResponseMessage response)
     {

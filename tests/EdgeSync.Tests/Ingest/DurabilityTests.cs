@@ -68,7 +68,7 @@ public sealed class DurabilityTests
         await using (var crashing = await NodeProcess.StartAsync(database, ports, new Dictionary<string, string> { ["Mqtt:CrashBeforeAcknowledging"] = "true" }))
         {
             device = await Fleet.RegisterDeviceAsync(http);
-            await using var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot);
+            await using var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
             var failure = await Record.ExceptionAsync(() => mqtt.PublishAsync("sync/rows/batch", batch).WaitAsync(TimeSpan.FromSeconds(60)));
             Assert.NotNull(failure);
             await crashing.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -76,7 +76,7 @@ public sealed class DurabilityTests
 
         await using (var restarted = await NodeProcess.StartAsync(database, ports))
         {
-            await using var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot);
+            await using var mqtt = await TestDevice.ConnectAsync(ports.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
             Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", batch)).ReasonCode);
 
             var lineage = (await http.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages?device_id={device.DeviceId}")).GetProperty("data")[0];

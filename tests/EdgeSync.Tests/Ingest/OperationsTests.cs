@@ -9,7 +9,6 @@ public sealed class OperationsTests(NodeFixture node)
     [Theory]
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
-    [InlineData("/dashboard/")]
     public async Task Operations_endpoints_answer_without_a_project_scope(string path)
     {
         using var client = node.CreateClient();

@@ -13,7 +13,7 @@ public sealed class SecurityTests(NodeFixture node)
     public async Task A_wrong_secret_or_a_foreign_client_id_is_refused()
     {
         var device = await Fleet.RegisterDeviceAsync(node);
-        var (_, wrongSecret) = await TestDevice.TryConnectAsync(node.MqttPort, device.Name, device.Username, device.Secret + "x", device.TopicRoot);
+        var (_, wrongSecret) = await TestDevice.TryConnectAsync(node.MqttPort, device.Username, device.Username, device.Secret + "x", device.TopicRoot);
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, wrongSecret.ResultCode);
         var (_, wrongClientId) = await TestDevice.TryConnectAsync(node.MqttPort, "someone-else", device.Username, device.Secret, device.TopicRoot);
         Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, wrongClientId.ResultCode);
@@ -31,9 +31,9 @@ public sealed class SecurityTests(NodeFixture node)
 
         await Eventually.GetAsync(() => Task.FromResult(connected.IsConnected), isConnected => !isConnected, what: "the old connection to be closed");
         Assert.True(bystander.IsConnected);
-        var (_, withOld) = await TestDevice.TryConnectAsync(node.MqttPort, device.Name, device.Username, device.Secret, device.TopicRoot);
+        var (_, withOld) = await TestDevice.TryConnectAsync(node.MqttPort, device.Username, device.Username, device.Secret, device.TopicRoot);
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, withOld.ResultCode);
-        await using var withNew = await TestDevice.ConnectAsync(node.MqttPort, device.Name, device.Username, rotated.GetProperty("secret").GetString()!, device.TopicRoot);
+        await using var withNew = await TestDevice.ConnectAsync(node.MqttPort, device.Username, device.Username, rotated.GetProperty("secret").GetString()!, device.TopicRoot);
         var batch = new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1));
         Assert.Equal(MqttClientPublishReasonCode.Success, (await withNew.PublishAsync("sync/rows/batch", batch)).ReasonCode);
         // The new connection outlives several checks.

@@ -28,10 +28,10 @@ public sealed class TwoSiloTests
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
 
         var payloads = new BatchPayloads();
-        await using (var mqtt = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot))
+        await using (var mqtt = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot))
             Assert.Equal(MqttClientPublishReasonCode.Success,
                 (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(1, 2)))).ReasonCode);
-        await using (var mqtt = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot))
+        await using (var mqtt = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot))
             Assert.Equal(MqttClientPublishReasonCode.Success,
                 (await mqtt.PublishAsync("sync/rows/batch", payloads.BatchJson(BatchPayloads.Inserts(2, 3), withColumns: false))).ReasonCode);
 
@@ -42,7 +42,7 @@ public sealed class TwoSiloTests
         Assert.Equal([1L, 2, 3, 4], staged.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("source_commit_seq").GetInt64()));
 
         // A control issued through one node reaches the device on the node it is connected to.
-        await using var listening = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Name, device.Username, device.Secret, device.TopicRoot);
+        await using var listening = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
         await listening.ListenForControlsAsync();
         var pause = new HttpRequestMessage(HttpMethod.Post, $"{Api}/{device.ProjectId}/edge/lineages/{lineageId}/pause") { Content = JsonContent.Create(new { reason = "cross-node" }) };
         pause.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());

@@ -63,7 +63,7 @@ public sealed class UpgradeTests
                     ["row"] = new JsonObject { ["id"] = 4, ["mode"] = "defrost", ["setpoint"] = 4.5 },
                 }),
             };
-            await using (var device = await TestDevice.ConnectAsync(node.MqttPort, "gw-up", "upgrade/gw-up", DeviceSecret, "upgrade/gw-up"))
+            await using (var device = await TestDevice.ConnectAsync(node.MqttPort, "upgrade/gw-up", "upgrade/gw-up", DeviceSecret, "upgrade/gw-up"))
                 Assert.Equal(MqttClientPublishReasonCode.Success, (await device.PublishAsync("sync/rows/batch", batch.ToJsonString())).ReasonCode);
             var rows = await api.MirrorRowsAsync(active.GetProperty("id").GetGuid());
             Assert.Equal(4, rows.Count);
