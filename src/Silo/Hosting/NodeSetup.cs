@@ -37,9 +37,11 @@ public static class NodeSetup
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
-        builder.Services.AddHostedService<ReplayWakeup>();
+        builder.Services.AddSingleton<LineageMetrics>();
+        builder.Services.AddHostedService<ReplayWatchdog>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IngestMetrics.MeterName)
+            .AddMeter(LineageMetrics.MeterName)
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
