@@ -43,5 +43,13 @@ public interface ILineageGrain : IGrainWithStringKey
     [Alias("GetLineageId")]
     Task<Guid?> GetLineageId();
 
+    /// <summary>
+    /// The watchdog's call: reloads the lineage, and when it has a staged backlog that nothing
+    /// blocks and its replay made no progress for <paramref name="stalledAfter"/>, records that and
+    /// restarts the replay. Returns whether it did.
+    /// </summary>
+    [Alias("RestartStalledReplay")]
+    Task<bool> RestartStalledReplay(TimeSpan stalledAfter);
+
     static string KeyOf(Guid deviceId, string sourceTable) => $"{deviceId:N}/{sourceTable}";
 }

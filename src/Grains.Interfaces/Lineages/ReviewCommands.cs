@@ -31,7 +31,8 @@ public sealed record ClaimReview(
 
 /// <summary>
 /// The answer to an operator command: done, or refused with a stable code and the HTTP status
-/// the API should answer with (404 unknown, 409 state conflict, 400 invalid actions).
+/// the API should answer with (404 unknown, 409 state conflict, 400 invalid actions, 503 the store
+/// could not be reached, so whether the command applied is not known: retry it).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CommandResult(
@@ -44,4 +45,5 @@ public sealed record CommandResult(
     public static CommandResult NotFound(string code, string detail) => new(false, 404, code, detail);
     public static CommandResult Conflict(string code, string detail) => new(false, 409, code, detail);
     public static CommandResult Invalid(string code, string detail) => new(false, 400, code, detail);
+    public static CommandResult Unavailable(string code, string detail) => new(false, 503, code, detail);
 }

@@ -58,7 +58,11 @@ public sealed record ReplayProgressed(
 
 public sealed record ReplayCompleted(Guid LineageId, Guid ReplayId, long RowsReplayed, DateTimeOffset At, string Actor);
 
+/// <summary><see cref="Permanent"/> failures count towards the circuit breaker; the others (lost connections, unexpected errors) are retried with backoff.</summary>
 public sealed record ReplayFailed(Guid LineageId, Guid ReplayId, string Error, bool Permanent, DateTimeOffset At, string Actor);
+
+/// <summary>The watchdog found the replay without progress since <see cref="StalledSince"/> and started it again.</summary>
+public sealed record ReplayRestarted(Guid LineageId, Guid ReplayId, DateTimeOffset StalledSince, DateTimeOffset At, string Actor);
 
 public sealed record BatchMaterialized(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
@@ -141,9 +145,11 @@ public sealed record SchemaVersion(
 
 public sealed record OpenReview(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
 
+/// <param name="LastProgressAt">When a chunk last drained rows, or the replay (re)started; the watchdog measures stalls from it.</param>
+/// <param name="Restarts">How often the watchdog restarted this replay.</param>
 public sealed record ReplayIntent(
     Guid ReplayId, string Status, string Cause, long BacklogRowsAtStart, long RowsReplayed, int Failures, string? LastError,
-    DateTimeOffset StartedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastProgressAt = null, int Restarts = 0);
 
 /// <summary>Order of changes is (journal_epoch, commit_seq); epochs are UUIDv7 and so order by time.</summary>
 public sealed record Watermark(Guid JournalEpoch, long LastCommitSeq);
@@ -337,14 +343,14 @@ public sealed class Lineage
 
     public void Apply(ReplayStarted e)
     {
-        Replay = new ReplayIntent(e.ReplayId, ReplayStatus.Running, e.Cause, e.BacklogRows, 0, 0, null, e.At, e.At);
+        Replay = new ReplayIntent(e.ReplayId, ReplayStatus.Running, e.Cause, e.BacklogRows, 0, 0, null, e.At, e.At, e.At);
         UpdatedAt = e.At;
     }
 
     public void Apply(ReplayProgressed e)
     {
         if (Replay is not null)
-            Replay = Replay with { Status = ReplayStatus.Running, RowsReplayed = Replay.RowsReplayed + e.RowsApplied, LastError = null, UpdatedAt = e.At };
+            Replay = Replay with { Status = ReplayStatus.Running, RowsReplayed = Replay.RowsReplayed + e.RowsApplied, LastError = null, UpdatedAt = e.At, LastProgressAt = e.At };
         Counters = Counters with
         {
             StagedRowCount = Counters.StagedRowCount - e.RowsApplied,
@@ -367,6 +373,13 @@ public sealed class Lineage
     {
         if (Replay is not null)
             Replay = Replay with { Status = ReplayStatus.Failed, Failures = Replay.Failures + 1, LastError = e.Error, UpdatedAt = e.At };
+        UpdatedAt = e.At;
+    }
+
+    public void Apply(ReplayRestarted e)
+    {
+        if (Replay is not null)
+            Replay = Replay with { Status = ReplayStatus.Running, Restarts = Replay.Restarts + 1, UpdatedAt = e.At, LastProgressAt = e.At };
         UpdatedAt = e.At;
     }
 

@@ -8,6 +8,7 @@ using Marten.Services;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using System.Text.Json;
 
 namespace EdgeSync.Lineages;
 
@@ -22,7 +23,9 @@ public sealed class LineageSlot
 /// Owns one (device, source table). Every command is: load, decide (pure), then ONE PostgreSQL
 /// transaction that performs the effects the events call for (ledger, staging, mirror DDL and
 /// writes) and appends the events with the expected stream version. State changes in memory
-/// only after the commit, so a failed transaction leaves the grain as it was.
+/// only after the commit, so a failed transaction leaves the grain as it was. A COMMIT that
+/// throws may still have been applied by the server: then the grain reloads from the store and
+/// checks the stream for its events before it decides anything else.
 /// </summary>
 public sealed class LineageGrain(
     [PersistentState("slot", "lineages")] IPersistentState<LineageSlot> slot,
@@ -34,30 +37,40 @@ public sealed class LineageGrain(
     MirrorSchemaWriter mirrorSchema,
     MirrorWriter mirrorWriter,
     TelemetryWriter telemetry,
+    LineageMetrics metrics,
     IOptions<LineageOptions> options,
     TimeProvider clock,
     ILogger<LineageGrain> logger) : Grain, ILineageGrain, IRemindable
 {
     private const string ReplayReminder = "replay";
     private static readonly TimeSpan[] TransientBackoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+    private static readonly TimeSpan MaxReplayBackoff = TimeSpan.FromSeconds(30);
 
     private Lineage? _lineage;
+    /// <summary>The store may hold something else than <see cref="_lineage"/> (a commit's outcome was unknown and the reload failed).</summary>
+    private bool _stale;
     private IGrainTimer? _replayTimer;
+    /// <summary>Replay chunks that failed in a row; the wait before the next try grows with it.</summary>
+    private int _replayErrors;
     private (EdgePolicy Policy, DateTimeOffset ReadAt)? _policy;
+    /// <summary>The operator command being run, as text, so that a retry of it can be recognised.</summary>
+    private string? _command;
+    /// <summary>The last commit whose outcome the store could not tell, and the command that made it.</summary>
+    private (string? Command, Lineage Next, object Last)? _unresolved;
 
-    public override async Task OnActivateAsync(CancellationToken ct)
+    public override Task OnActivateAsync(CancellationToken ct) => ReloadAsync(ct);
+
+    public async Task<Guid?> GetLineageId()
     {
-        await ReloadAsync(ct);
-        if (_lineage is { IsReplaying: true, IsWriteBlocked: false })
-            StartReplayTimer(TimeSpan.Zero);
+        await EnsureFreshAsync();
+        return _lineage?.Id ?? slot.State.LineageId;
     }
-
-    public Task<Guid?> GetLineageId() => Task.FromResult(_lineage?.Id ?? slot.State.LineageId);
 
     // ---- Ingest --------------------------------------------------------------------------
 
     public async Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch)
     {
+        await EnsureFreshAsync();
         var lineageId = await EnsureLineageIdAsync();
         var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId));
         for (var attempt = 0; ; attempt++)
@@ -72,20 +85,24 @@ public sealed class LineageGrain(
                 logger.LogWarning("Lineage {LineageId} changed underneath; reloading", lineageId);
                 await ReloadAsync();
             }
-            catch (Exception e) when (MirrorWriteException.IsTransient(e) && attempt < TransientBackoff.Length)
+            catch (CommitNotAppliedException) when (attempt < 2)
+            {
+                // The grain reloaded already: deciding again against the stored state is enough.
+            }
+            catch (Exception e) when (Unreachable(e) && attempt < TransientBackoff.Length)
             {
                 logger.LogWarning(e, "Transient error on lineage {LineageId}; retrying", lineageId);
                 await Task.Delay(TransientBackoff[attempt]);
+                await EnsureFreshAsync();
             }
         }
     }
 
     public async Task<IngestOutcome> ObserveSchema(DeviceIdentity device, SchemaObservation observation)
     {
+        await EnsureFreshAsync();
         var lineageId = await EnsureLineageIdAsync();
-        var decision = LineageDecider.Decide(_lineage, new ObserveSchema(lineageId, device, observation), clock.GetUtcNow());
-        if (decision.Events.Count > 0)
-            await CommitAsync(lineageId, decision.Events);
+        await DecideAndCommitAsync(lineageId, lineage => (LineageDecider.Decide(lineage, new ObserveSchema(lineageId, device, observation), clock.GetUtcNow()), CommandResult.Done));
         return new IngestOutcome(IngestStatus.Accepted, lineageId, 0, 0, null);
     }
 
@@ -96,8 +113,8 @@ public sealed class LineageGrain(
         var decision = LineageDecider.Decide(_lineage, command, now);
         if (decision.Rejection is { } rejection)
         {
-            if (decision.Events.Count > 0)
-                await CommitAsync(lineageId, decision.Events);
+            if (decision.Events.Count > 0 && !await CommitEventsAsync(lineageId, decision.Events))
+                throw new CommitNotAppliedException(lineageId);
             return IngestOutcome.Rejected(_lineage?.Id, rejection);
         }
 
@@ -148,7 +165,8 @@ public sealed class LineageGrain(
         }
 
         var next = await PersistAsync(connection, transaction, lineageId, decision.Events);
-        await transaction.CommitAsync();
+        if (!await CommitAsync(transaction, next, decision.Events))
+            throw new CommitNotAppliedException(lineageId);
         await AfterCommitAsync(next, decision.Events);
 
         var staged = decision.Events.OfType<BatchStaged>().SingleOrDefault();
@@ -160,53 +178,59 @@ public sealed class LineageGrain(
     // ---- Reviews ---------------------------------------------------------------------------
 
     public Task<CommandResult> ClaimReview(ClaimReview command) =>
-        RunAsync(_lineage, ReviewNotFound(command.ReviewId), lineage => ReviewDecisions.Claim(lineage, command, clock.GetUtcNow()));
+        RunAsync(command, () => _lineage, ReviewNotFound(command.ReviewId), lineage => ReviewDecisions.Claim(lineage, command, clock.GetUtcNow()));
 
     public Task<CommandResult> RejectReview(RejectReview command) =>
-        RunAsync(_lineage, ReviewNotFound(command.ReviewId), lineage => ReviewDecisions.Reject(lineage, command, clock.GetUtcNow()));
+        RunAsync(command, () => _lineage, ReviewNotFound(command.ReviewId), lineage => ReviewDecisions.Reject(lineage, command, clock.GetUtcNow()));
 
-    public async Task<CommandResult> ApproveReview(ApproveReview command)
-    {
-        if (_lineage is null)
-            return ReviewNotFound(command.ReviewId);
-        var (plan, result) = ReviewDecisions.PlanApproval(_lineage, command);
-        if (plan is null)
-            return result;
+    public Task<CommandResult> ApproveReview(ApproveReview command) =>
+        WhileUnknownAsync(command, async () =>
+        {
+            if (_lineage is null)
+                return (true, ReviewNotFound(command.ReviewId));
+            var (plan, result) = ReviewDecisions.PlanApproval(_lineage, command);
+            if (plan is null)
+                return (true, result);
 
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        string tableName;
-        try
-        {
-            tableName = await mirrorSchema.ProvisionAsync(connection, transaction, _lineage.DeviceId, _lineage.SourceTable,
-                plan.RequestedTableName ?? _lineage.Mirror?.Name, plan.MirrorColumns, _lineage.Id);
-        }
-        catch (MirrorConflictException e)
-        {
-            return CommandResult.Conflict(e.Code, e.Message);
-        }
-        var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
-        var next = await PersistAsync(connection, transaction, _lineage.Id, decision.Events);
-        await transaction.CommitAsync();
-        await AfterCommitAsync(next, decision.Events);
-        return CommandResult.Done;
-    }
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            string tableName;
+            try
+            {
+                tableName = await mirrorSchema.ProvisionAsync(connection, transaction, _lineage.DeviceId, _lineage.SourceTable,
+                    plan.RequestedTableName ?? _lineage.Mirror?.Name, plan.MirrorColumns, _lineage.Id);
+            }
+            catch (MirrorConflictException e)
+            {
+                return (true, CommandResult.Conflict(e.Code, e.Message));
+            }
+            var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
+            var next = await PersistAsync(connection, transaction, _lineage.Id, decision.Events);
+            if (!await CommitAsync(transaction, next, decision.Events))
+                return (false, CommandResult.Done);
+            await AfterCommitAsync(next, decision.Events);
+            return (true, CommandResult.Done);
+        });
 
     // ---- Operator commands and acknowledgements ----------------------------------------------
 
     public Task<CommandResult> PauseLineage(PauseLineage command) =>
-        RunAsync(Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Pause(lineage, command, Guid.CreateVersion7(), clock.GetUtcNow()));
+        RunAsync(command, () => Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Pause(lineage, command, Guid.CreateVersion7(), clock.GetUtcNow()));
 
     public Task<CommandResult> ResumeLineage(ResumeLineage command) =>
-        RunAsync(Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Resume(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+        RunAsync(command, () => Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Resume(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
 
     public Task<CommandResult> ResetMaterialization(ResetMaterialization command) =>
-        RunAsync(Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+        RunAsync(command, () => Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
 
     public async Task AcknowledgeControl(Guid controlId)
     {
-        if (_lineage is not null)
-            await CommitAsync(_lineage.Id, OperatorDecisions.Acknowledge(_lineage, controlId, clock.GetUtcNow()).Events);
+        await EnsureFreshAsync();
+        if (_lineage is null)
+            return;
+        var result = await DecideAndCommitAsync(_lineage.Id, lineage => (OperatorDecisions.Acknowledge(lineage!, controlId, clock.GetUtcNow()), CommandResult.Done));
+        if (!result.Succeeded)
+            throw new CommitNotAppliedException(_lineage.Id);
     }
 
     /// <summary>
@@ -215,6 +239,7 @@ public sealed class LineageGrain(
     /// </summary>
     public async Task<CommandResult> DeleteLineage(DeleteLineage command)
     {
+        await EnsureFreshAsync();
         if (Current(command.LineageId) is not { } lineage)
             return LineageNotFound(command.LineageId);
         var decision = OperatorDecisions.Delete(lineage, command, clock.GetUtcNow());
@@ -252,14 +277,73 @@ public sealed class LineageGrain(
     }
 
     /// <summary>Decides an operator command on the lineage and commits what it decided.</summary>
-    private async Task<CommandResult> RunAsync(Lineage? lineage, CommandResult notFound, Func<Lineage, (Decision Decision, CommandResult Result)> decide)
+    private Task<CommandResult> RunAsync(object command, Func<Lineage?> target, CommandResult notFound, Func<Lineage, (Decision Decision, CommandResult Result)> decide) =>
+        WhileUnknownAsync(command, async () =>
+        {
+            if (target() is not { } lineage)
+                return (true, notFound);
+            var (decision, result) = decide(lineage);
+            if (!result.Succeeded || decision.Events.Count == 0)
+                return (true, result);
+            return (await CommitEventsAsync(lineage.Id, decision.Events), result);
+        });
+
+    /// <summary>Like <see cref="RunAsync"/> for the device's own messages, which may create the lineage.</summary>
+    private Task<CommandResult> DecideAndCommitAsync(Guid lineageId, Func<Lineage?, (Decision Decision, CommandResult Result)> decide) =>
+        WhileUnknownAsync(null, async () =>
+        {
+            var (decision, result) = decide(_lineage);
+            if (decision.Events.Count == 0)
+                return (true, result);
+            return (await CommitEventsAsync(lineageId, decision.Events), result);
+        });
+
+    /// <summary>
+    /// Runs a command's decide-and-commit step until its outcome is known. The step answers
+    /// (false, _) when its commit did not land (the grain has reloaded by then) and is decided
+    /// again against the stored state: a command that did land answers what it decided, so a lost
+    /// COMMIT answer is never the operator's problem. A store that cannot be reached answers 503:
+    /// the command may or may not have applied, and a retry finds out: when the same command comes
+    /// again, the grain first asks the stream whether that earlier commit landed, and if it did,
+    /// answers that it is done.
+    /// </summary>
+    private async Task<CommandResult> WhileUnknownAsync(object? command, Func<Task<(bool Known, CommandResult Result)>> step)
     {
-        if (lineage is null)
-            return notFound;
-        var (decision, result) = decide(lineage);
-        if (result.Succeeded && decision.Events.Count > 0)
-            await CommitAsync(lineage.Id, decision.Events);
-        return result;
+        _command = command is null ? null : $"{command.GetType().Name}:{JsonSerializer.Serialize(command, command.GetType())}";
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await EnsureFreshAsync();
+                if (_command is not null && _unresolved is { } unresolved && unresolved.Command == _command)
+                {
+                    _unresolved = null;
+                    if (await LandedAsync(unresolved.Next, unresolved.Last))
+                        return CommandResult.Done;
+                }
+                var (known, result) = await step();
+                if (known)
+                    return result;
+                if (attempt >= TransientBackoff.Length)
+                    return CommandResult.Unavailable("store_unavailable", "The command could not be committed; retry it (with the same Idempotency-Key).");
+            }
+            catch (EventStreamUnexpectedMaxEventIdException) when (attempt < TransientBackoff.Length)
+            {
+                logger.LogWarning("Lineage {LineageId} changed underneath; reloading", _lineage?.Id);
+                _stale = true;
+            }
+            catch (Exception e) when (Unreachable(e))
+            {
+                _stale = true;
+                if (attempt >= TransientBackoff.Length)
+                {
+                    logger.LogWarning(e, "Lineage {LineageId}: the store cannot be reached; the command's outcome is unknown", _lineage?.Id);
+                    return CommandResult.Unavailable("store_unavailable",
+                        "The database could not be reached; the command may or may not have been applied. Retry it (with the same Idempotency-Key).");
+                }
+                await Task.Delay(TransientBackoff[attempt]);
+            }
+        }
     }
 
     /// <summary>The lineage, when it is the one a command names (a deleted one's id no longer is).</summary>
@@ -271,10 +355,36 @@ public sealed class LineageGrain(
     {
         if (reminderName != ReplayReminder)
             return;
+        await EnsureFreshAsync();
         if (_lineage is { IsReplaying: true, IsWriteBlocked: false })
-            StartReplayTimer(TimeSpan.Zero);
-        else if (_lineage?.IsReplaying != true && await this.GetReminder(ReplayReminder) is { } reminder)
+        {
+            if (_replayTimer is null)
+                StartReplayTimer(TimeSpan.Zero);
+        }
+        else if (await this.GetReminder(ReplayReminder) is { } reminder)
             await this.UnregisterReminder(reminder);
+    }
+
+    public async Task<bool> RestartStalledReplay(TimeSpan stalledAfter)
+    {
+        await ReloadAsync();
+        if (_lineage is null)
+            return false;
+        var now = clock.GetUtcNow();
+        var decision = ReplayDecisions.Stalled(_lineage, stalledAfter, Guid.CreateVersion7(), now);
+        if (decision.Events.Count == 0)
+            return false;
+        var since = _lineage.Replay?.LastProgressAt ?? _lineage.UpdatedAt;
+        logger.LogWarning("Lineage {LineageId} has {Rows} staged rows and its replay made no progress since {Since}; restarting it",
+            _lineage.Id, _lineage.Counters.StagedRowCount, since);
+        metrics.ReplayStall();
+        var result = await DecideAndCommitAsync(_lineage.Id, lineage => (ReplayDecisions.Stalled(lineage!, stalledAfter, Guid.CreateVersion7(), now), CommandResult.Done));
+        if (!result.Succeeded)
+            return false;
+        _replayErrors = 0;
+        if (_lineage is { IsReplaying: true, IsWriteBlocked: false })
+            await StartReplayAsync();
+        return true;
     }
 
     /// <summary>The reminder makes the intent durable: after a restart or failover it wakes the grain to go on.</summary>
@@ -302,10 +412,36 @@ public sealed class LineageGrain(
     }
 
     /// <summary>
+    /// One tick of the replay. Orleans drops what a timer callback throws, so nothing may leave
+    /// it: every failure is handled here, recorded on the lineage when it can be, and retried.
+    /// </summary>
+    private async Task ReplayChunkAsync(CancellationToken ct)
+    {
+        try
+        {
+            await EnsureFreshAsync();
+            await ReplayOnceAsync(ct);
+            _replayErrors = 0;
+        }
+        catch (EventStreamUnexpectedMaxEventIdException)
+        {
+            // Someone else appended (a failover overlap, or a commit of ours whose answer was lost
+            // before this grain knew): what is stored decides what comes next.
+            logger.LogWarning("Replay of lineage {LineageId}: the stream changed underneath; reloading", _lineage?.Id);
+            metrics.ReplayError("version_conflict");
+            _stale = true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            await ReplayFailedAsync(e);
+        }
+    }
+
+    /// <summary>
     /// Drains one chunk: mirror writes, removal of the drained staged rows and the progress
     /// event commit together, so a crash at any point replays the chunk again or not at all.
     /// </summary>
-    private async Task ReplayChunkAsync(CancellationToken ct)
+    private async Task ReplayOnceAsync(CancellationToken ct)
     {
         if (_lineage is not { IsReplaying: true, IsWriteBlocked: false } lineage || lineage.Mirror is null)
         {
@@ -332,9 +468,10 @@ public sealed class LineageGrain(
                 decision = ReplayDecisions.ChunkApplied(lineage, chunk, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow());
             }
             var next = await PersistAsync(connection, transaction, lineage.Id, decision.Events);
-            await transaction.CommitAsync(ct);
-            _lineage = next;
-            if (!_lineage.IsReplaying)
+            // Not applied: the grain has reloaded, and the next tick goes on from what is stored.
+            if (await CommitAsync(transaction, next, decision.Events))
+                _lineage = next;
+            if (_lineage is not { IsReplaying: true })
             {
                 StopReplayTimer();
                 if (await this.GetReminder(ReplayReminder) is { } reminder)
@@ -345,16 +482,46 @@ public sealed class LineageGrain(
         {
             // Counted, and tried again later; every failure of a retry counts too, until the breaker trips.
             logger.LogWarning("Replay of lineage {LineageId} failed: {Error}", lineage.Id, e.Message);
+            metrics.ReplayError("permanent");
             StopReplayTimer();
-            await CommitAsync(lineage.Id, ReplayDecisions.ChunkFailed(lineage, e.Message, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow()).Events);
-            if (!_lineage!.IsWriteBlocked)
+            var policy = await PolicyAsync(lineage.ProjectId);
+            await DecideAndCommitAsync(lineage.Id, current => (ReplayDecisions.ChunkFailed(current!, e.Message, policy, Guid.CreateVersion7(), clock.GetUtcNow()), CommandResult.Done));
+            if (_lineage is { IsReplaying: true, IsWriteBlocked: false })
                 StartReplayTimer(options.Value.ReplayRetryInterval);
         }
-        catch (Exception e) when (MirrorWriteException.IsTransient(e))
+    }
+
+    /// <summary>
+    /// A chunk failed for a reason that says nothing about its rows (a lost connection, an outage,
+    /// a bug): reload, record it on the lineage (replay failures and last error) when the store
+    /// answers, and try again after a wait that doubles up to <see cref="MaxReplayBackoff"/>.
+    /// </summary>
+    private async Task ReplayFailedAsync(Exception error)
+    {
+        _replayErrors++;
+        var transient = Unreachable(error);
+        metrics.ReplayError(transient ? "transient" : "unexpected");
+        if (transient)
+            logger.LogWarning(error, "Replay of lineage {LineageId} failed ({Count} in a row); retrying", _lineage?.Id, _replayErrors);
+        else
+            logger.LogError(error, "Replay of lineage {LineageId} failed unexpectedly ({Count} in a row); retrying", _lineage?.Id, _replayErrors);
+        var wait = TimeSpan.FromMilliseconds(Math.Min(MaxReplayBackoff.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(_replayErrors, 10))));
+        StartReplayTimer(wait);
+        try
         {
-            logger.LogWarning(e, "Replay of lineage {LineageId} hit a transient error; retrying shortly", lineage.Id);
-            StartReplayTimer(TimeSpan.FromSeconds(2));
+            _stale = true;
+            await ReloadAsync();
+            if (_lineage is { IsReplaying: true } lineage)
+                await DecideAndCommitAsync(lineage.Id, current => current is { IsReplaying: true }
+                    ? (ReplayDecisions.ChunkErrored(current, $"{error.GetType().Name}: {error.Message}", clock.GetUtcNow()), CommandResult.Done)
+                    : (Decision.Nothing, CommandResult.Done));
         }
+        catch (Exception e) when (Unreachable(e))
+        {
+            logger.LogWarning("Replay of lineage {LineageId}: the failure could not be recorded ({Error}); the next try reloads", _lineage?.Id, e.Message);
+        }
+        if (_lineage is not { IsReplaying: true, IsWriteBlocked: false })
+            StopReplayTimer();
     }
 
     // ---- Shared plumbing -------------------------------------------------------------------
@@ -377,13 +544,65 @@ public sealed class LineageGrain(
     private IReadOnlyList<ColumnBinding> BindingsAfter(IReadOnlyList<object> events) =>
         events.OfType<SchemaAccepted>().LastOrDefault()?.Bindings ?? _lineage!.Bindings;
 
-    private async Task CommitAsync(Guid lineageId, IReadOnlyList<object> events)
+    /// <summary>Appends the events in a transaction of their own; false when the commit did not land (the grain has reloaded).</summary>
+    private async Task<bool> CommitEventsAsync(Guid lineageId, IReadOnlyList<object> events)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         var next = await PersistAsync(connection, transaction, lineageId, events);
-        await transaction.CommitAsync();
+        if (!await CommitAsync(transaction, next, events))
+            return false;
         await AfterCommitAsync(next, events);
+        return true;
+    }
+
+    /// <summary>
+    /// Commits, and answers whether the transaction's events are in the store. When COMMIT throws
+    /// the server may have committed or not (the answer can be lost after the server applied it),
+    /// so the grain reloads the lineage and looks for the last of its events in the stream.
+    /// Throws, leaving the grain stale, only when the store cannot be reached to find out.
+    /// </summary>
+    private async Task<bool> CommitAsync(NpgsqlTransaction transaction, Lineage next, IReadOnlyList<object> events)
+    {
+        try
+        {
+            await transaction.CommitAsync();
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _stale = true;
+            logger.LogWarning(e, "The commit of lineage {LineageId} up to version {Version} has an unknown outcome; reloading", next.Id, next.Version);
+        }
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await ReloadAsync();
+                var applied = await LandedAsync(next, events[^1]);
+                metrics.UnknownCommit(applied);
+                logger.LogWarning("The commit of lineage {LineageId} up to version {Version} was {Outcome}", next.Id, next.Version, applied ? "applied" : "not applied");
+                return applied;
+            }
+            catch (Exception e) when (Unreachable(e))
+            {
+                if (attempt >= TransientBackoff.Length)
+                {
+                    _unresolved = (_command, next, events[^1]);
+                    throw;
+                }
+                await Task.Delay(TransientBackoff[attempt]);
+            }
+        }
+    }
+
+    /// <summary>Whether the event stored at the version the commit appended <paramref name="last"/> at is that event.</summary>
+    private async Task<bool> LandedAsync(Lineage next, object last)
+    {
+        await using var session = store.QuerySession();
+        var stored = await session.Events.FetchStreamAsync(next.Id, next.Version, fromVersion: next.Version);
+        return stored.Count == 1 && stored[0].Data.GetType() == last.GetType()
+            && JsonSerializer.Serialize(stored[0].Data, last.GetType()) == JsonSerializer.Serialize(last, last.GetType());
     }
 
     /// <summary>Takes the state that was committed and starts draining the backlog when a replay began or a block lifted.</summary>
@@ -457,15 +676,36 @@ public sealed class LineageGrain(
         return policy;
     }
 
-    /// <summary>The snapshot is written in the same transaction as the events, so it is current.</summary>
+    private Task EnsureFreshAsync() => _stale ? ReloadAsync() : Task.CompletedTask;
+
+    /// <summary>
+    /// Takes the lineage as stored (the snapshot is written in the same transaction as the events,
+    /// so it is current) and goes on with what it calls for, as on activation: a replay that is
+    /// due starts. Controls need nothing here: they are recorded with their event and published
+    /// from that record.
+    /// </summary>
     private async Task ReloadAsync(CancellationToken ct = default)
     {
-        if (slot.State.LineageId is not { } id)
-            return;
-        await using var session = store.QuerySession();
-        _lineage = await session.LoadAsync<Lineage>(id, ct);
-        if (_lineage is not null && await session.Events.FetchStreamStateAsync(id, ct) is { } stream)
-            _lineage.Version = stream.Version;
+        _stale = true;
+        if (slot.State.LineageId is { } id)
+        {
+            await using var session = store.QuerySession();
+            _lineage = await session.LoadAsync<Lineage>(id, ct);
+            if (_lineage is not null && await session.Events.FetchStreamStateAsync(id, ct) is { } stream)
+                _lineage.Version = stream.Version;
+        }
+        _stale = false;
+        if (_lineage is { IsReplaying: true, IsWriteBlocked: false } && _replayTimer is null)
+            await StartReplayAsync();
+    }
+
+    /// <summary>A connection, timeout or server-side transient failure, also when Marten wrapped it.</summary>
+    private static bool Unreachable(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (MirrorWriteException.IsTransient(inner))
+                return true;
+        return false;
     }
 
     private static CommandResult LineageNotFound(Guid lineageId) =>
@@ -474,3 +714,6 @@ public sealed class LineageGrain(
     private static CommandResult ReviewNotFound(Guid reviewId) =>
         CommandResult.NotFound("review_not_found", $"Schema review {reviewId} does not exist.");
 }
+
+/// <summary>A commit whose answer was lost did not land; the grain has reloaded and the command is decided again.</summary>
+public sealed class CommitNotAppliedException(Guid lineageId) : Exception($"A commit of lineage {lineageId} was not applied; the grain reloaded.");

@@ -14,4 +14,13 @@ public sealed class LineageOptions
     /// the circuit breaker. The replay reminder (every minute) is the backstop after a restart.
     /// </summary>
     public TimeSpan ReplayRetryInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// A lineage with staged rows, nothing blocking its writes and no replay progress for this
+    /// long is stalled: the watchdog records it and restarts its replay.
+    /// </summary>
+    public TimeSpan ReplayStallAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often each node's watchdog looks for stalled lineages.</summary>
+    public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

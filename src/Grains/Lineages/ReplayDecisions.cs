@@ -41,4 +41,26 @@ public static class ReplayDecisions
         events.AddRange(CircuitBreaker.Trip(state, failures, error, policy, state.ServerWatermark, controlId, now));
         return new Decision(events);
     }
+
+    /// <summary>A chunk failed in a way that says nothing about the rows (a lost connection, an unexpected error): recorded, not counted by the breaker.</summary>
+    public static Decision ChunkErrored(Lineage state, string error, DateTimeOffset now) =>
+        new([new ReplayFailed(state.Id, state.Replay!.ReplayId, error, Permanent: false, now, Actor)]);
+
+    /// <summary>
+    /// The watchdog's decision on a backlog nothing blocks: a replay without progress since
+    /// <paramref name="stalledAfter"/> ago is restarted; a backlog without any replay gets one.
+    /// </summary>
+    public static Decision Stalled(Lineage state, TimeSpan stalledAfter, Guid replayId, DateTimeOffset now)
+    {
+        if (!state.HasStagedBacklog || state.IsWriteBlocked || state.Mirror is null)
+            return Decision.Nothing;
+        if (!state.IsReplaying)
+            return now - state.UpdatedAt < stalledAfter
+                ? Decision.Nothing
+                : new([new ReplayStarted(state.Id, replayId, "watchdog", state.Counters.StagedRowCount, now, Actor)]);
+        var since = state.Replay!.LastProgressAt ?? state.Replay.UpdatedAt;
+        return now - since < stalledAfter
+            ? Decision.Nothing
+            : new([new ReplayRestarted(state.Id, state.Replay.ReplayId, since, now, Actor)]);
+    }
 }

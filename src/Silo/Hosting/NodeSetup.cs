@@ -5,6 +5,7 @@ using EdgeSync.Lineages;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
 using EdgeSync.Storage;
+using EdgeSync.Telemetry;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -38,11 +39,13 @@ public static class NodeSetup
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
-        builder.Services.AddHostedService<ReplayWakeup>();
+        builder.Services.AddSingleton<LineageMetrics>();
+        builder.Services.AddHostedService<ReplayWatchdog>();
         var ownMeters = new NodeMeters();
         builder.Services.AddSingleton(ownMeters);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(IngestMetrics.MeterName)
+            .AddMeter(LineageMetrics.MeterName)
             .AddView(instrument => ownMeters.Exports(instrument) ? null : MetricStreamConfiguration.Drop)
             .AddPrometheusExporter());
         builder.Services.AddHealthChecks()

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using EdgeSync.Lineages;
-using EdgeSync.Silo.Hosting;
+using EdgeSync.Telemetry;
 
 namespace EdgeSync.Silo.Mqtt;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
-namespace EdgeSync.Silo.Hosting;
+namespace EdgeSync.Telemetry;
 
 /// <summary>
 /// The meters this node created. OpenTelemetry matches meters by name across the whole process, so
