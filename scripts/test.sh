@@ -2,6 +2,7 @@
 # Runs the EdgeSync test suite — the one command for developers and CI.
 #
 #   scripts/test.sh [dotnet test args...]      e.g. scripts/test.sh --filter FullyQualifiedName~Wire
+#   scripts/test.sh --fast [dotnet test args...]   the pure tests only (Category=Fast), in seconds
 #
 # 1. Ensures PostgreSQL (scripts/postgres.sh with EDGESYNC_PG_FAST=1: a private cluster it
 #    starts runs with fsync=off) and exports EDGESYNC_TEST_PG, the server's connection string
@@ -18,6 +19,13 @@ set -uo pipefail
 
 repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo" || exit 1
+
+# --fast: only the pure tests (decisions, wire readers, naming; Category=Fast): no PostgreSQL,
+# no broker, a few seconds.
+if [ "${1:-}" = --fast ]; then
+    shift
+    exec dotnet test tests/EdgeSync.Tests -c Release --filter "Category=Fast" "$@"
+fi
 log() { printf 'test.sh: %s\n' "$*" >&2; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

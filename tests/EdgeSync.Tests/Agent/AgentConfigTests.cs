@@ -2,6 +2,7 @@ using EdgeSync.Agent.Config;
 
 namespace EdgeSync.Tests.Agent;
 
+[Trait("Category", "Fast")]
 public sealed class AgentConfigTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("edgesync-agent-config-").FullName;

@@ -2,6 +2,7 @@ using EdgeSync.Cli.Ui;
 
 namespace EdgeSync.Tests.Cli;
 
+[Trait("Category", "Fast")]
 public sealed class TextWrapTests
 {
     [Fact]

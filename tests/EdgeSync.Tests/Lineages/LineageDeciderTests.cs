@@ -6,6 +6,7 @@ using EdgeSync.Wire;
 namespace EdgeSync.Tests.Lineages;
 
 /// <summary>The lineage's decisions as pure functions of (state, command, time).</summary>
+[Trait("Category", "Fast")]
 public sealed class LineageDeciderTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
