@@ -2,7 +2,7 @@ using EdgeSync.Registry;
 
 namespace EdgeSync.Api.Devices;
 
-/// <summary>A device as the API shows it. <c>client_id</c> is the MQTT client id (= name).</summary>
+/// <summary>A device as the API shows it. <c>client_id</c> is the MQTT client id the broker requires: the username.</summary>
 public sealed record DeviceView(
     Guid Id,
     Guid ProjectId,
@@ -16,7 +16,7 @@ public sealed record DeviceView(
     DateTimeOffset? SecretRotatedAt)
 {
     public static DeviceView From(Device device) => new(
-        device.Id, device.ProjectId, device.Name, device.Name, device.MqttUsername, device.TopicRoot,
+        device.Id, device.ProjectId, device.Name, device.MqttUsername, device.MqttUsername, device.TopicRoot,
         device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt);
 }
 
@@ -35,6 +35,6 @@ public sealed record DeviceWithSecret(
     string Secret)
 {
     public static DeviceWithSecret From(Device device, string secret) => new(
-        device.Id, device.ProjectId, device.Name, device.Name, device.MqttUsername, device.TopicRoot,
+        device.Id, device.ProjectId, device.Name, device.MqttUsername, device.MqttUsername, device.TopicRoot,
         device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt, secret);
 }

@@ -140,8 +140,10 @@ public static class ReviewState
     public const string Abandoned = "abandoned";
 }
 
+/// <summary><see cref="Rejected"/>: an operator rejected its latest review; its rows stay staged until a decision changes that.</summary>
 public sealed record SchemaVersion(
-    string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted, DateTimeOffset? ReviewQueuedAt = null);
+    string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted, DateTimeOffset? ReviewQueuedAt = null,
+    bool Rejected = false);
 
 public sealed record OpenReview(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
 
@@ -243,7 +245,7 @@ public sealed class Lineage
         OpenReview = new OpenReview(e.ReviewId, e.SchemaHash, ReviewState.Queued, ActionVersion: 1, e.At);
         var index = SchemaVersions.FindIndex(v => v.SchemaHash == e.SchemaHash);
         if (index >= 0)
-            SchemaVersions[index] = SchemaVersions[index] with { ReviewQueuedAt = e.At };
+            SchemaVersions[index] = SchemaVersions[index] with { ReviewQueuedAt = e.At, Rejected = false };
         UpdatedAt = e.At;
     }
 
@@ -313,7 +315,12 @@ public sealed class Lineage
     public void Apply(ReviewRejected e)
     {
         if (OpenReview?.ReviewId == e.ReviewId)
+        {
+            var index = SchemaVersions.FindIndex(v => v.SchemaHash == OpenReview.SchemaHash);
+            if (index >= 0)
+                SchemaVersions[index] = SchemaVersions[index] with { Rejected = true };
             OpenReview = null;
+        }
         UpdatedAt = e.At;
     }
 

@@ -50,11 +50,11 @@ public static class LineageDecider
         var acceptedNow = false;
         if (known is not null && known.Columns is null && batch.SchemaColumns is not null)
             events.Add(new SchemaColumnsLearned(lineageId, batch.SchemaHash, batch.SchemaColumns, now, actor));
-        // A hash that is neither the accepted one nor under review is decided now: a new hash, one
-        // known only from sync/schema/observe, one accepted before but since replaced (a device
-        // rolled back), or one whose review was superseded. Staging its rows without a review
-        // would hold them, and everything behind them, with nothing to release them.
-        if (known is null || (state!.AcceptedSchemaHash != batch.SchemaHash && state.OpenReview?.SchemaHash != batch.SchemaHash))
+        // A hash that is not the accepted one, not under review and not rejected is decided now: a
+        // new hash, one known only from sync/schema/observe, one accepted before but since replaced
+        // (a device rolled back), or one whose review was superseded. Staging its rows without a
+        // review would hold them, and everything behind them, with nothing to release them.
+        if (known is null || (state!.AcceptedSchemaHash != batch.SchemaHash && state.OpenReview?.SchemaHash != batch.SchemaHash && !known.Rejected))
             (pausedForReview, acceptedNow) = DecideNewSchema(state, command, lineageId, batch.SchemaColumns ?? known?.Columns, observed: known is not null,
                 pausedForReview, actor, now, events);
 

@@ -27,7 +27,7 @@ public sealed class DevicesApiTests(NodeFixture node)
         var id = Guid.Parse((string)data["id"]!);
         var secret = (string)data["secret"]!;
         Assert.Equal("gw-01.line_A", (string?)data["name"]);
-        Assert.Equal("gw-01.line_A", (string?)data["client_id"]);
+        Assert.Equal((string?)data["mqtt_username"], (string?)data["client_id"]);
         Assert.Equal($"{slug}/gw-01.line_A", (string?)data["mqtt_username"]);
         Assert.Equal($"{slug}/gw-01.line_A", (string?)data["topic_root"]);
         Assert.Equal(projectId.ToString(), (string?)data["project_id"]);

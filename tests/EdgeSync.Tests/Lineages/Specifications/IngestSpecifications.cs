@@ -112,6 +112,17 @@ public sealed class IngestSpecifications : LineageSpecification
         Assert.Contains(decision.Events, e => e is LineagePaused { Reason: PauseReason.SchemaReview });
     }
 
+    [Fact]
+    public void A_rejected_schema_stays_rejected_its_rows_staged_without_a_new_review()
+    {
+        GivenAFirstBatch();
+        Given(ReviewDecisions.Reject(State, new RejectReview(ReviewId, 1, "not ours", Operator), Now).Item1.Events);
+
+        var batch = Batch(4, 1, withColumns: false);
+        Then(LineageDecider.Decide(State, Ingest(batch), Now),
+            new BatchStaged(LineageId, batch.BatchId, Payloads.Epoch, 4, 4, 4, 1, 0, Bytes(batch, 4), StagingReason.SchemaReview, Now, DeviceActor));
+    }
+
     /// <summary>A batch of the table without <paramref name="column"/>: another schema, with its columns.</summary>
     private RowBatch BatchWithout(string column, long fromSeq, int count)
     {
