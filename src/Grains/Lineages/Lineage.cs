@@ -1,87 +1,136 @@
+using System.Collections.Frozen;
 using EdgeSync.Mirrors;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
 
 // ---- Events: everything that ever happened to a lineage, in past tense. ----------------------
-// Each carries the lineage id, when it happened and who caused it ("device:{name}",
-// "operator:{subject}" or "system").
 
-public sealed record LineageCreated(Guid LineageId, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, DateTimeOffset At, string Actor);
+/// <summary>
+/// An event of a lineage's stream. Each carries the lineage id, when it happened and who caused it
+/// ("device:{name}", "operator:{subject}" or "system"). The hierarchy is closed: every event is
+/// one of the sealed records below, listed with its stored name in <see cref="LineageEventNames"/>.
+/// </summary>
+public abstract record LineageEvent
+{
+    public abstract Guid LineageId { get; init; }
+    public abstract DateTimeOffset At { get; init; }
+    public abstract string Actor { get; init; }
+}
 
-public sealed record SchemaObserved(Guid LineageId, string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset At, string Actor);
+public sealed record LineageCreated(Guid LineageId, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, DateTimeOffset At, string Actor) : LineageEvent;
+
+public sealed record SchemaObserved(Guid LineageId, string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The columns of a hash first seen without them arrived later.</summary>
-public sealed record SchemaColumnsLearned(Guid LineageId, string SchemaHash, SchemaFingerprint Columns, DateTimeOffset At, string Actor);
+public sealed record SchemaColumnsLearned(Guid LineageId, string SchemaHash, SchemaFingerprint Columns, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record ReviewQueued(
     Guid LineageId, Guid ReviewId, Guid ProjectId, Guid DeviceId, string SourceTable,
     string SchemaHash, string Classification, SchemaFingerprint? ProposedColumns, SchemaFingerprint? AcceptedColumns,
-    DateTimeOffset At, string Actor);
+    DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>A newer unaccepted schema superseded the review before anyone decided it.</summary>
-public sealed record ReviewAbandoned(Guid LineageId, Guid ReviewId, string SupersededBySchemaHash, DateTimeOffset At, string Actor);
+public sealed record ReviewAbandoned(Guid LineageId, Guid ReviewId, string SupersededBySchemaHash, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary><see cref="Note"/> is an operator's own words, when an operator paused.</summary>
-public sealed record LineagePaused(Guid LineageId, string Reason, DateTimeOffset At, string Actor, string? Note = null);
+public sealed record LineagePaused(Guid LineageId, string Reason, DateTimeOffset At, string Actor, string? Note = null) : LineageEvent;
 
 public sealed record BatchStaged(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
-    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, string StagingReason, DateTimeOffset At, string Actor);
+    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, string StagingReason, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>A batch from an epoch older than the lineage's current one: nothing of it was kept.</summary>
-public sealed record StaleBatchSkipped(Guid LineageId, Guid BatchId, Guid JournalEpoch, int Rows, DateTimeOffset At, string Actor);
+public sealed record StaleBatchSkipped(Guid LineageId, Guid BatchId, Guid JournalEpoch, int Rows, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record BatchRejected(Guid LineageId, Guid BatchId, string Code, string Detail, DateTimeOffset At, string Actor);
+public sealed record BatchRejected(Guid LineageId, Guid BatchId, string Code, string Detail, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary><see cref="ActionVersion"/> is the review's version after the transition.</summary>
-public sealed record ReviewClaimed(Guid LineageId, Guid ReviewId, int ActionVersion, DateTimeOffset At, string Actor);
+public sealed record ReviewClaimed(Guid LineageId, Guid ReviewId, int ActionVersion, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record ReviewApproved(
     Guid LineageId, Guid ReviewId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string MirrorTableName,
-    int ActionVersion, bool Automatic, DateTimeOffset At, string Actor);
+    int ActionVersion, bool Automatic, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record ReviewRejected(Guid LineageId, Guid ReviewId, string? Reason, int ActionVersion, DateTimeOffset At, string Actor);
+public sealed record ReviewRejected(Guid LineageId, Guid ReviewId, string? Reason, int ActionVersion, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The schema version became the accepted one, with these bindings (by approval or automatically).</summary>
-public sealed record SchemaAccepted(Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string Classification, DateTimeOffset At, string Actor);
+public sealed record SchemaAccepted(Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string Classification, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The mirror table was created or evolved to hold these columns.</summary>
-public sealed record MirrorProvisioned(Guid LineageId, MirrorTable Table, DateTimeOffset At, string Actor);
+public sealed record MirrorProvisioned(Guid LineageId, MirrorTable Table, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record LineageResumed(Guid LineageId, string Reason, DateTimeOffset At, string Actor);
+public sealed record LineageResumed(Guid LineageId, string Reason, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record ReplayStarted(Guid LineageId, Guid ReplayId, string Cause, long BacklogRows, DateTimeOffset At, string Actor);
+public sealed record ReplayStarted(Guid LineageId, Guid ReplayId, string Cause, long BacklogRows, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record ReplayProgressed(
-    Guid LineageId, Guid ReplayId, int RowsApplied, long BytesDrained, Guid LastJournalEpoch, long LastCommitSeq, DateTimeOffset At, string Actor);
+    Guid LineageId, Guid ReplayId, int RowsApplied, long BytesDrained, Guid LastJournalEpoch, long LastCommitSeq, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record ReplayCompleted(Guid LineageId, Guid ReplayId, long RowsReplayed, DateTimeOffset At, string Actor);
+public sealed record ReplayCompleted(Guid LineageId, Guid ReplayId, long RowsReplayed, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary><see cref="Permanent"/> failures count towards the circuit breaker; the others (lost connections, unexpected errors) are retried with backoff.</summary>
-public sealed record ReplayFailed(Guid LineageId, Guid ReplayId, string Error, bool Permanent, DateTimeOffset At, string Actor);
+public sealed record ReplayFailed(Guid LineageId, Guid ReplayId, string Error, bool Permanent, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The watchdog found the replay without progress since <see cref="StalledSince"/> and started it again.</summary>
-public sealed record ReplayRestarted(Guid LineageId, Guid ReplayId, DateTimeOffset StalledSince, DateTimeOffset At, string Actor);
+public sealed record ReplayRestarted(Guid LineageId, Guid ReplayId, DateTimeOffset StalledSince, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record BatchMaterialized(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
-    int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor);
+    int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>A downlink control for the device, recorded before it is published (wire-protocol.md, "Downlink control").</summary>
 public sealed record ControlIssued(
-    Guid LineageId, Guid ControlId, string ControlKind, string SourceTable, long ServerWatermark, string? Reason, DateTimeOffset At, string Actor);
+    Guid LineageId, Guid ControlId, string ControlKind, string SourceTable, long ServerWatermark, string? Reason, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record ControlAcknowledged(Guid LineageId, Guid ControlId, DateTimeOffset At, string Actor);
+public sealed record ControlAcknowledged(Guid LineageId, Guid ControlId, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>An operator cleared the circuit breaker's count and last error.</summary>
-public sealed record MaterializationReset(Guid LineageId, int FailuresCleared, DateTimeOffset At, string Actor);
+public sealed record MaterializationReset(Guid LineageId, int FailuresCleared, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The cloud sync state of the table was removed; the stream is archived, the mirror kept unless dropped.</summary>
-public sealed record LineageDeleted(Guid LineageId, bool MirrorDropped, DateTimeOffset At, string Actor);
+public sealed record LineageDeleted(Guid LineageId, bool MirrorDropped, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>A permanent or transient write error; only permanent ones count towards the circuit breaker.</summary>
-public sealed record MaterializationFailed(Guid LineageId, Guid? BatchId, string Error, bool Permanent, int ConsecutiveFailures, DateTimeOffset At, string Actor);
+public sealed record MaterializationFailed(Guid LineageId, Guid? BatchId, string Error, bool Permanent, int ConsecutiveFailures, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>
+/// The name each event is stored under in the event stream. Pinned here rather than derived from
+/// class names, so that renaming a class cannot orphan stored events; the event feed, the
+/// notifications and the API's event history show these names.
+/// </summary>
+public static class LineageEventNames
+{
+    public static readonly FrozenDictionary<Type, string> ByType = new Dictionary<Type, string>
+    {
+        [typeof(LineageCreated)] = "lineage_created",
+        [typeof(SchemaObserved)] = "schema_observed",
+        [typeof(SchemaColumnsLearned)] = "schema_columns_learned",
+        [typeof(ReviewQueued)] = "review_queued",
+        [typeof(ReviewAbandoned)] = "review_abandoned",
+        [typeof(LineagePaused)] = "lineage_paused",
+        [typeof(BatchStaged)] = "batch_staged",
+        [typeof(StaleBatchSkipped)] = "stale_batch_skipped",
+        [typeof(BatchRejected)] = "batch_rejected",
+        [typeof(ReviewClaimed)] = "review_claimed",
+        [typeof(ReviewApproved)] = "review_approved",
+        [typeof(ReviewRejected)] = "review_rejected",
+        [typeof(SchemaAccepted)] = "schema_accepted",
+        [typeof(MirrorProvisioned)] = "mirror_provisioned",
+        [typeof(LineageResumed)] = "lineage_resumed",
+        [typeof(ReplayStarted)] = "replay_started",
+        [typeof(ReplayProgressed)] = "replay_progressed",
+        [typeof(ReplayCompleted)] = "replay_completed",
+        [typeof(ReplayFailed)] = "replay_failed",
+        [typeof(ReplayRestarted)] = "replay_restarted",
+        [typeof(BatchMaterialized)] = "batch_materialized",
+        [typeof(ControlIssued)] = "control_issued",
+        [typeof(ControlAcknowledged)] = "control_acknowledged",
+        [typeof(MaterializationReset)] = "materialization_reset",
+        [typeof(LineageDeleted)] = "lineage_deleted",
+        [typeof(MaterializationFailed)] = "materialization_failed",
+    }.ToFrozenDictionary();
+}
 
 // ---- State: a fold of the events above. The grain stores it as the snapshot document that the API reads.
 
@@ -226,13 +275,120 @@ public sealed class Lineage
         UpdatedAt = e.At,
     };
 
-    public void Apply(SchemaObserved e)
+    /// <summary>
+    /// The state after <paramref name="events"/>, folded on a copy: <paramref name="state"/> is left
+    /// as it was. <see cref="Version"/> counts the events.
+    /// </summary>
+    public static Lineage Fold(Lineage? state, IEnumerable<LineageEvent> events)
+    {
+        var next = state?.Copy();
+        var count = 0;
+        foreach (var e in events)
+        {
+            next = e is LineageCreated created
+                ? Create(created)
+                : (next ?? throw new InvalidOperationException($"{e.GetType().Name} before lineage_created")).Evolve(e);
+            count++;
+        }
+        if (next is null)
+            throw new InvalidOperationException("no events: the lineage does not exist");
+        next.Version = (state?.Version ?? 0) + count;
+        return next;
+    }
+
+    private Lineage Evolve(LineageEvent e)
+    {
+        switch (e)
+        {
+            case SchemaObserved x:
+                Apply(x);
+                break;
+            case SchemaColumnsLearned x:
+                Apply(x);
+                break;
+            case ReviewQueued x:
+                Apply(x);
+                break;
+            case ReviewAbandoned x:
+                Apply(x);
+                break;
+            case LineagePaused x:
+                Apply(x);
+                break;
+            case BatchStaged x:
+                Apply(x);
+                break;
+            case StaleBatchSkipped x:
+                Apply(x);
+                break;
+            case BatchRejected x:
+                Apply(x);
+                break;
+            case ReviewClaimed x:
+                Apply(x);
+                break;
+            case ReviewApproved x:
+                Apply(x);
+                break;
+            case ReviewRejected x:
+                Apply(x);
+                break;
+            case SchemaAccepted x:
+                Apply(x);
+                break;
+            case MirrorProvisioned x:
+                Apply(x);
+                break;
+            case LineageResumed x:
+                Apply(x);
+                break;
+            case ReplayStarted x:
+                Apply(x);
+                break;
+            case ReplayProgressed x:
+                Apply(x);
+                break;
+            case ReplayCompleted x:
+                Apply(x);
+                break;
+            case ReplayFailed x:
+                Apply(x);
+                break;
+            case ReplayRestarted x:
+                Apply(x);
+                break;
+            case BatchMaterialized x:
+                Apply(x);
+                break;
+            case MaterializationFailed x:
+                Apply(x);
+                break;
+            case ControlIssued x:
+                Apply(x);
+                break;
+            case ControlAcknowledged x:
+                Apply(x);
+                break;
+            case MaterializationReset x:
+                Apply(x);
+                break;
+            case LineageDeleted:
+                // The grain removes the snapshot with the stream; nothing is folded after it.
+                UpdatedAt = e.At;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "not an event a lineage folds");
+        }
+        return this;
+    }
+
+    private void Apply(SchemaObserved e)
     {
         SchemaVersions.Add(new SchemaVersion(e.SchemaHash, e.Columns, e.Classification, e.At, Accepted: false));
         UpdatedAt = e.At;
     }
 
-    public void Apply(SchemaColumnsLearned e)
+    private void Apply(SchemaColumnsLearned e)
     {
         var index = SchemaVersions.FindIndex(v => v.SchemaHash == e.SchemaHash);
         if (index >= 0)
@@ -240,7 +396,7 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReviewQueued e)
+    private void Apply(ReviewQueued e)
     {
         OpenReview = new OpenReview(e.ReviewId, e.SchemaHash, ReviewState.Queued, ActionVersion: 1, e.At);
         var index = SchemaVersions.FindIndex(v => v.SchemaHash == e.SchemaHash);
@@ -249,14 +405,14 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReviewAbandoned e)
+    private void Apply(ReviewAbandoned e)
     {
         if (OpenReview?.ReviewId == e.ReviewId)
             OpenReview = null;
         UpdatedAt = e.At;
     }
 
-    public void Apply(LineagePaused e)
+    private void Apply(LineagePaused e)
     {
         if (!PauseReasons.Contains(e.Reason))
             PauseReasons.Add(e.Reason);
@@ -264,7 +420,7 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(BatchStaged e)
+    private void Apply(BatchStaged e)
     {
         Counters = Counters with
         {
@@ -280,7 +436,7 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(StaleBatchSkipped e)
+    private void Apply(StaleBatchSkipped e)
     {
         Counters = Counters with
         {
@@ -291,28 +447,28 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(BatchRejected e)
+    private void Apply(BatchRejected e)
     {
         Counters = Counters with { BatchesRejected = Counters.BatchesRejected + 1 };
         LastRejectionCode = e.Code;
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReviewClaimed e)
+    private void Apply(ReviewClaimed e)
     {
         if (OpenReview?.ReviewId == e.ReviewId)
             OpenReview = OpenReview with { State = ReviewState.InReview, ActionVersion = e.ActionVersion };
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReviewApproved e)
+    private void Apply(ReviewApproved e)
     {
         if (OpenReview?.ReviewId == e.ReviewId)
             OpenReview = null;
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReviewRejected e)
+    private void Apply(ReviewRejected e)
     {
         if (OpenReview?.ReviewId == e.ReviewId)
         {
@@ -324,7 +480,7 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(SchemaAccepted e)
+    private void Apply(SchemaAccepted e)
     {
         AcceptedSchemaHash = e.SchemaHash;
         Bindings = [.. e.Bindings];
@@ -334,13 +490,13 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(MirrorProvisioned e)
+    private void Apply(MirrorProvisioned e)
     {
         Mirror = e.Table;
         UpdatedAt = e.At;
     }
 
-    public void Apply(LineageResumed e)
+    private void Apply(LineageResumed e)
     {
         PauseReasons.Remove(e.Reason);
         if (PauseReasons.Count == 0)
@@ -348,13 +504,13 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReplayStarted e)
+    private void Apply(ReplayStarted e)
     {
         Replay = new ReplayIntent(e.ReplayId, ReplayStatus.Running, e.Cause, e.BacklogRows, 0, 0, null, e.At, e.At, e.At);
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReplayProgressed e)
+    private void Apply(ReplayProgressed e)
     {
         if (Replay is not null)
             Replay = Replay with { Status = ReplayStatus.Running, RowsReplayed = Replay.RowsReplayed + e.RowsApplied, LastError = null, UpdatedAt = e.At, LastProgressAt = e.At };
@@ -369,28 +525,28 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReplayCompleted e)
+    private void Apply(ReplayCompleted e)
     {
         if (Replay is not null)
             Replay = Replay with { Status = ReplayStatus.Completed, UpdatedAt = e.At };
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReplayFailed e)
+    private void Apply(ReplayFailed e)
     {
         if (Replay is not null)
             Replay = Replay with { Status = ReplayStatus.Failed, Failures = Replay.Failures + 1, LastError = e.Error, UpdatedAt = e.At };
         UpdatedAt = e.At;
     }
 
-    public void Apply(ReplayRestarted e)
+    private void Apply(ReplayRestarted e)
     {
         if (Replay is not null)
             Replay = Replay with { Status = ReplayStatus.Running, Restarts = Replay.Restarts + 1, UpdatedAt = e.At, LastProgressAt = e.At };
         UpdatedAt = e.At;
     }
 
-    public void Apply(BatchMaterialized e)
+    private void Apply(BatchMaterialized e)
     {
         Counters = Counters with
         {
@@ -407,7 +563,7 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(MaterializationFailed e)
+    private void Apply(MaterializationFailed e)
     {
         if (e.Permanent)
             ConsecutiveFailures = e.ConsecutiveFailures;
@@ -415,15 +571,15 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
-    public void Apply(ControlIssued e)
+    private void Apply(ControlIssued e)
     {
         DevicePaused = e.ControlKind == ControlKind.Pause;
         UpdatedAt = e.At;
     }
 
-    public void Apply(ControlAcknowledged e) => UpdatedAt = e.At;
+    private void Apply(ControlAcknowledged e) => UpdatedAt = e.At;
 
-    public void Apply(MaterializationReset e)
+    private void Apply(MaterializationReset e)
     {
         ConsecutiveFailures = 0;
         LastMaterializationError = null;

@@ -9,7 +9,7 @@ public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewRep
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);
 
-public sealed record Decision(IReadOnlyList<object> Events, Rejection? Rejection = null)
+public sealed record Decision(IReadOnlyList<LineageEvent> Events, Rejection? Rejection = null)
 {
     public static readonly Decision Nothing = new([]);
 }
@@ -25,7 +25,7 @@ public static class LineageDecider
         var batch = command.Batch;
         var actor = $"device:{command.Device.DeviceName}";
         var lineageId = state?.Id ?? command.NewLineageId;
-        var events = new List<object>();
+        var events = new List<LineageEvent>();
 
         if (state is null)
             events.Add(new LineageCreated(lineageId, command.Device.ProjectId, command.Device.DeviceId, command.Device.DeviceName, batch.SourceTable, now, actor));
@@ -83,7 +83,7 @@ public static class LineageDecider
     }
 
     /// <summary>Rows already in flight are staged whatever the backlog; then the caps are checked.</summary>
-    private static IEnumerable<object> Backpressure(Lineage current, BatchStaged staged, IngestRows command, DateTimeOffset now)
+    private static IEnumerable<LineageEvent> Backpressure(Lineage current, BatchStaged staged, IngestRows command, DateTimeOffset now)
     {
         var rows = current.Counters.StagedRowCount + staged.RowsStaged;
         var bytes = current.Counters.StagedBytes + staged.Bytes;
@@ -127,7 +127,7 @@ public static class LineageDecider
     /// </summary>
     private static (bool PausedForReview, bool Accepted) DecideNewSchema(
         Lineage? state, IngestRows command, Guid lineageId, SchemaFingerprint? columns, bool observed, bool pausedForReview,
-        string actor, DateTimeOffset now, List<object> events)
+        string actor, DateTimeOffset now, List<LineageEvent> events)
     {
         var batch = command.Batch;
         var accepted = state?.AcceptedSchema?.Columns;
@@ -192,7 +192,7 @@ public static class LineageDecider
 
         // Advisory only: the fingerprint is recorded for an early look, but no review is queued
         // and nothing pauses until a data batch carries the hash.
-        var events = new List<object>();
+        var events = new List<LineageEvent>();
         if (state is null)
             events.Add(new LineageCreated(lineageId, command.Device.ProjectId, command.Device.DeviceId, command.Device.DeviceName, observation.SourceTable, now, actor));
         var classification = SchemaClassifier.Classify(state?.AcceptedSchema?.Columns, state?.Bindings ?? [], observation.SchemaColumns);

@@ -538,14 +538,14 @@ public sealed class LineageGrain(
     }
 
     /// <summary>The mirror and bindings in force once these events apply (a batch may accept a schema).</summary>
-    private MirrorTable MirrorAfter(IReadOnlyList<object> events) =>
+    private MirrorTable MirrorAfter(IReadOnlyList<LineageEvent> events) =>
         events.OfType<MirrorProvisioned>().LastOrDefault()?.Table ?? _lineage!.Mirror!;
 
-    private IReadOnlyList<ColumnBinding> BindingsAfter(IReadOnlyList<object> events) =>
+    private IReadOnlyList<ColumnBinding> BindingsAfter(IReadOnlyList<LineageEvent> events) =>
         events.OfType<SchemaAccepted>().LastOrDefault()?.Bindings ?? _lineage!.Bindings;
 
     /// <summary>Appends the events in a transaction of their own; false when the commit did not land (the grain has reloaded).</summary>
-    private async Task<bool> CommitEventsAsync(Guid lineageId, IReadOnlyList<object> events)
+    private async Task<bool> CommitEventsAsync(Guid lineageId, IReadOnlyList<LineageEvent> events)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -562,7 +562,7 @@ public sealed class LineageGrain(
     /// so the grain reloads the lineage and looks for the last of its events in the stream.
     /// Throws, leaving the grain stale, only when the store cannot be reached to find out.
     /// </summary>
-    private async Task<bool> CommitAsync(NpgsqlTransaction transaction, Lineage next, IReadOnlyList<object> events)
+    private async Task<bool> CommitAsync(NpgsqlTransaction transaction, Lineage next, IReadOnlyList<LineageEvent> events)
     {
         try
         {
@@ -606,7 +606,7 @@ public sealed class LineageGrain(
     }
 
     /// <summary>Takes the state that was committed and starts draining the backlog when a replay began or a block lifted.</summary>
-    private async Task AfterCommitAsync(Lineage next, IReadOnlyList<object> events)
+    private async Task AfterCommitAsync(Lineage next, IReadOnlyList<LineageEvent> events)
     {
         _lineage = next;
         if (_lineage is { IsReplaying: true, IsWriteBlocked: false } && events.Any(e => e is ReplayStarted or LineageResumed))
@@ -619,7 +619,7 @@ public sealed class LineageGrain(
     /// state folded from them is stored as the lineage's snapshot document in the same session and
     /// returned; the grain takes it once the transaction commits.
     /// </summary>
-    private async Task<Lineage> PersistAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<object> events)
+    private async Task<Lineage> PersistAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, IReadOnlyList<LineageEvent> events)
     {
         var deviceId = _lineage?.DeviceId ?? events.OfType<LineageCreated>().Single().DeviceId;
         foreach (var e in events)
@@ -629,7 +629,7 @@ public sealed class LineageGrain(
             else if (e is ControlAcknowledged acknowledged)
                 await controls.MarkAcknowledgedAsync(connection, transaction, acknowledged.ControlId, acknowledged.At);
         }
-        var next = Folded(_lineage, events);
+        var next = Lineage.Fold(_lineage, events);
         await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction));
         if (_lineage is null)
             session.Events.StartStream<Lineage>(lineageId, events.ToArray());
@@ -637,21 +637,6 @@ public sealed class LineageGrain(
             session.Events.Append(lineageId, next.Version, events.ToArray());
         session.Store(next);
         await session.SaveChangesAsync();
-        return next;
-    }
-
-    /// <summary>The state after <paramref name="events"/>, on a copy: <paramref name="current"/> is left as it was.</summary>
-    private static Lineage Folded(Lineage? current, IReadOnlyList<object> events)
-    {
-        var next = current?.Copy();
-        foreach (var e in events)
-        {
-            if (e is LineageCreated created)
-                next = Lineage.Create(created);
-            else
-                next!.Apply((dynamic)e);
-        }
-        next!.Version = (current?.Version ?? 0) + events.Count;
         return next;
     }
 

@@ -22,7 +22,7 @@ public static class OperatorDecisions
             return (Decision.Nothing, CommandResult.Conflict("lineage_not_tripped", "The circuit breaker of this lineage has not tripped."));
         if (state.OpenReview is not null)
             return (Decision.Nothing, CommandResult.Conflict("review_open", "A schema review is open; decide it before resetting materialization."));
-        var events = new List<object> { new MaterializationReset(state.Id, state.ConsecutiveFailures, now, command.Actor) };
+        var events = new List<LineageEvent> { new MaterializationReset(state.Id, state.ConsecutiveFailures, now, command.Actor) };
         events.AddRange(FlowControl.Resume(state, PauseReason.CircuitBreaker, controlId, now, command.Actor));
         if (state.HasStagedBacklog)
             events.Add(new ReplayStarted(state.Id, replayId, "reset", state.Counters.StagedRowCount, now, command.Actor));
@@ -35,7 +35,7 @@ public static class OperatorDecisions
     public static Decision Delete(Lineage state, DeleteLineage command, DateTimeOffset now) =>
         new([new LineageDeleted(state.Id, command.DropMirror, now, command.Actor)]);
 
-    private static IEnumerable<object> ReplayIfBacklog(Lineage state, Guid replayId, string cause, DateTimeOffset now, string actor)
+    private static IEnumerable<LineageEvent> ReplayIfBacklog(Lineage state, Guid replayId, string cause, DateTimeOffset now, string actor)
     {
         if (state.HasStagedBacklog && !state.IsReplaying)
             yield return new ReplayStarted(state.Id, replayId, cause, state.Counters.StagedRowCount, now, actor);

@@ -13,7 +13,7 @@ public static class ReplayDecisions
     public static Decision ChunkApplied(Lineage state, ReplayChunk chunk, EdgePolicy policy, Guid controlId, DateTimeOffset now)
     {
         var replay = state.Replay!;
-        var events = new List<object>
+        var events = new List<LineageEvent>
         {
             new ReplayProgressed(state.Id, replay.ReplayId, chunk.Rows, chunk.Bytes, chunk.LastJournalEpoch, chunk.LastCommitSeq, now, Actor),
         };
@@ -33,7 +33,7 @@ public static class ReplayDecisions
     public static Decision ChunkFailed(Lineage state, string error, EdgePolicy policy, Guid controlId, DateTimeOffset now)
     {
         var failures = state.ConsecutiveFailures + 1;
-        var events = new List<object>
+        var events = new List<LineageEvent>
         {
             new ReplayFailed(state.Id, state.Replay!.ReplayId, error, Permanent: true, now, Actor),
             new MaterializationFailed(state.Id, null, error, Permanent: true, failures, now, Actor),

@@ -75,7 +75,7 @@ public static class ReviewDecisions
     /// <summary>The events of an approval whose mirror table is provisioned as <paramref name="table"/>.</summary>
     public static Decision Approve(Lineage state, ApprovalPlan plan, MirrorTable table, Guid replayId, string actor, DateTimeOffset now)
     {
-        var events = new List<object>
+        var events = new List<LineageEvent>
         {
             new ReviewApproved(state.Id, plan.Review.ReviewId, plan.Schema.SchemaHash, plan.Bindings, table.Name, plan.Review.ActionVersion + 1, Automatic: false, now, actor),
             new SchemaAccepted(state.Id, plan.Schema.SchemaHash, plan.Bindings, plan.Schema.Classification, now, actor),

@@ -45,6 +45,8 @@ public static class EdgeStore
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
                 options.Events.AppendMode = EventAppendMode.Quick;
+                foreach (var (type, name) in LineageEventNames.ByType)
+                    options.Events.MapEventType(type, name);
 
                 // No snapshot projection for Lineage: the grain already holds the folded state
                 // and stores it with the events it appends (same session, same transaction);

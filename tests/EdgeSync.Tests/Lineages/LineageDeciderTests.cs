@@ -24,19 +24,7 @@ public sealed class LineageDeciderTests
 
     private static IngestRows Ingest(RowBatch batch) => new(Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), Device, batch, new EdgePolicy());
 
-    private static Lineage Fold(IEnumerable<object> events)
-    {
-        Lineage? state = null;
-        foreach (var e in events)
-        {
-            if (e is LineageCreated created)
-                state = Lineage.Create(created);
-            else
-                state!.Apply((dynamic)e);
-            state!.Version++;
-        }
-        return state!;
-    }
+    private static Lineage Fold(IEnumerable<LineageEvent> events) => Lineage.Fold(null, events);
 
     [Fact]
     public void A_first_batch_creates_the_lineage_observes_the_schema_queues_a_review_pauses_and_stages()

@@ -23,12 +23,12 @@ public abstract class LineageSpecification
     protected const string SystemActor = "system";
 
     protected readonly BatchPayloads Payloads = new();
-    private readonly List<object> _history = [];
+    private readonly List<LineageEvent> _history = [];
 
     /// <summary>The state the history so far folds to.</summary>
     protected Lineage State => Fold(_history);
 
-    protected LineageSpecification Given(IEnumerable<object> events)
+    protected LineageSpecification Given(IEnumerable<LineageEvent> events)
     {
         _history.AddRange(events);
         return this;
@@ -98,17 +98,5 @@ public abstract class LineageSpecification
 
     private static string Describe(object e) => $"{e.GetType().Name} {JsonSerializer.Serialize(e, e.GetType())}";
 
-    private static Lineage Fold(IEnumerable<object> events)
-    {
-        Lineage? state = null;
-        foreach (var e in events)
-        {
-            if (e is LineageCreated created)
-                state = Lineage.Create(created);
-            else
-                state!.Apply((dynamic)e);
-            state!.Version++;
-        }
-        return state ?? throw new InvalidOperationException("no history: the lineage does not exist");
-    }
+    private static Lineage Fold(IEnumerable<LineageEvent> events) => Lineage.Fold(null, events);
 }
