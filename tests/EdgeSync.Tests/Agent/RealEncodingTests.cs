@@ -140,6 +140,39 @@ public sealed class RealEncodingTests : IDisposable
     }
 
     [Fact]
+    public void A_wide_table_of_REAL_columns_gets_triggers_SQLite_can_parse_and_run()
+    {
+        // One subquery per REAL column adds a constant depth to the trigger, not one that grows with the width.
+        const int columns = 200;
+        _db.Execute($"CREATE TABLE wide (id INTEGER PRIMARY KEY, {string.Join(", ", Enumerable.Range(0, columns).Select(i => $"c{i} REAL"))})");
+        using var source = SourceDatabase.OpenExisting(_db.Path);
+        var journal = new JournalStore(source);
+        using (var transaction = source.BeginImmediate())
+        {
+            journal.CreateIdentity(transaction);
+            transaction.Commit();
+        }
+        new Enroller(source, journal, _db.ConfigFor(Device, 1, tables: new Dictionary<string, EdgeSync.Agent.Config.TableStrategy> { ["wide"] = EdgeSync.Agent.Config.TableStrategy.Rows }),
+            NullLogger.Instance).Apply(baselineAll: true);
+        var values = Doubles(seed: 5, random: columns).TakeLast(columns).ToList();
+        _db.Execute($"INSERT INTO wide VALUES (1, {string.Join(", ", Enumerable.Range(0, columns).Select(i => $"$v{i}"))})",
+            Enumerable.Range(0, columns).Select(i => ($"$v{i}", (object?)values[i])).ToArray());
+
+        // The update trigger fires in the sqlite3 tool too: an older parser than the agent's must take it.
+        Sqlite3Cli(_db.Path, "UPDATE wide SET c0 = c0;");
+
+        var rows = journal.Read("wide", 0, 10);
+        Assert.Equal(["insert", "update"], rows.Select(r => r.Op));
+        var row = rows[^1];
+        var payload = RowBatchBuilder.Build("wide", Guid.CreateVersion7().ToString(), [row], journal.FingerprintOf, null)!;
+        var read = RowBatchReader.Read(payload.Payload);
+        Assert.True(read.IsAccepted, read.ToString());
+        var published = WireObject.Parse(Assert.Single(read.Value!.Rows).RowJson!);
+        for (var i = 0; i < columns; i++)
+            Assert.Equal(BitConverter.DoubleToInt64Bits(values[i]), BitConverter.DoubleToInt64Bits(Real(published.Values[published.LastIndexOf($"c{i}")])!.Value));
+    }
+
+    [Fact]
     public void The_lookup_of_the_power_of_two_is_an_index_seek()
     {
         var (source, _) = Enroll();
