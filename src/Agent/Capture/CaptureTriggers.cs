@@ -126,10 +126,11 @@ public static class CaptureTriggers
         "ELSE 'null' END)";
 
     /// <summary>
-    /// The REAL marker of a finite non-zero <paramref name="v"/>. One correlated subquery, not nested
-    /// ones: a deep expression per column overflows SQLite's parser stack on wide tables. Both the
-    /// powers-of-two table and the baseline's row are read through aliases, so that a user column
-    /// named <c>p</c> or <c>e</c> is never taken for the lookup's columns, nor the reverse.
+    /// The JSON of a REAL <paramref name="v"/>: 0.0, null (±Inf) or the marker. One correlated
+    /// subquery, not nested ones: a deep expression per column overflows SQLite's parser stack on
+    /// wide tables. Both the powers-of-two table and the baseline's row are read through aliases,
+    /// so that a user column named <c>p</c> or <c>e</c> is never taken for the lookup's columns,
+    /// nor the reverse.
     /// </summary>
     private static string RealJson(string v) =>
         $"(CASE WHEN {v} = 0 THEN '0.0' " +
