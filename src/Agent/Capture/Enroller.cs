@@ -7,10 +7,12 @@ namespace EdgeSync.Agent.Capture;
 /// Brings the source database's triggers in line with the configuration and the tables' current
 /// schemas: installs capture triggers on tables with strategy <c>rows</c> and a primary key,
 /// reinstalls them when a table's fingerprint changed, removes them from tables that are ignored,
-/// telemetry or refused. Whenever the triggers of a table are (re)installed — first enrollment or
-/// schema change — and for every table when the journal was just rebuilt, the table gets a
-/// baseline: its current rows are journaled as inserts in the same transaction, so the mirror
-/// converges on the table's real content (rows are upserts in the cloud, so this never doubles anything).
+/// telemetry or refused. Triggers whose text differs from what this agent generates (installed by
+/// an older agent with another value encoding) are reinstalled too. Whenever the triggers of a
+/// table are (re)installed — first enrollment, schema change, upgrade — and for every table when
+/// the journal was just rebuilt, the table gets a baseline: its current rows are journaled as
+/// inserts in the same transaction, so the mirror converges on the table's real content (rows
+/// are upserts in the cloud, so this never doubles anything).
 /// </summary>
 public sealed class Enroller(SourceDatabase database, JournalStore journal, AgentConfig config, ILogger logger)
 {
@@ -24,6 +26,7 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
     /// <summary>Applies the plan; <paramref name="baselineAll"/> journals the current rows of every enrolled table.</summary>
     public IReadOnlyList<TableDecision> Apply(bool baselineAll)
     {
+        EnsurePowersOfTwo();
         var decisions = new List<TableDecision>();
         foreach (var table in TableCatalog.UserTables(database))
         {
@@ -39,6 +42,21 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
         return decisions;
     }
 
+    /// <summary>
+    /// The REAL encoding of the triggers reads <see cref="PowersOfTwo.Table"/>: without it every
+    /// write of the application to a captured table would fail, so it is created (first enrollment,
+    /// upgrade from an agent without it) or repaired (dropped or edited by hand) before any trigger.
+    /// </summary>
+    private void EnsurePowersOfTwo()
+    {
+        if (PowersOfTwo.IsComplete(database))
+            return;
+        using var transaction = database.BeginImmediate();
+        if (PowersOfTwo.Ensure(database, transaction))
+            logger.LogInformation("Wrote the {Count} powers of two of {Table}, which the capture triggers use to encode REAL values exactly", PowersOfTwo.Count, PowersOfTwo.Table);
+        transaction.Commit();
+    }
+
     private TableDecision Decide(string table, TableShape? shape) => config.StrategyOf(table) switch
     {
         null or TableStrategy.Ignore => new TableDecision(table, TableOutcome.Ignored, shape),
@@ -50,7 +68,7 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
     private TableDecision Enroll(TableShape shape, bool baselineAll)
     {
         var existing = OurTriggers(shape.Name);
-        var current = existing.Count == 3 && existing.Values.All(sql => CaptureTriggers.IsFor(sql, shape.Hash));
+        var current = CaptureTriggers.AreCurrent(existing, shape);
         // Any (re)install journals the current rows: on first enrollment so that the mirror starts
         // from the table's content, after a schema change so that values the old triggers could not
         // see (a new column's DEFAULT, changes made between the ALTER TABLE and now) reach the cloud

@@ -7,9 +7,11 @@ namespace EdgeSync.Agent.Publish;
 
 /// <summary>
 /// Turns the JSON the capture triggers wrote into the wire's value encoding: a BLOB marker
-/// <c>{"$edgesync_blob":"HEX"}</c> becomes a base64 string, a REAL (written with 17 significant
-/// digits) becomes its shortest round-trip form and keeps a fraction or exponent (<c>2.0</c>, not
-/// <c>2</c>); integers, strings and nulls pass unchanged.
+/// <c>{"$edgesync_blob":"HEX"}</c> becomes a base64 string, a REAL marker
+/// <c>{"$edgesync_real":[M,E]}</c> becomes the double M · 2^(E−52) in its shortest round-trip
+/// form, which keeps a fraction or exponent (<c>2.0</c>, not <c>2</c>); a plain JSON number with a
+/// fraction or exponent (a zero, or a row journaled by the decimal triggers of an older agent) is
+/// rewritten the same way; integers, strings and nulls pass unchanged.
 /// </summary>
 public static class WireValues
 {
@@ -29,6 +31,9 @@ public static class WireValues
         {
             case JsonValueKind.Object when IsBlob(value, out var hex):
                 writer.WriteStringValue(Convert.ToBase64String(Convert.FromHexString(hex)));
+                break;
+            case JsonValueKind.Object when IsReal(value, out var parts):
+                writer.WriteRawValue(Real(Decode(parts)), skipInputValidation: true);
                 break;
             case JsonValueKind.Object:
                 writer.WriteStartObject();
@@ -68,6 +73,37 @@ public static class WireValues
     {
         var text = value.ToString("R", CultureInfo.InvariantCulture);
         return text.AsSpan().IndexOfAny('.', 'E', 'e') < 0 ? text + ".0" : text;
+    }
+
+    /// <summary>
+    /// The double of a REAL marker's [mantissa, exponent]. Anything but what the triggers produce
+    /// from a complete powers-of-two table is refused rather than rounded: a wrong table gives
+    /// mantissas outside [2^52, 2^53), and publishing a nearby number would hide it.
+    /// </summary>
+    /// <exception cref="FormatException">Not a mantissa and exponent the triggers can produce.</exception>
+    public static double Decode(JsonElement parts)
+    {
+        if (parts.GetArrayLength() != 2 || parts[0].ValueKind != JsonValueKind.Number || parts[1].ValueKind != JsonValueKind.Number
+            || !parts[0].TryGetInt64(out var mantissa) || !parts[1].TryGetInt32(out var exponent))
+            throw new FormatException($"{CaptureTriggers.RealMarker} is not [mantissa, exponent]: {parts.GetRawText()}");
+        var magnitude = Math.Abs(mantissa);
+        if (magnitude < 1L << 52 || magnitude >= 1L << 53 || exponent < PowersOfTwo.MinExponent || exponent > PowersOfTwo.MaxExponent)
+            throw new FormatException($"{CaptureTriggers.RealMarker} {parts.GetRawText()} is out of range (is {PowersOfTwo.Table} intact?)");
+        var value = Math.ScaleB((double)mantissa, exponent - 52);
+        // Below 2^-1022 a double has fewer than 53 significant bits: the mantissa's low bits must be zero.
+        if (Math.ScaleB(value, 52 - exponent) != mantissa)
+            throw new FormatException($"{CaptureTriggers.RealMarker} {parts.GetRawText()} is not an exact double");
+        return value;
+    }
+
+    private static bool IsReal(JsonElement value, out JsonElement parts)
+    {
+        parts = default;
+        using var properties = value.EnumerateObject();
+        if (!properties.MoveNext() || properties.Current.Name != CaptureTriggers.RealMarker || properties.Current.Value.ValueKind != JsonValueKind.Array)
+            return false;
+        parts = properties.Current.Value;
+        return !properties.MoveNext();
     }
 
     private static bool IsBlob(JsonElement value, out string hex)

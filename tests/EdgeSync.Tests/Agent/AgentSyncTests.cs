@@ -76,6 +76,37 @@ public sealed class AgentSyncTests(NodeFixture node, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Extreme_REAL_values_end_in_the_double_precision_mirror_with_the_bits_SQLite_holds()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        using var cloud = new Cloud(node, device);
+        using var db = new DeviceDatabase("CREATE TABLE gauge (id INTEGER PRIMARY KEY, v REAL)");
+        var values = RealEncodingTests.Doubles(seed: 31, random: 300);
+        db.Execute("BEGIN");
+        for (var i = 0; i < values.Count; i++)
+            db.Execute("INSERT INTO gauge VALUES ($id, $v)", ("$id", (long)i), ("$v", values[i]));
+        db.Execute("COMMIT");
+        var log = new LogSink(output);
+
+        await using var agent = RunningAgent.Start(db.ConfigFor(device, node.MqttPort), log);
+        var lineage = await cloud.WaitForLineageAsync("gauge");
+        await cloud.ApproveAllAsync(lineage, "id", "v");
+        await cloud.WaitForMirrorAsync(lineage, db, "gauge", ["id"]);
+
+        // WaitForMirrorAsync compares with ==; the rule is stronger: the same 64 bits (SQLite's
+        // REAL column holds no -0.0, so there is no exception here).
+        var held = db.Rows("gauge", "id");
+        var mirror = await cloud.Api.MirrorRowsAsync(lineage);
+        Assert.Equal(values.Count, mirror.Count);
+        foreach (var row in mirror)
+        {
+            var stored = (double)held[row.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)]["v"]!;
+            Assert.Equal(BitConverter.DoubleToInt64Bits(stored), BitConverter.DoubleToInt64Bits(row.GetProperty("v").GetDouble()));
+        }
+        Assert.DoesNotContain(log.Lines, l => l.Level >= LogLevel.Error);
+    }
+
+    [Fact]
     public async Task A_dropped_journal_starts_a_new_epoch_and_an_added_column_is_reviewed_and_mirrored_without_doubling_anything()
     {
         var device = await Fleet.RegisterDeviceAsync(node);
