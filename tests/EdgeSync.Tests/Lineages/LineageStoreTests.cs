@@ -53,7 +53,7 @@ public sealed class LineageStoreTests(NodeFixture node)
 
         await using var session = Store.QuerySession();
         var stored = await session.LoadAsync<Lineage>(lineageId);
-        var folded = await session.Events.AggregateStreamAsync<Lineage>(lineageId);
+        var folded = Lineage.Fold(null, (await session.Events.FetchStreamAsync(lineageId)).Select(e => (LineageEvent)e.Data));
         var stream = await session.Events.FetchStreamStateAsync(lineageId);
 
         Assert.NotNull(stored);
