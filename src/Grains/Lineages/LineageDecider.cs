@@ -9,10 +9,6 @@ public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewRep
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);
 
-public sealed record Decision(IReadOnlyList<LineageEvent> Events, Rejection? Rejection = null)
-{
-    public static readonly Decision Nothing = new([]);
-}
 
 /// <summary>
 /// Pure decisions of a lineage: (state, command, time) → events. The grain persists what these
@@ -36,8 +32,8 @@ public static class LineageDecider
         if (RowShape.Check(columnsToCheck, batch.Rows) is { } rejection)
         {
             if (state is null)
-                return new Decision([], rejection);
-            return new Decision([new BatchRejected(lineageId, batch.BatchId, rejection.Code, rejection.Detail, now, actor)], rejection);
+                return Decision.Nothing with { Rejection = rejection };
+            return new Decision([new BatchRejected(lineageId, batch.BatchId, rejection.Code, rejection.Detail, now, actor)]) { Rejection = rejection };
         }
 
         if (state is not null && state.Watermark is { } mark && EpochOrder.Compare(batch.JournalEpoch, mark.JournalEpoch) < 0)
@@ -69,7 +65,10 @@ public static class LineageDecider
         {
             events.Add(new BatchMaterialized(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
                 fresh.Count, skipped, now, actor));
-            return new Decision(events);
+            // The batch may have accepted a schema (and evolved the mirror) on its way.
+            var mirror = events.OfType<MirrorProvisioned>().LastOrDefault()?.Table ?? state!.Mirror!;
+            var bindings = events.OfType<SchemaAccepted>().LastOrDefault()?.Bindings ?? state!.Bindings;
+            return new Decision(events) { Write = new MirrorWrite(mirror, bindings, fresh) };
         }
 
         var reason = pausedForReview || !accepted ? StagingReason.SchemaReview
@@ -79,7 +78,7 @@ public static class LineageDecider
         var staged = Staged(lineageId, batch, fresh, reason, now, actor);
         events.Add(staged);
         events.AddRange(Backpressure(state ?? Lineage.Create((LineageCreated)events[0]), staged, command, now));
-        return new Decision(events);
+        return new Decision(events) { RowsToStage = fresh };
     }
 
     /// <summary>Rows already in flight are staged whatever the backlog; then the caps are checked.</summary>
@@ -106,14 +105,15 @@ public static class LineageDecider
         var failures = current.ConsecutiveFailures + 1;
         var events = decision.Events.Where(e => e is not BatchMaterialized).ToList();
         events.Add(new MaterializationFailed(written.LineageId, written.BatchId, error, Permanent: true, failures, now, actor));
-        var staged = Staged(written.LineageId, command.Batch, RowsAfter(state?.Watermark, command.Batch), StagingReason.MaterializationFailed, now, actor);
+        var rows = decision.Write!.Rows;
+        var staged = Staged(written.LineageId, command.Batch, rows, StagingReason.MaterializationFailed, now, actor);
         events.Add(staged);
         events.AddRange(CircuitBreaker.Trip(current, failures, error, command.Policy, staged.LastCommitSeq, command.NewControlId, now));
         events.AddRange(Backpressure(current, staged, command, now));
         // The staged rows are retried by a replay; each retry that fails again counts again.
         if (state?.IsReplaying != true)
             events.Add(new ReplayStarted(written.LineageId, command.NewReplayId, "materialization_failed", (state?.Counters.StagedRowCount ?? 0) + written.RowsApplied, now, "system"));
-        return new Decision(events);
+        return new Decision(events) { RowsToStage = rows };
     }
 
     private static BatchStaged Staged(Guid lineageId, RowBatch batch, IReadOnlyList<RowOperation> fresh, string reason, DateTimeOffset now, string actor) =>
@@ -201,7 +201,7 @@ public static class LineageDecider
     }
 
     /// <summary>The rows of a batch that lie after the watermark; a newer epoch restarts the sequence.</summary>
-    public static IReadOnlyList<RowOperation> RowsAfter(Watermark? mark, RowBatch batch)
+    private static IReadOnlyList<RowOperation> RowsAfter(Watermark? mark, RowBatch batch)
     {
         if (mark is null || EpochOrder.Compare(batch.JournalEpoch, mark.JournalEpoch) > 0)
             return batch.Rows;

@@ -3,30 +3,30 @@ namespace EdgeSync.Lineages;
 /// <summary>Pure decisions on an operator's lineage commands and a device's acknowledgements.</summary>
 public static class OperatorDecisions
 {
-    public static (Decision, CommandResult) Pause(Lineage state, PauseLineage command, Guid controlId, DateTimeOffset now) =>
-        (new Decision(FlowControl.Pause(state, PauseReason.Operator, command.Reason ?? "paused by an operator", state.ServerWatermark,
-            controlId, now, command.Actor, note: command.Reason).ToList()), CommandResult.Done);
+    public static Decision Pause(Lineage state, PauseLineage command, Guid controlId, DateTimeOffset now) =>
+        new(FlowControl.Pause(state, PauseReason.Operator, command.Reason ?? "paused by an operator", state.ServerWatermark,
+            controlId, now, command.Actor, note: command.Reason).ToList());
 
-    public static (Decision, CommandResult) Resume(Lineage state, ResumeLineage command, Guid controlId, Guid replayId, DateTimeOffset now)
+    public static Decision Resume(Lineage state, ResumeLineage command, Guid controlId, Guid replayId, DateTimeOffset now)
     {
         if (!state.PauseReasons.Contains(PauseReason.Operator))
-            return (Decision.Nothing, CommandResult.Conflict("lineage_not_paused_by_operator", "The lineage has no operator pause to clear."));
+            return Decision.Refused(CommandResult.Conflict("lineage_not_paused_by_operator", "The lineage has no operator pause to clear."));
         var events = FlowControl.Resume(state, PauseReason.Operator, controlId, now, command.Actor).ToList();
         events.AddRange(ReplayIfBacklog(state, replayId, "operator_resume", now, command.Actor));
-        return (new Decision(events), CommandResult.Done);
+        return new Decision(events);
     }
 
-    public static (Decision, CommandResult) Reset(Lineage state, ResetMaterialization command, Guid controlId, Guid replayId, DateTimeOffset now)
+    public static Decision Reset(Lineage state, ResetMaterialization command, Guid controlId, Guid replayId, DateTimeOffset now)
     {
         if (!state.PauseReasons.Contains(PauseReason.CircuitBreaker))
-            return (Decision.Nothing, CommandResult.Conflict("lineage_not_tripped", "The circuit breaker of this lineage has not tripped."));
+            return Decision.Refused(CommandResult.Conflict("lineage_not_tripped", "The circuit breaker of this lineage has not tripped."));
         if (state.OpenReview is not null)
-            return (Decision.Nothing, CommandResult.Conflict("review_open", "A schema review is open; decide it before resetting materialization."));
+            return Decision.Refused(CommandResult.Conflict("review_open", "A schema review is open; decide it before resetting materialization."));
         var events = new List<LineageEvent> { new MaterializationReset(state.Id, state.ConsecutiveFailures, now, command.Actor) };
         events.AddRange(FlowControl.Resume(state, PauseReason.CircuitBreaker, controlId, now, command.Actor));
         if (state.HasStagedBacklog)
             events.Add(new ReplayStarted(state.Id, replayId, "reset", state.Counters.StagedRowCount, now, command.Actor));
-        return (new Decision(events), CommandResult.Done);
+        return new Decision(events);
     }
 
     public static Decision Acknowledge(Lineage state, Guid controlId, DateTimeOffset now) =>

@@ -11,23 +11,23 @@ public sealed record ApprovalPlan(
 /// <summary>Pure decisions on operator review commands.</summary>
 public static class ReviewDecisions
 {
-    public static (Decision Decision, CommandResult Result) Claim(Lineage state, ClaimReview command, DateTimeOffset now)
+    public static Decision Claim(Lineage state, ClaimReview command, DateTimeOffset now)
     {
         if (OpenReviewOf(state, command.ReviewId) is not { } review)
-            return Refused(ReviewNotOpen(command.ReviewId));
+            return Decision.Refused(ReviewNotOpen(command.ReviewId));
         if (review.State != ReviewState.Queued)
-            return Refused(CommandResult.Conflict("review_not_queued", $"The review is {review.State}; only a queued review can be claimed."));
-        return (new Decision([new ReviewClaimed(state.Id, review.ReviewId, review.ActionVersion + 1, now, command.Actor)]), CommandResult.Done);
+            return Decision.Refused(CommandResult.Conflict("review_not_queued", $"The review is {review.State}; only a queued review can be claimed."));
+        return new Decision([new ReviewClaimed(state.Id, review.ReviewId, review.ActionVersion + 1, now, command.Actor)]);
     }
 
-    public static (Decision Decision, CommandResult Result) Reject(Lineage state, RejectReview command, DateTimeOffset now)
+    public static Decision Reject(Lineage state, RejectReview command, DateTimeOffset now)
     {
         if (OpenReviewOf(state, command.ReviewId) is not { } review)
-            return Refused(ReviewNotOpen(command.ReviewId));
+            return Decision.Refused(ReviewNotOpen(command.ReviewId));
         if (review.ActionVersion != command.ActionVersion)
-            return Refused(StaleVersion(review));
+            return Decision.Refused(StaleVersion(review));
         // The lineage stays paused and keeps its staged rows; the device is not told.
-        return (new Decision([new ReviewRejected(state.Id, review.ReviewId, command.Reason, review.ActionVersion + 1, now, command.Actor)]), CommandResult.Done);
+        return new Decision([new ReviewRejected(state.Id, review.ReviewId, command.Reason, review.ActionVersion + 1, now, command.Actor)]);
     }
 
     public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command)
@@ -113,6 +113,4 @@ public static class ReviewDecisions
 
     private static CommandResult StaleVersion(OpenReview review) =>
         CommandResult.Conflict("review_version_conflict", $"The review changed: its action_version is {review.ActionVersion}.");
-
-    private static (Decision, CommandResult) Refused(CommandResult result) => (Decision.Nothing, result);
 }

@@ -37,6 +37,8 @@ public static class EdgeStore
         services.AddSingleton<MirrorWriter>();
         services.AddSingleton<TelemetryWriter>();
         services.AddSingleton<MirrorReader>();
+        services.AddSingleton<LineageStore>();
+        services.AddSingleton<LineageEffects>();
 
         services.AddMarten(options =>
             {

@@ -100,7 +100,7 @@ public sealed class IngestSpecifications : LineageSpecification
         GivenAnActiveLineage();
         var withoutSetpoint = BatchWithout("setpoint", 4, 1);
         Ingested(withoutSetpoint);
-        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Item1.Events);
+        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Events);
         var (plan, result) = ReviewDecisions.PlanApproval(State, Approval(2, Mirror("id"), Mirror("mode")));
         Assert.True(result.Succeeded, result.Detail);
         Given(ReviewDecisions.Approve(State, plan!, State.Mirror!, ReplayId, Operator, Now).Events);
@@ -116,7 +116,7 @@ public sealed class IngestSpecifications : LineageSpecification
     public void A_rejected_schema_stays_rejected_its_rows_staged_without_a_new_review()
     {
         GivenAFirstBatch();
-        Given(ReviewDecisions.Reject(State, new RejectReview(ReviewId, 1, "not ours", Operator), Now).Item1.Events);
+        Given(ReviewDecisions.Reject(State, new RejectReview(ReviewId, 1, "not ours", Operator), Now).Events);
 
         var batch = Batch(4, 1, withColumns: false);
         Then(LineageDecider.Decide(State, Ingest(batch), Now),

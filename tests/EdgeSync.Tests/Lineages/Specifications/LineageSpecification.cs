@@ -59,7 +59,7 @@ public abstract class LineageSpecification
     protected void GivenAnApprovedLineage(int stagedRows = 3)
     {
         GivenAFirstBatch(stagedRows);
-        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Item1.Events);
+        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Events);
         var (plan, result) = ReviewDecisions.PlanApproval(State, Approval(actionVersion: 2));
         Assert.True(result.Succeeded, result.Detail);
         Given(ReviewDecisions.Approve(State, plan!, MirrorTableOf(plan!), ReplayId, Operator, Now).Events);
@@ -80,20 +80,18 @@ public abstract class LineageSpecification
             state.ServerWatermark), new EdgePolicy(), ControlId, Now).Events);
     }
 
-    protected static void Then(Decision decision, params object[] expected) =>
-        Assert.Equal(expected.Select(Describe).ToList(), decision.Events.Select(Describe).ToList());
-
-    protected static void Then((Decision Decision, CommandResult Result) outcome, params object[] expected)
+    /// <summary>Decided these events, in this order (and refused nothing).</summary>
+    protected static void Then(Decision decision, params LineageEvent[] expected)
     {
-        Assert.True(outcome.Result.Succeeded, $"{outcome.Result.Code}: {outcome.Result.Detail}");
-        Then(outcome.Decision, expected);
+        Assert.True(decision.Result.Succeeded, $"{decision.Result.Code}: {decision.Result.Detail}");
+        Assert.Equal(expected.Select(Describe).ToList(), decision.Events.Select(Describe).ToList());
     }
 
     /// <summary>Refused with this HTTP status and code, and nothing decided.</summary>
-    protected static void ThenRefused((Decision Decision, CommandResult Result) outcome, int status, string code)
+    protected static void ThenRefused(Decision decision, int status, string code)
     {
-        Assert.Equal((false, status, code), (outcome.Result.Succeeded, outcome.Result.Status, outcome.Result.Code));
-        Assert.Empty(outcome.Decision.Events);
+        Assert.Equal((false, status, code), (decision.Result.Succeeded, decision.Result.Status, decision.Result.Code));
+        Assert.Empty(decision.Events);
     }
 
     private static string Describe(object e) => $"{e.GetType().Name} {JsonSerializer.Serialize(e, e.GetType())}";

@@ -13,10 +13,10 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
         Assert.Equal(LineageStatus.Active, State.Status);
     }
 
-    private (Decision, CommandResult) Pause(string? reason = "maintenance") =>
+    private Decision Pause(string? reason = "maintenance") =>
         OperatorDecisions.Pause(State, new PauseLineage(LineageId, reason, Operator), ControlId, Now);
 
-    private (Decision, CommandResult) Resume() =>
+    private Decision Resume() =>
         OperatorDecisions.Resume(State, new ResumeLineage(LineageId, Operator), ControlId, ReplayId, Now);
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
     public void Pausing_a_lineage_the_operator_already_paused_changes_nothing()
     {
         GivenAnActiveLineage();
-        Given(Pause().Item1.Events);
+        Given(Pause().Events);
         Then(Pause());
     }
 
@@ -47,7 +47,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
     public void Resuming_tells_the_device_to_resume_from_the_watermark()
     {
         GivenAnActiveLineage();
-        Given(Pause().Item1.Events);
+        Given(Pause().Events);
         Then(Resume(),
             new LineageResumed(LineageId, PauseReason.Operator, Now, Operator),
             new ControlIssued(LineageId, ControlId, ControlKind.Resume, "device_state", 3, null, Now, Operator));
@@ -57,7 +57,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
     public void Rows_staged_during_an_operator_pause_are_replayed_when_it_is_lifted()
     {
         GivenAnActiveLineage();
-        Given(Pause().Item1.Events);
+        Given(Pause().Events);
         var staged = Assert.IsType<BatchStaged>(Assert.Single(Ingested(Batch(4, 2)).Events));
         Assert.Equal(StagingReason.LineagePaused, staged.StagingReason);
 
@@ -71,7 +71,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
     public void The_device_is_not_told_to_resume_while_backpressure_still_holds_it()
     {
         GivenAnActiveLineage();
-        Given(Pause().Item1.Events);
+        Given(Pause().Events);
         var tight = new EdgePolicy { MaxPendingRowsPerLineage = 1 };
         Assert.Contains(Ingested(Batch(4, 2), tight).Events, e => e is LineagePaused { Reason: PauseReason.Backpressure });
         Assert.DoesNotContain(Ingested(Batch(6, 1), tight).Events, e => e is ControlIssued);

@@ -27,7 +27,7 @@ public sealed class ReviewSpecifications : LineageSpecification
     public void Claiming_a_review_twice_is_refused()
     {
         GivenAFirstBatch();
-        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Item1.Events);
+        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Events);
         ThenRefused(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now), 409, "review_not_queued");
     }
 
@@ -35,7 +35,7 @@ public sealed class ReviewSpecifications : LineageSpecification
     public void Rejecting_with_a_stale_action_version_is_refused()
     {
         GivenAFirstBatch();
-        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Item1.Events);
+        Given(ReviewDecisions.Claim(State, new ClaimReview(ReviewId, Operator), Now).Events);
         ThenRefused(ReviewDecisions.Reject(State, new RejectReview(ReviewId, 1, "not ours", Operator), Now), 409, "review_version_conflict");
     }
 
@@ -46,7 +46,7 @@ public sealed class ReviewSpecifications : LineageSpecification
         var outcome = ReviewDecisions.Reject(State, new RejectReview(ReviewId, 1, "not ours", Operator), Now);
         Then(outcome, new ReviewRejected(LineageId, ReviewId, "not ours", 2, Now, Operator));
 
-        Given(outcome.Item1.Events);
+        Given(outcome.Events);
         Assert.Null(State.OpenReview);
         Assert.Equal([PauseReason.SchemaReview], State.PauseReasons);
         Assert.Equal(3, State.Counters.StagedRowCount);

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using EdgeSync.Registry;
+using EdgeSync.Storage;
+using Marten;
+using Npgsql;
+
+namespace EdgeSync.Lineages;
+
+/// <summary>Where a lineage grain reads and writes its lineage: snapshots, streams, transactions, its project's policy.</summary>
+public sealed class LineageStore(IDocumentStore store, NpgsqlDataSource dataSource, PendingControls controls)
+{
+    public Task<LineageTransaction> BeginAsync(CancellationToken ct = default) => LineageTransaction.BeginAsync(dataSource, store, controls, ct);
+
+    /// <summary>The lineage as stored: its snapshot (written in the same transaction as its events, so current) at its stream version.</summary>
+    public async Task<Lineage?> LoadAsync(Guid lineageId, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var lineage = await session.LoadAsync<Lineage>(lineageId, ct);
+        if (lineage is not null && await session.Events.FetchStreamStateAsync(lineageId, ct) is { } stream)
+            lineage.Version = stream.Version;
+        return lineage;
+    }
+
+    /// <summary>Whether the event stored at the version a commit appended <paramref name="last"/> at is that event.</summary>
+    public async Task<bool> HoldsAsync(Guid lineageId, long version, LineageEvent last)
+    {
+        await using var session = store.QuerySession();
+        var stored = await session.Events.FetchStreamAsync(lineageId, version, fromVersion: version);
+        return stored.Count == 1 && stored[0].Data.GetType() == last.GetType()
+            && JsonSerializer.Serialize(stored[0].Data, last.GetType()) == JsonSerializer.Serialize(last, last.GetType());
+    }
+
+    public async Task<EdgePolicy> PolicyAsync(Guid projectId)
+    {
+        await using var session = store.QuerySession();
+        return (await session.LoadAsync<Project>(projectId))?.Policy ?? new EdgePolicy();
+    }
+}
