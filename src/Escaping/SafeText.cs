@@ -43,6 +43,18 @@ public static class SafeText
         return builder.ToString();
     }
 
+    /// <summary>
+    /// <see cref="Escape"/> line by line: the line feeds of a multi-line message stay line feeds
+    /// (a carriage return before one is dropped), everything else is escaped.
+    /// </summary>
+    public static string EscapeLines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!NeedsEscaping(text))
+            return text;
+        return string.Join('\n', text.ReplaceLineEndings("\n").Split('\n').Select(Escape));
+    }
+
     /// <summary><see cref="Escape"/>, or null for null.</summary>
     public static string? EscapeOrNull(string? text) => text is null ? null : Escape(text);
 
