@@ -23,13 +23,14 @@ public sealed class HostilePayloadTests(NodeFixture node)
     [Fact]
     public async Task Every_generated_or_mutated_payload_is_answered_as_accepted_or_as_a_recorded_rejection_with_a_code()
     {
-        // Seeds from a fixed start, so that a failure names the sample to replay; about a sixth of
-        // them carry a hostile value (RandomRowBatches, PayloadMutations.Hostile).
+        // Seeds from a fixed start, so that a failure names the sample to replay; half are valid
+        // batches, about a sixth carry a hostile value (RandomRowBatches, PayloadMutations.Hostile).
         const int Samples = 2000;
         var start = Environment.GetEnvironmentVariable("EDGESYNC_HOSTILE_SEED") is { } seed ? int.Parse(seed) : 11_000;
         var device = await Fleet.RegisterDeviceAsync(node);
         await using var mqtt = await device.ConnectAsync(node);
-        var topic = $"{device.TopicRoot}/sync/rows/batch";
+        // Most go to sync/rows/batch; every tenth each to the other two uplinks, which share the gateway.
+        string TopicOf(int i) => $"{device.TopicRoot}/sync/" + (i % 10) switch { 8 => "schema/observe", 9 => "ingest/ack", _ => "rows/batch" };
 
         var rejected = 0;
         var accepted = 0;
@@ -39,14 +40,14 @@ public sealed class HostilePayloadTests(NodeFixture node)
             MqttClientPublishResult ack;
             try
             {
-                ack = await mqtt.PublishRawAsync(topic, sample.Payload);
+                ack = await mqtt.PublishRawAsync(TopicOf(i), sample.Payload);
             }
             catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException or OperationCanceledException)
             {
-                Assert.Fail($"no acknowledgement ({e.GetType().Name}: {e.Message}) for {Describe(sample)}");
+                Assert.Fail($"no acknowledgement ({e.GetType().Name}: {e.Message}) for {TopicOf(i)}, {Describe(sample)}");
                 throw;
             }
-            Assert.True(mqtt.IsConnected, $"the node closed the connection after {Describe(sample)}");
+            Assert.True(mqtt.IsConnected, $"the node closed the connection after {TopicOf(i)}, {Describe(sample)}");
             switch (ack.ReasonCode)
             {
                 case MqttClientPublishReasonCode.Success:
@@ -56,7 +57,7 @@ public sealed class HostilePayloadTests(NodeFixture node)
                     rejected++;
                     break;
                 default:
-                    Assert.Fail($"acknowledged with {ack.ReasonCode} for {Describe(sample)}");
+                    Assert.Fail($"acknowledged with {ack.ReasonCode} for {TopicOf(i)}, {Describe(sample)}");
                     break;
             }
         }
