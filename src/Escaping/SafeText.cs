@@ -21,7 +21,7 @@ public static class SafeText
     public static string Escape(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var first = FirstToEscape(text, 0);
+        var first = FirstToEscape(text);
         if (first < 0)
             return text;
 
@@ -44,8 +44,9 @@ public static class SafeText
     }
 
     /// <summary>
-    /// <see cref="Escape"/> line by line: the line feeds of a multi-line message stay line feeds
-    /// (a carriage return before one is dropped), everything else is escaped.
+    /// <see cref="Escape"/> line by line, for multi-line messages: every line ending (CR LF, CR,
+    /// LF, NEL, LS, PS, FF) becomes a line feed, which a terminal only moves down on; everything
+    /// else is escaped.
     /// </summary>
     public static string EscapeLines(string text)
     {
@@ -54,9 +55,6 @@ public static class SafeText
             return text;
         return string.Join('\n', text.ReplaceLineEndings("\n").Split('\n').Select(Escape));
     }
-
-    /// <summary><see cref="Escape"/>, or null for null.</summary>
-    public static string? EscapeOrNull(string? text) => text is null ? null : Escape(text);
 
     /// <summary>
     /// At most <paramref name="maxChars"/> UTF-16 units of <paramref name="text"/>, never ending
@@ -104,11 +102,11 @@ public static class SafeText
     }
 
     /// <summary>Whether <see cref="Escape"/> would change <paramref name="text"/>.</summary>
-    public static bool NeedsEscaping(string text) => FirstToEscape(text, 0) >= 0;
+    public static bool NeedsEscaping(string text) => FirstToEscape(text) >= 0;
 
-    private static int FirstToEscape(string text, int from)
+    private static int FirstToEscape(string text)
     {
-        for (var i = from; i < text.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))

@@ -23,8 +23,8 @@ public enum UplinkVerdict
 /// <summary>
 /// Turns a device's uplink into a grain call. Every uplink ends accepted or as a recorded
 /// rejection with a code; anything thrown from here means "not durable" (the database or the
-/// cluster is unavailable): the broker then withholds the acknowledgement so that the device
-/// delivers again. A failure that the payload itself causes every time (see
+/// cluster is unavailable, or a failure of unknown kind): the broker then withholds the
+/// acknowledgement so that the device delivers again. A failure that the payload itself causes every time (see
 /// <see cref="PayloadFault"/>) is a rejection, never a reason to withhold: the device would
 /// redeliver the same bytes forever.
 /// </summary>
