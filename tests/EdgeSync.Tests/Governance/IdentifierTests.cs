@@ -28,19 +28,27 @@ public sealed class IdentifierTests(NodeFixture node)
         Assert.Equal("v-", row.GetProperty("_").GetString());
     }
 
+    [Fact]
+    public async Task An_empty_key_column_name_can_be_approved()
+    {
+        var row = await ApproveAndMirrorAsync("empty_key", ["xmin"], key: "");
+        Assert.Equal(1, row.GetProperty("_").GetInt64());
+        Assert.Equal("v-xmin", row.GetProperty("c_xmin").GetString());
+    }
+
     /// <summary>A table with an INTEGER key and TEXT columns of these names, one row, every column mirrored by default.</summary>
-    private async Task<JsonElement> ApproveAndMirrorAsync(string table, string[] names)
+    private async Task<JsonElement> ApproveAndMirrorAsync(string table, string[] names, string key = "id")
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var api = new EdgeApi(node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
         await using var mqtt = await device.ConnectAsync(node);
-        using var source = new SqliteSource(table, "id INTEGER PRIMARY KEY NOT NULL, " + string.Join(", ", names.Select(n => $"{SqliteSource.Quote(n)} TEXT")));
-        source.Upsert(new Dictionary<string, object?> { ["id"] = 1L }.Concat(names.Select(n => KeyValuePair.Create(n, (object?)$"v-{n}"))).ToDictionary());
+        using var source = new SqliteSource(table, $"{SqliteSource.Quote(key)} INTEGER PRIMARY KEY NOT NULL, " + string.Join(", ", names.Select(n => $"{SqliteSource.Quote(n)} TEXT")));
+        source.Upsert(new Dictionary<string, object?> { [key] = 1L }.Concat(names.Select(n => KeyValuePair.Create(n, (object?)$"v-{n}"))).ToDictionary());
         Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", source.TakeBatch()!)).ReasonCode);
 
         var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
         var review = await api.OpenReviewAsync(lineageId);
-        var actions = names.Prepend("id").Select(n => (object)new { source_column_name = n, action = "mirror" }).ToArray();
+        var actions = names.Prepend(key).Select(n => (object)new { source_column_name = n, action = "mirror" }).ToArray();
         Assert.Equal("approved", (await api.ApproveAsync(review.GetProperty("id").GetGuid(), actions)).GetProperty("state").GetString());
 
         await api.WaitForBacklogDrainedAsync(lineageId);
