@@ -122,4 +122,17 @@ public sealed class PoisonPayloadTests(NodeFixture node)
         var rejection = await RejectedAndRecordedAsync(Encoding.UTF8.GetBytes(json));
         Assert.Equal("invalid_schema_columns", rejection.GetProperty("code").GetString());
     }
+
+    /// <summary>PostgreSQL stores U+0000 in neither text nor jsonb: the batch is refused with a code instead of failing its transaction forever.</summary>
+    [Theory]
+    [InlineData("\"pk\":{\"id\":1}", "\"pk\":{\"id\":\"1\\u0000\"}", "invalid_pk")]
+    [InlineData("\"mode\":\"cooling\"", "\"mode\":\"cool\\u0000ing\"", "invalid_row")]
+    public async Task U0000_in_a_row_value_is_refused_with_a_code(string from, string to, string code)
+    {
+        var json = new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 2), withColumns: false);
+        Assert.Contains(from, json);
+        var rejection = await RejectedAndRecordedAsync(Encoding.UTF8.GetBytes(json.Replace(from, to, StringComparison.Ordinal)));
+        Assert.Equal(code, rejection.GetProperty("code").GetString());
+        Assert.Contains("U+0000", rejection.GetProperty("detail").GetString());
+    }
 }
