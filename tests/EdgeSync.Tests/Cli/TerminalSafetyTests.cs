@@ -1,4 +1,3 @@
-using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
 using EdgeSync.Escaping;
 using EdgeSync.Tests.Agent;
@@ -104,15 +103,6 @@ public sealed class TerminalSafetyTests(CliNodeFixture fixture)
         Assert.Equal(new string('a', 250), escaped);
         Assert.Equal(new string('a', 250) + "\\u001B", SafeText.EscapeAndCut(new string('a', 250) + "\u001b" + "z", 256));
         Assert.Equal(new string('a', 254), SafeText.EscapeAndCut(text, 255));
-    }
-
-    [Fact]
-    public void The_empty_column_name_can_be_given_an_action_on_the_command_line()
-    {
-        var action = ColumnActionSyntax.Parse("=ignore");
-        Assert.Equal("", action.SourceColumnName);
-        Assert.Equal("ignore", action.Action);
-        Assert.Equal("a=b", ColumnActionSyntax.Parse("a=b=mirror").SourceColumnName);
     }
 
     [Fact]
