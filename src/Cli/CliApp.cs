@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.CommandLine;
 using EdgeSync.Cli.Commands;
 
@@ -33,7 +34,7 @@ public static class CliApp
         if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
         {
             foreach (var error in parse.Errors)
-                host.Error.WriteLine($"error: {error.Message}");
+                host.Error.WriteLine($"error: {SafeText.EscapeLines(error.Message)}");
             host.Error.WriteLine("See `edgesync --help` or `edgesync <command> --help`.");
             return ExitCodes.UsageError;
         }

@@ -17,7 +17,7 @@ public sealed record PauseLineageRequest(string? Reason);
 
 public sealed class PauseLineageRequestValidator : AbstractValidator<PauseLineageRequest>
 {
-    public PauseLineageRequestValidator() => RuleFor(r => r.Reason).MaximumLength(500);
+    public PauseLineageRequestValidator() => RuleFor(r => r.Reason).MaximumLength(500).Storable();
 }
 
 /// <summary>The answer of reset-materialization (http-api.md).</summary>

@@ -1,3 +1,4 @@
+using EdgeSync.Api.Http;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using FluentValidation;
@@ -28,13 +29,15 @@ public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveRev
         RuleFor(r => r.ColumnActions).NotNull();
         RuleForEach(r => r.ColumnActions).ChildRules(action =>
         {
-            action.RuleFor(a => a.SourceColumnName).NotNull();
+            action.RuleFor(a => a.SourceColumnName).NotNull().Storable();
+            action.RuleFor(a => a.TimestampColumn).Storable();
             action.RuleFor(a => a.Action).NotEmpty().Must(a => Actions.Contains(a))
                 .WithMessage($"'action' must be one of {string.Join(", ", Actions)}.");
             action.RuleFor(a => a.DataPoint).NotEmpty().MaximumLength(200).When(a => a.Action == BindingAction.Map)
                 .WithMessage("'data_point' is required for a 'map' action.");
-            action.RuleFor(a => a.MirrorColumnName).Must(BeAValidName!).When(a => a.MirrorColumnName is not null)
-                .WithMessage((_, name) => $"'mirror_column_name' {Problem(name!)}");
+            action.RuleFor(a => a.DataPoint).Storable();
+            action.RuleFor(a => a.MirrorColumnName).Must(BeAValidColumnName!).When(a => a.MirrorColumnName is not null)
+                .WithMessage((_, name) => $"'mirror_column_name' {ColumnProblem(name!)}");
         });
         RuleFor(r => r.MirrorTableName).Must(BeAValidName!).When(r => r.MirrorTableName is not null)
             .WithMessage((_, name) => $"'mirror_table_name' {Problem(name!)}");
@@ -43,6 +46,10 @@ public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveRev
     private static bool BeAValidName(string name) => MirrorNaming.IsValidName(name, out _);
 
     private static string Problem(string name) => MirrorNaming.IsValidName(name, out var problem) ? "" : problem!;
+
+    private static bool BeAValidColumnName(string name) => MirrorNaming.IsValidColumnName(name, out _);
+
+    private static string ColumnProblem(string name) => MirrorNaming.IsValidColumnName(name, out var problem) ? "" : problem!;
 }
 
 public sealed class RejectReviewRequestValidator : AbstractValidator<RejectReviewRequest>
@@ -50,6 +57,6 @@ public sealed class RejectReviewRequestValidator : AbstractValidator<RejectRevie
     public RejectReviewRequestValidator()
     {
         RuleFor(r => r.ActionVersion).NotNull().GreaterThan(0);
-        RuleFor(r => r.Reason).MaximumLength(2000);
+        RuleFor(r => r.Reason).MaximumLength(2000).Storable();
     }
 }

@@ -1,3 +1,4 @@
+using EdgeSync.Api.Http;
 using FluentValidation;
 
 namespace EdgeSync.Api.Projects;
@@ -12,7 +13,8 @@ public sealed class CreateProjectRequestValidator : AbstractValidator<CreateProj
     public CreateProjectRequestValidator()
     {
         RuleFor(r => r.Name).NotEmpty().MaximumLength(MaxNameLength)
-            .Must(n => n is null || n.Trim().Length > 0).WithMessage("'name' must not be blank.");
+            .Must(n => n is null || n.Trim().Length > 0).WithMessage("'name' must not be blank.")
+            .Storable();
         RuleFor(r => r.TopicSlug)
             .NotNull().WithMessage("'topic_slug' is required; use \"\" for a project whose devices publish under /{device_name}.")
             .Matches("^(|[a-z0-9][a-z0-9-]{0,62})$")

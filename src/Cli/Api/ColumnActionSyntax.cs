@@ -2,14 +2,16 @@ namespace EdgeSync.Cli.Api;
 
 /// <summary>
 /// <c>--column</c> values of <c>reviews approve</c>: <c>name=mirror</c>, <c>name=mirror:mirror_name</c>,
-/// <c>name=map:data_point</c>, <c>name=map:data_point@timestamp_column</c>, <c>name=ignore</c>, <c>name=defer</c>.
+/// <c>name=map:data_point</c>, <c>name=map:data_point@timestamp_column</c>, <c>name=ignore</c>, <c>name=defer</c>;
+/// <c>=ignore</c> names the column whose name is empty.
 /// </summary>
 public static class ColumnActionSyntax
 {
     public static ColumnAction Parse(string text)
     {
         // Source names may themselves contain '=' or ':'; the split is at the last '=' followed by an action.
-        for (var i = text.Length - 1; i > 0; i--)
+        // A name may also be empty (SQLite allows a column named ""): "=ignore".
+        for (var i = text.Length - 1; i >= 0; i--)
         {
             if (text[i] != '=')
                 continue;

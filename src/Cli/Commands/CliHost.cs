@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.CommandLine;
 using System.Text.Json;
 using EdgeSync.Cli.Api;
@@ -73,7 +74,7 @@ public sealed class CliHost(TextWriter output, TextWriter error, TextReader inpu
         }
         catch (CliException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine($"error: {SafeText.EscapeLines(e.Message)}");
             return e.ExitCode;
         }
     }

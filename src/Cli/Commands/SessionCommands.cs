@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.CommandLine;
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Settings;
@@ -30,7 +31,7 @@ public static class SessionCommands
             if (settings.ProjectId is { } project)
             {
                 var answer = await new ProjectApi(client, project).ProjectAsync(ct);
-                host.Out.WriteLine($"Project: {answer.Data.GetProperty("name").GetString()} ({project})");
+                host.Out.WriteLine($"Project: {SafeText.Escape(answer.Data.GetProperty("name").GetString() ?? "")} ({project})");
             }
             host.Store.Save(settings);
             host.Out.WriteLine($"Logged in to {settings.ApiUrl}{Expiry(settings.Token)}; settings saved to {host.Store.FilePath}");
@@ -81,7 +82,7 @@ public static class SessionCommands
             {
                 using var client = host.Client(settings with { ApiUrl = settings.ApiUrl ?? CliHost.DefaultApiUrl });
                 var answer = await new ProjectApi(client, id).ProjectAsync(ct);
-                host.Out.WriteLine($"Project: {answer.Data.GetProperty("name").GetString()} ({id})");
+                host.Out.WriteLine($"Project: {SafeText.Escape(answer.Data.GetProperty("name").GetString() ?? "")} ({id})");
             }
             host.Store.Save(settings);
             host.Out.WriteLine($"Context saved to {host.Store.FilePath}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeSync.Escaping;
 
 namespace EdgeSync.Cli.Output;
 
@@ -27,5 +28,6 @@ public static class Cells
         return Cut(text, max);
     }
 
-    public static string Cut(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+    /// <summary>At most <paramref name="max"/> characters, never splitting a surrogate pair.</summary>
+    public static string Cut(string text, int max) => text.Length <= max ? text : SafeText.Cut(text, max - 1, "…");
 }

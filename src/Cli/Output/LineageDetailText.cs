@@ -1,4 +1,5 @@
 using EdgeSync.Cli.Api;
+using EdgeSync.Escaping;
 
 namespace EdgeSync.Cli.Output;
 
@@ -56,7 +57,8 @@ public static class LineageDetailText
         yield return "";
         yield return $"Bindings ({l.Bindings.Count})";
         foreach (var b in l.Bindings)
-            yield return $"  {b.SourceColumn,-24} {b.Action,-7} {Target(b)}";
+            // Escaped before padding, so that the columns line up as shown.
+            yield return $"  {SafeText.Escape(b.SourceColumn),-24} {b.Action,-7} {Target(b)}";
     }
 
     private static string Target(BindingView b) => b.Action switch

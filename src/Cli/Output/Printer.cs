@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeSync.Cli.Api;
@@ -6,7 +7,12 @@ using Spectre.Console.Rendering;
 
 namespace EdgeSync.Cli.Output;
 
-/// <summary>Writes a command's result as a table (people) or as the API's JSON (scripts).</summary>
+/// <summary>
+/// Writes a command's result as a table (people) or as the API's JSON (scripts). Text from the
+/// API may come from devices, so every cell, value and line goes through
+/// <see cref="SafeText.Escape"/> on its way to the terminal; the JSON encoder escapes control
+/// characters itself.
+/// </summary>
 public sealed class Printer
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -33,9 +39,9 @@ public sealed class Printer
     {
         var table = new Table().Border(TableBorder.None).HideRowSeparators();
         foreach (var header in headers)
-            table.AddColumn(new TableColumn(Markup.Escape(headersAsGiven ? header : header.ToUpperInvariant())) { NoWrap = true, Padding = new Padding(0, 0, 2, 0) });
+            table.AddColumn(new TableColumn(Markup.Escape(SafeText.Escape(headersAsGiven ? header : header.ToUpperInvariant()))) { NoWrap = true, Padding = new Padding(0, 0, 2, 0) });
         foreach (var row in rows)
-            table.AddRow(row.Select(cell => new Text(cell ?? "-")).ToArray<IRenderable>());
+            table.AddRow(row.Select(cell => new Text(SafeText.Escape(cell ?? "-"))).ToArray<IRenderable>());
         Render(table);
     }
 
@@ -56,7 +62,7 @@ public sealed class Printer
     {
         var width = fields.Max(f => f.Label.Length) + 3;
         foreach (var (label, value) in fields)
-            _writer.WriteLine($"{(label + ":").PadRight(width)}{value ?? "-"}");
+            _writer.WriteLine($"{(label + ":").PadRight(width)}{SafeText.Escape(value ?? "-")}");
     }
 
     /// <summary>Renders without colours and without the trailing blanks Spectre pads cells with.</summary>
@@ -80,10 +86,10 @@ public sealed class Printer
     public void Heading(string title)
     {
         _writer.WriteLine();
-        _writer.WriteLine(title);
+        _writer.WriteLine(SafeText.EscapeLines(title));
     }
 
-    public void Line(string text) => _writer.WriteLine(text);
+    public void Line(string text) => _writer.WriteLine(SafeText.EscapeLines(text));
 
     public void PageFooter(PageInfo? page)
     {

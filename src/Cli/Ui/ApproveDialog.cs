@@ -1,5 +1,6 @@
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
+using EdgeSync.Escaping;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 
@@ -113,7 +114,7 @@ public sealed class ApproveDialog : Dialog
 
     private ApproveRequest? Problem(string text, View fix)
     {
-        _problem.Text = text;
+        _problem.Text = SafeText.Escape(text);
         _fix = fix;
         return null;
     }

@@ -1,5 +1,6 @@
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
+using EdgeSync.Escaping;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
@@ -56,8 +57,8 @@ public sealed class LineagesScreen : View, IListScreen
             _shown = result.Items<LineageSummary>().Where(filter.Matches).ToList();
             _table.Table = new EnumerableTableSource<LineageSummary>(_shown, new Dictionary<string, Func<LineageSummary, object>>
             {
-                ["DEVICE"] = l => l.DeviceName,
-                ["TABLE"] = l => l.SourceTable,
+                ["DEVICE"] = l => SafeText.Escape(l.DeviceName),
+                ["TABLE"] = l => SafeText.Escape(l.SourceTable),
                 ["STATUS"] = l => l.Status,
                 ["PAUSE REASONS"] = l => Cells.List(l.PauseReasons),
                 ["STAGED"] = l => $"{l.StagedRowCount} ({Cells.Bytes(l.StagedBytes)})",

@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.Data;
 using System.Net;
 using System.Text.Encodings.Web;
@@ -99,9 +100,9 @@ public sealed class PagedRowsScreen : Window
     {
         var table = new DataTable();
         foreach (var column in columns)
-            table.Columns.Add(column, typeof(string));
+            table.Columns.Add(SafeText.Escape(column), typeof(string));
         foreach (var row in rows)
-            table.Rows.Add(row.Cast<object>().ToArray());
+            table.Rows.Add(row.Select(cell => (object)SafeText.Escape(cell ?? "")).ToArray());
         return table;
     }
 
@@ -147,7 +148,7 @@ public sealed class PagedRowsScreen : Window
             return false;
         _items = [];
         _table.Table = new DataTableSource(new DataTable());
-        _heading.Text = explanation;
+        _heading.Text = SafeText.Escape(explanation);
         return true;
     }, alive: _alive.Token);
 

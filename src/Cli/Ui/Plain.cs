@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.Text;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
@@ -7,6 +8,7 @@ namespace EdgeSync.Cli.Ui;
 /// <summary>
 /// Text that is data, not a menu label. Table and device names are full of underscores, which
 /// Terminal.Gui reads as hotkey markers and hides ("device_state" would show as "devicestate").
+/// Data may come from devices, so it is escaped (<see cref="SafeText.Escape"/>) before it is shown.
 /// </summary>
 public static class Plain
 {
@@ -17,7 +19,7 @@ public static class Plain
         var label = new Label { HotKeySpecifier = NoHotKey, X = x, Y = y };
         if (width is not null)
             label.Width = width;
-        label.Text = text;
+        label.Text = SafeText.Escape(text);
         return label;
     }
 }

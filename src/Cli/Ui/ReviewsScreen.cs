@@ -1,5 +1,6 @@
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
+using EdgeSync.Escaping;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
@@ -55,7 +56,7 @@ public sealed class ReviewsScreen : View, IListScreen
             _shown = result.Items<ReviewSummary>().ToList();
             _table.Table = new EnumerableTableSource<ReviewSummary>(_shown, new Dictionary<string, Func<ReviewSummary, object>>
             {
-                ["TABLE"] = r => r.SourceTable,
+                ["TABLE"] = r => SafeText.Escape(r.SourceTable),
                 ["STATE"] = r => r.State + (r.Automatic ? " (auto)" : ""),
                 ["CLASSIFICATION"] = r => r.Classification,
                 ["VERSION"] = r => r.ActionVersion.ToString(),

@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 
@@ -21,9 +22,9 @@ public sealed class StatusLine : Label
 
     public void Busy(string what) => Text = $"… {what}";
 
-    public void Info(string what) => Text = _said = what;
+    public void Info(string what) => Text = _said = SafeText.Escape(what);
 
-    public void Error(string what) => Text = _said = $"error: {what.ReplaceLineEndings(" ")}";
+    public void Error(string what) => Text = _said = $"error: {SafeText.Escape(what.ReplaceLineEndings(" "))}";
 
     /// <summary>The load finished: back to the last thing said.</summary>
     public void Clear() => Text = _said;

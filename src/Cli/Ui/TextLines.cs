@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using System.Collections.ObjectModel;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
@@ -23,7 +24,7 @@ public static class TextLines
     {
         var top = view.SelectedItem ?? 0;
         var width = view.Viewport.Width > 20 ? view.Viewport.Width : 120;
-        var items = new ObservableCollection<string>(lines.SelectMany(line => Wrap(line, width)));
+        var items = new ObservableCollection<string>(lines.SelectMany(line => Wrap(SafeText.Escape(line), width)));
         view.SetSource(items);
         if (items.Count > 0)
             view.SelectedItem = Math.Clamp(top, 0, items.Count - 1);

@@ -1,4 +1,5 @@
 using EdgeSync.Cli.Api;
+using EdgeSync.Escaping;
 using Terminal.Gui.App;
 using Terminal.Gui.Views;
 
@@ -106,8 +107,8 @@ public sealed class UiSession(IApplication app, ProjectApi api)
     public void ShowError(StatusLine? status, string message)
     {
         status?.Error(message);
-        MessageBox.ErrorQuery(app, "Error", message, true, "OK");
+        MessageBox.ErrorQuery(app, "Error", SafeText.EscapeLines(message), true, "OK");
     }
 
-    public void ShowInfo(string title, string message) => MessageBox.Query(app, title, message, true, "OK");
+    public void ShowInfo(string title, string message) => MessageBox.Query(app, SafeText.Escape(title), SafeText.EscapeLines(message), true, "OK");
 }

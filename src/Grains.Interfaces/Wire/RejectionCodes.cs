@@ -44,4 +44,18 @@ public static class RejectionCodes
     /// not a UUID.
     /// </summary>
     public const string InvalidControlId = "invalid_control_id";
+
+    /// <summary>
+    /// Not in the spec's table: a number in a row's <c>pk</c> or <c>row</c> that PostgreSQL's
+    /// <c>numeric</c> (and so <c>jsonb</c>) cannot hold — more than 131,072 digits before the
+    /// decimal point or more than 16,383 after it, once the exponent is applied (e.g. <c>1e131072</c>).
+    /// </summary>
+    public const string ValueOutOfRange = "value_out_of_range";
+
+    /// <summary>
+    /// Not in the spec's table: the payload passed every check, yet storing it failed in a way it
+    /// would fail again on every delivery (PostgreSQL refused one of its values, or its text could
+    /// not be encoded). The last resort that keeps a device from redelivering it forever.
+    /// </summary>
+    public const string UnstorablePayload = "unstorable_payload";
 }

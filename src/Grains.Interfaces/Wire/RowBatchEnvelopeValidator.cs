@@ -18,6 +18,7 @@ namespace EdgeSync.Wire;
 /// <item>invalid_row for the shape of <c>rows</c> itself (not an array, or an entry that is not an object)</item>
 /// <item>commit_seq_range_mismatch</item>
 /// <item>invalid_op, then invalid_pk, then invalid_row — each over all rows, first failing row wins</item>
+/// <item>value_out_of_range: a number in a pk or row that PostgreSQL's numeric cannot hold (<see cref="PgNumeric"/>)</item>
 /// </list>
 /// </summary>
 internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatchEnvelope>
@@ -57,6 +58,7 @@ internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatch
         RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidOp, (envelope, _) => FirstRowProblem(envelope, OpProblem));
         RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidPk, (envelope, _) => FirstRowProblem(envelope, PkProblem));
         RuleFor(x => x.RowItems).Check(RejectionCodes.InvalidRow, (envelope, _) => FirstRowProblem(envelope, RowProblem));
+        RuleFor(x => x.RowItems).Check(RejectionCodes.ValueOutOfRange, (envelope, _) => FirstRowProblem(envelope, NumberProblem));
     }
 
     /// <summary>A <c>commit_seq</c>, <c>first_commit_seq</c> or <c>last_commit_seq</c>: a JSON integer literal in 1..2^63-1.</summary>
@@ -140,6 +142,20 @@ internal sealed class RowBatchEnvelopeValidator : WireEnvelopeValidator<RowBatch
             foreach (var property in value.EnumerateObject())
                 if (!columns.Contains(property.Name))
                     return $"rows[{index}].row has the column \"{WireJson.Truncate(property.Name)}\", which is not in schema_columns.";
+        return null;
+    }
+
+    /// <summary>The rules before this one made pk an object and row an object or null.</summary>
+    private static string? NumberProblem(RowBatchEnvelope envelope, RowFields row, int index) =>
+        OutOfRangeMember(row.Pk, $"rows[{index}].pk")
+        ?? (row.Row.ValueKind == JsonValueKind.Object ? OutOfRangeMember(row.Row, $"rows[{index}].row") : null);
+
+    private static string? OutOfRangeMember(JsonElement obj, string path)
+    {
+        foreach (var property in obj.EnumerateObject())
+            if (property.Value.ValueKind == JsonValueKind.Number && !PgNumeric.Fits(property.Value.GetRawText()))
+                return $"{path}.{WireJson.Truncate(property.Name)} is {WireJson.Describe(property.Value)}, which PostgreSQL's numeric cannot hold "
+                    + $"(at most {PgNumeric.MaxWeight + 1} digits before the decimal point and {PgNumeric.MaxScale} after it, exponent applied).";
         return null;
     }
 

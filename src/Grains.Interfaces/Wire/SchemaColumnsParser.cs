@@ -16,7 +16,8 @@ internal sealed record SchemaColumnsParse(bool Present, SchemaFingerprint? Finge
 /// Reads a <c>schema_columns</c> object strictly: exactly the fields <c>table_name</c> and
 /// <c>columns</c>; each column exactly <c>name</c> (string), <c>decl_type_affinity</c> (one of
 /// <see cref="SqliteAffinity.All"/>, exact case), <c>not_null</c> (boolean) and
-/// <c>pk_ordinal</c> (integer ≥ 0); at least one column; no two names equal ignoring ASCII case
+/// <c>pk_ordinal</c> (integer ≥ 0); no name holding U+0000 (SQLite cannot name a column so, and
+/// PostgreSQL cannot store it in the schema's events); at least one column; no two names equal ignoring ASCII case
 /// (SQLite's own rule for column names); the non-zero pk ordinals exactly 1..N. Whether
 /// <c>table_name</c> equals <c>source_table</c> is the caller's rule.
 /// </summary>
@@ -57,6 +58,8 @@ internal static class SchemaColumnsParser
             var name = WireJson.Property(item, "name");
             if (name.ValueKind != JsonValueKind.String)
                 return SchemaColumnsParse.Invalid($"{path}.name must be a string, not {WireJson.Describe(name)}.");
+            if (name.GetString()!.Contains('\0'))
+                return SchemaColumnsParse.Invalid($"{path}.name {WireJson.Describe(name)} contains U+0000, which no column name can hold.");
 
             var affinity = WireJson.Property(item, "decl_type_affinity");
             if (!SqliteAffinity.IsKnown(WireJson.StringOrNull(affinity)))

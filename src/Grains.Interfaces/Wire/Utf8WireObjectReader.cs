@@ -107,6 +107,12 @@ internal sealed class Utf8WireObjectReader
                 scalar = new WireScalar(JsonValueKind.String, text);
                 return true;
             case JsonTokenType.Number:
+                // Left to the reference, which refuses it with value_out_of_range.
+                if (!PgNumeric.Fits(reader.ValueSpan))
+                {
+                    scalar = default;
+                    return false;
+                }
                 // The reader has checked the number's grammar, so it is ASCII: no UTF-8 to decode.
                 scalar = new WireScalar(JsonValueKind.Number, Encoding.Latin1.GetString(reader.ValueSpan));
                 return true;

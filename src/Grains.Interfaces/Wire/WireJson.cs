@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using EdgeSync.Escaping;
 
 namespace EdgeSync.Wire;
 
@@ -113,19 +113,11 @@ internal static class WireJson
     };
 
     /// <summary>
-    /// Device-supplied text quoted in a rejection detail: cut to a readable length, control
-    /// characters shown as \uXXXX so that a detail is always one printable line.
+    /// Device-supplied text quoted in a rejection detail: cut to a readable length (never inside
+    /// a surrogate pair), then escaped by <see cref="SafeText.Escape"/> so that a detail is
+    /// always one printable line that PostgreSQL can store.
     /// </summary>
-    public static string Truncate(string text, int max = 80)
-    {
-        var cut = text.Length <= max ? text : text[..max] + "…";
-        if (!cut.Any(char.IsControl)) return cut;
-        var builder = new StringBuilder(cut.Length + 16);
-        foreach (var c in cut)
-            if (char.IsControl(c)) builder.Append("\\u").Append(((int)c).ToString("X4"));
-            else builder.Append(c);
-        return builder.ToString();
-    }
+    public static string Truncate(string text, int max = 80) => SafeText.Escape(SafeText.Cut(text, max, "…"));
 
     /// <summary>
     /// The byte offset of the first string or property name whose escapes decode to an unpaired

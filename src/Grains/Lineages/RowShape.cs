@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
@@ -38,7 +39,7 @@ public static class RowShape
             if (allColumns is not null && !SameStrings(values.Names, rowPassed))
             {
                 if (values.Names.FirstOrDefault(name => !allColumns.Contains(name)) is { } unknown)
-                    return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: column '{unknown}' is not in the table's schema");
+                    return new Rejection(RejectionCodes.InvalidRow, $"row {row.CommitSeq}: column '{SafeText.Escape(SafeText.Cut(unknown, 80, "…"))}' is not in the table's schema");
                 rowPassed = values.Names;
             }
         }

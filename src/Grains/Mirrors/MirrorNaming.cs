@@ -24,8 +24,20 @@ public static partial class MirrorNaming
     /// <summary>Columns with this prefix are the platform's own (<c>_edge_device_id</c>, …).</summary>
     public const string PlatformColumnPrefix = "_edge_";
 
-    /// <summary>Prefix put before a default column name that would start with a digit, <c>_edge_</c> or <c>pg_</c>.</summary>
+    /// <summary>
+    /// Prefix put before a default column name that would start with a digit, <c>_edge_</c> or
+    /// <c>pg_</c>, or that is a <see cref="SystemColumns">system column name</see>.
+    /// </summary>
     public const string ColumnEscapePrefix = "c_";
+
+    /// <summary>
+    /// PostgreSQL's system column names, which no user column may take (42701): the six of every
+    /// table, and <c>oid</c>, a system column until PostgreSQL 12 that tools still treat as one.
+    /// Default names are <c>c_</c> + the name (<c>xmin</c> → <c>c_xmin</c>); an explicit
+    /// <c>mirror_column_name</c> may not be one of them.
+    /// </summary>
+    public static IReadOnlySet<string> SystemColumns { get; } =
+        new HashSet<string>(["tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "oid"], StringComparer.Ordinal);
 
     private const int HashSuffixLength = 9; // "_" + 8 hex digits
 
@@ -68,8 +80,9 @@ public static partial class MirrorNaming
 
     /// <summary>
     /// The sanitized column name: empty → <c>_</c>; a name starting with a digit, with
-    /// <c>_edge_</c> or with <c>pg_</c> gets the prefix <c>c_</c> (so <c>1st</c> → <c>c_1st</c>,
-    /// <c>_edge_x</c> → <c>c__edge_x</c>); over 63 bytes → cut and hash-suffixed.
+    /// <c>_edge_</c> or with <c>pg_</c>, or a system column name, gets the prefix <c>c_</c> (so
+    /// <c>1st</c> → <c>c_1st</c>, <c>_edge_x</c> → <c>c__edge_x</c>, <c>XMin</c> → <c>c_xmin</c>);
+    /// over 63 bytes → cut and hash-suffixed.
     /// </summary>
     public static string DefaultColumnName(string sourceColumn)
     {
@@ -144,6 +157,16 @@ public static partial class MirrorNaming
         return problem is null;
     }
 
+    /// <summary><see cref="IsValidName"/>, and not a <see cref="SystemColumns">system column name</see>.</summary>
+    public static bool IsValidColumnName(string name, out string? problem)
+    {
+        if (!IsValidName(name, out problem))
+            return false;
+        if (SystemColumns.Contains(name))
+            problem = "must not be a PostgreSQL system column name (tableoid, xmin, cmin, xmax, cmax, ctid, oid)";
+        return problem is null;
+    }
+
     /// <summary>Lowercase (invariant), every character outside <c>[a-z0-9_]</c> → <c>_</c>.</summary>
     public static string Sanitize(string source)
     {
@@ -169,7 +192,7 @@ public static partial class MirrorNaming
         var name = Sanitize(source);
         if (name.Length == 0)
             return "_";
-        return char.IsAsciiDigit(name[0]) || IsReservedColumnStart(name) ? ColumnEscapePrefix + name : name;
+        return char.IsAsciiDigit(name[0]) || IsReservedColumnStart(name) || SystemColumns.Contains(name) ? ColumnEscapePrefix + name : name;
     }
 
     private static bool IsReservedColumnStart(string name) =>

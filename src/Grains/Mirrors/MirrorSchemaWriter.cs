@@ -100,7 +100,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings)
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var column in columns)
         {
-            if (!MirrorNaming.IsValidName(column.Name, out var problem))
+            if (!MirrorNaming.IsValidColumnName(column.Name, out var problem))
                 throw new ArgumentException($"mirror column name '{column.Name}' {problem}", nameof(columns));
             if (!names.Add(column.Name))
                 throw new ArgumentException($"mirror column name '{column.Name}' is used twice", nameof(columns));

@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeSync.Escaping;
 
 namespace EdgeSync.Mirrors;
 
@@ -54,5 +55,5 @@ public static class PgIdentifier
     }
 
     private static string Printable(string? name) =>
-        name is null ? "(null)" : name.Length > 80 ? name[..80].Replace('\0', '?') + "…" : name.Replace('\0', '?');
+        name is null ? "(null)" : SafeText.Escape(SafeText.Cut(name, 80, "…"));
 }

@@ -1,3 +1,4 @@
+using EdgeSync.Escaping;
 using Npgsql;
 
 namespace EdgeSync.Storage;
@@ -11,10 +12,22 @@ public sealed record RejectionFilter(Guid ProjectId, Guid? DeviceId, string? Cod
 /// <summary>Every refused device message, so that a rejection is never a silent drop.</summary>
 public sealed class RejectionLog(EdgeStoreSettings settings, NpgsqlDataSource dataSource)
 {
+    /// <summary>Longest source_table, batch_id and topic kept in a record, in UTF-16 units after escaping.</summary>
+    public const int MaxFieldChars = 255;
+
+    /// <summary>Longest detail kept in a record.</summary>
+    public const int MaxDetailChars = 2000;
+
     private readonly string _table = settings.Table(EdgeTables.Rejections);
 
+    /// <summary>
+    /// Records a rejection. Its text fields come from the refused payload, so they are escaped and
+    /// cut (<see cref="SafeText.EscapeAndCut"/>) first: a record must never fail on the very bytes
+    /// it records (U+0000, unpaired surrogates) nor carry terminal escapes to an operator.
+    /// </summary>
     public async Task RecordAsync(RejectionRecord rejection, CancellationToken ct = default)
     {
+        rejection = Storable(rejection);
         await using var command = dataSource.CreateCommand(
             $"""
             INSERT INTO {_table} (project_id, device_id, topic, source_table, batch_id, code, detail, payload_bytes, received_at)
@@ -61,4 +74,14 @@ public sealed class RejectionLog(EdgeStoreSettings settings, NpgsqlDataSource da
         }
         return (items, total);
     }
+
+    /// <summary>The record as <see cref="RecordAsync"/> stores it.</summary>
+    public static RejectionRecord Storable(RejectionRecord rejection) => rejection with
+    {
+        Topic = SafeText.EscapeAndCut(rejection.Topic, MaxFieldChars),
+        SourceTable = rejection.SourceTable is { } table ? SafeText.EscapeAndCut(table, MaxFieldChars) : null,
+        BatchId = rejection.BatchId is { } batch ? SafeText.EscapeAndCut(batch, MaxFieldChars) : null,
+        Code = SafeText.EscapeAndCut(rejection.Code, MaxFieldChars),
+        Detail = SafeText.EscapeAndCut(rejection.Detail, MaxDetailChars),
+    };
 }

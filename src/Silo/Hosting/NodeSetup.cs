@@ -32,6 +32,8 @@ public static class NodeSetup
             await OrleansSchema.ApplyAsync(connectionString);
         }
 
+        builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddEdgeSyncStore(connectionString, configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);

@@ -1,7 +1,11 @@
+using System.Text;
 using System.Text.Json;
 using EdgeSync.Lineages;
+using EdgeSync.Mirrors;
 using EdgeSync.Storage;
+using EdgeSync.Escaping;
 using EdgeSync.Wire;
+using Npgsql;
 
 namespace EdgeSync.Silo.Mqtt;
 
@@ -17,22 +21,37 @@ public enum UplinkVerdict
 }
 
 /// <summary>
-/// Turns a device's uplink into a grain call. Anything thrown from here means "not durable":
-/// the broker then withholds the acknowledgement so that the device delivers again.
+/// Turns a device's uplink into a grain call. Every uplink ends accepted or as a recorded
+/// rejection with a code; anything thrown from here means "not durable" (the database or the
+/// cluster is unavailable, or a failure of unknown kind): the broker then withholds the
+/// acknowledgement so that the device delivers again. A failure that the payload itself causes every time (see
+/// <see cref="PayloadFault"/>) is a rejection, never a reason to withhold: the device would
+/// redeliver the same bytes forever.
 /// </summary>
 public sealed class IngestGateway(
     IGrainFactory grains, RejectionLog rejections, PendingControls controls, IngestMetrics metrics, TimeProvider clock, ILogger<IngestGateway> logger)
 {
     public async Task<UplinkVerdict> HandleAsync(DeviceSession device, string topic, string uplink, ReadOnlyMemory<byte> payload)
     {
-        var (outcome, sourceTable) = uplink switch
+        IngestOutcome outcome;
+        string? sourceTable;
+        try
         {
-            DeviceTopics.RowBatch => await IngestRowsAsync(device, payload),
-            DeviceTopics.SchemaObserve => await ObserveSchemaAsync(device, payload),
-            DeviceTopics.IngestAck => await AcknowledgeAsync(device, payload),
-            _ => (IngestOutcome.Rejected(null, new Rejection(UnsupportedUplink,
-                $"'{uplink}' is not handled by this version of the service")), null),
-        };
+            (outcome, sourceTable) = uplink switch
+            {
+                DeviceTopics.RowBatch => await IngestRowsAsync(device, payload),
+                DeviceTopics.SchemaObserve => await ObserveSchemaAsync(device, payload),
+                DeviceTopics.IngestAck => await AcknowledgeAsync(device, payload),
+                _ => (IngestOutcome.Rejected(null, new Rejection(UnsupportedUplink,
+                    $"'{uplink}' is not handled by this version of the service")), null),
+            };
+        }
+        catch (Exception e) when (PayloadFault(e) is { } fault)
+        {
+            logger.LogError(e, "The {Uplink} of {Device} failed in a way its payload causes every time; recording it as {Code}",
+                uplink, device.Identity.DeviceName, fault.Code);
+            (outcome, sourceTable) = (IngestOutcome.Rejected(null, fault), null);
+        }
         if (outcome.Rejection is not { } rejection)
         {
             metrics.Record(uplink, outcome);
@@ -40,10 +59,11 @@ public sealed class IngestGateway(
         }
 
         var context = RejectedPayloadContext.Read(payload);
-        await rejections.RecordAsync(new RejectionRecord(0, device.Identity.ProjectId, device.Identity.DeviceId, topic,
+        var record = RejectionLog.Storable(new RejectionRecord(0, device.Identity.ProjectId, device.Identity.DeviceId, topic,
             sourceTable ?? context.SourceTable, context.BatchId, rejection.Code, rejection.Detail, payload.Length, clock.GetUtcNow()));
+        await rejections.RecordAsync(record);
         metrics.Record(uplink, outcome);
-        logger.LogInformation("Rejected {Uplink} from {Device}: {Code} ({Detail})", uplink, device.Identity.DeviceName, rejection.Code, rejection.Detail);
+        logger.LogInformation("Rejected {Uplink} from {Device}: {Code} ({Detail})", uplink, device.Identity.DeviceName, record.Code, record.Detail);
         return rejection.Code is RejectionCodes.PayloadTooLarge or RejectionCodes.BatchTooManyRows
             ? UplinkVerdict.RejectedQuota
             : UplinkVerdict.RejectedFormat;
@@ -51,6 +71,31 @@ public sealed class IngestGateway(
 
     /// <summary>Recorded for uplinks whose handling is not built yet, so they are never silently dropped.</summary>
     public const string UnsupportedUplink = "unsupported_uplink";
+
+    /// <summary>
+    /// The rejection for a failure that is permanent for this payload — PostgreSQL refused a
+    /// value (SQLSTATE class 22, data exception, or 54, program limit exceeded), text could not be
+    /// encoded, a permanent mirror write error escaped — or null for anything else, which is
+    /// treated as "not durable" as before: connection failures, timeouts, an unavailable cluster
+    /// and failures of unknown kind must never cost a device its batch.
+    /// The wire checks are meant to refuse such payloads first; this is the net under them.
+    /// </summary>
+    public static Rejection? PayloadFault(Exception exception)
+    {
+        if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate)
+            return PayloadFault(aggregate.InnerExceptions[0]);
+        return exception switch
+        {
+            PostgresException { SqlState: "22003" } e =>
+                new Rejection(RejectionCodes.ValueOutOfRange, $"PostgreSQL cannot hold a value of the payload: {e.MessageText}"),
+            PostgresException e when !MirrorWriteException.IsTransient(e) && (e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState.StartsWith("54", StringComparison.Ordinal)) =>
+                new Rejection(RejectionCodes.UnstorablePayload, $"PostgreSQL refused the payload: {e.SqlState} {e.MessageText}"),
+            MirrorWriteException { IsPermanent: true, InnerException: PostgresException inner } => PayloadFault(inner),
+            EncoderFallbackException or DecoderFallbackException =>
+                new Rejection(RejectionCodes.UnstorablePayload, $"The payload holds text that cannot be encoded: {exception.Message}"),
+            _ => null,
+        };
+    }
 
     private async Task<(IngestOutcome, string?)> IngestRowsAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
     {
@@ -100,17 +145,29 @@ public sealed class IngestGateway(
                     ? new(null, null)
                     : new(StringField(root, "source_table"), StringField(root, "batch_id"));
             }
-            catch (JsonException)
+            // Member names with unpaired surrogate escapes make the lookup throw InvalidOperationException.
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 return new(null, null);
             }
         }
 
-        private static string? StringField(JsonElement root, string name) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-                ? Truncate(value.GetString()!, 255)
-                : null;
-
-        private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+        /// <summary>
+        /// The string as sent; as its JSON text when it holds an unpaired surrogate escape, which
+        /// has no string form. <see cref="RejectionLog"/> escapes and cuts it.
+        /// </summary>
+        private static string? StringField(JsonElement root, string name)
+        {
+            if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+                return null;
+            try
+            {
+                return value.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return value.GetRawText()[1..^1];
+            }
+        }
     }
 }

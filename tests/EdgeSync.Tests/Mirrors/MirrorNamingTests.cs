@@ -106,11 +106,41 @@ public class MirrorNamingTests
     [InlineData("_edge", "_edge")]
     [InlineData("order", "order")]
     [InlineData("ÄÖÜ", "___")]
+    [InlineData("xmin", "c_xmin")]
+    [InlineData("XMax", "c_xmax")]
+    [InlineData("cmin", "c_cmin")]
+    [InlineData("cmax", "c_cmax")]
+    [InlineData("ctid", "c_ctid")]
+    [InlineData("tableoid", "c_tableoid")]
+    [InlineData("oid", "c_oid")]
+    [InlineData("xmin2", "xmin2")]
     public void Default_column_name(string source, string expected)
     {
         var name = MirrorNaming.DefaultColumnName(source);
         Assert.Equal(expected, name);
         AssertValid(name);
+    }
+
+    [Fact]
+    public void System_column_names_are_not_valid_explicit_column_names_but_valid_table_names()
+    {
+        foreach (var name in MirrorNaming.SystemColumns)
+        {
+            Assert.False(MirrorNaming.IsValidColumnName(name, out var problem));
+            Assert.Contains("system column", problem);
+            Assert.True(MirrorNaming.IsValidName(name, out _));
+        }
+        Assert.True(MirrorNaming.IsValidColumnName("c_xmin", out _));
+    }
+
+    [Fact]
+    public void A_source_column_named_like_an_escaped_system_column_keeps_both_distinct()
+    {
+        var names = MirrorNaming.DefaultColumnNames(["xmin", "c_xmin", ""]);
+        Assert.Equal(3, names.Distinct().Count());
+        Assert.Equal("_", names[2]);
+        foreach (var name in names)
+            Assert.True(MirrorNaming.IsValidColumnName(name, out var problem), $"{name}: {problem}");
     }
 
     [Fact]

@@ -106,6 +106,86 @@ public static class PayloadMutations
         }
     }
 
+    /// <summary>Stands for an unpaired surrogate escape, which a JSON writer cannot write; <see cref="WithLoneSurrogates"/> puts it in.</summary>
+    public const string LoneSurrogate = "@@lone-surrogate@@";
+
+    /// <summary>The payload with every <see cref="LoneSurrogate"/> replaced by the escape <c>\ud800</c>.</summary>
+    public static byte[] WithLoneSurrogates(byte[] json)
+    {
+        var marker = Encoding.UTF8.GetBytes(LoneSurrogate);
+        var at = json.AsSpan().IndexOf(marker);
+        return at < 0 ? json : WithLoneSurrogates(Splice(json, at, marker.Length, "\\ud800"u8));
+    }
+
+    private static readonly string[] HostileTexts =
+    [
+        "\0", "a\0b", LoneSurrogate, "x" + LoneSurrogate, "\u001b[31mred\u001b[0m", "\u001b]0;title\u0007", "\u009b2J", "\r\nfake log line",
+        "\u202eevil", new string('a', 254) + "😀", new string('a', 255) + "😀", new string('é', 127) + "😀", "😀",
+    ];
+
+    private static readonly string[] HostileNumbers =
+    [
+        "1e131072", "1e131071", "-1e131072", "9e999999999", "1e-16383", "1e-16384", "0.5e-16383", "0e999999", "-0e-99999", "1e2147483648",
+        "123456789012345678901234567890123456789012345678901234567890", "0." + new string('0', 16_382) + "1", "0." + new string('0', 16_383) + "1",
+        "1" + new string('0', 20_000), "1.5e308", "4.9e-324", "1e400", "3.14159265358979323846264338327950288419716939937510582097494459",
+        "-0.000000000000000000000000000000000000000000000000000000000000000001",
+    ];
+
+    /// <summary>
+    /// What a hostile tenant sends: control characters, U+0000, unpaired surrogates, terminal
+    /// escapes and emoji at the 255-unit cut in the header strings and in names and values, and
+    /// numbers that are valid JSON but out of PostgreSQL's range.
+    /// </summary>
+    public static string Hostile(Random random, JsonObject message)
+    {
+        var rows = message["rows"]!.AsArray();
+        var index = random.Next(rows.Count);
+        var row = rows[index]!.AsObject();
+        var target = row["row"] as JsonObject ?? row["pk"]!.AsObject();
+        var text = Pick(random, HostileTexts);
+        switch (random.Next(7))
+        {
+            case 0:
+            {
+                var field = Pick(random, ["source_table", "batch_id", "journal_epoch", "capture_strategy", "schema_hash"]);
+                message[field] = text;
+                return $"{field} = {text}";
+            }
+            case 1:
+            {
+                var number = Pick(random, HostileNumbers);
+                target[target.First().Key] = JsonNode.Parse(number);
+                return $"rows[{index}] value {(number.Length > 40 ? number[..40] + "…" : number)}";
+            }
+            case 2:
+                target[target.First().Key] = text;
+                return $"rows[{index}] value {text}";
+            case 3:
+            {
+                // A member name: not in schema_columns when there is one, else a column the lineage may not know.
+                target[text] = 1;
+                return $"rows[{index}] member named {text}";
+            }
+            case 4:
+                if (message["schema_columns"] is JsonObject schema)
+                {
+                    schema["columns"]![0]!["name"] = text;
+                    return $"schema_columns column named {text}";
+                }
+                message["source_table"] = text;
+                return $"source_table = {text}";
+            case 5:
+            {
+                var depth = random.Next(10, 40);
+                target[target.First().Key] = JsonNode.Parse(new string('[', depth) + "1" + new string(']', depth));
+                return $"rows[{index}] value nested {depth} deep";
+            }
+            default:
+                message[Pick(random, ["extra", text])] = text;
+                return $"unknown top-level field with {text}";
+        }
+    }
+
     public static (byte[] Payload, string Change) ChangeText(Random random, byte[] json)
     {
         var tokens = Tokens(json);

@@ -33,7 +33,7 @@ public static class RandomRowBatches
     private static readonly JsonSerializerOptions RelaxedIndented = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true };
     private static readonly JsonSerializerOptions Escaping = new();
 
-    /// <summary>Half unchanged valid batches, half broken ones.</summary>
+    /// <summary>Half unchanged valid batches, half broken ones (field changes, hostile values, byte changes).</summary>
     public static Gen<Sample> Samples { get; } = Gen.Int.Select(seed => Build(seed));
 
     public static Sample Build(int seed)
@@ -42,13 +42,15 @@ public static class RandomRowBatches
         var batch = new BatchModel(random);
         var change = "unchanged";
         var message = batch.Message();
-        var mutate = random.Next(2) == 0;
-        if (mutate && random.Next(2) == 0)
+        var mutation = random.Next(2) == 0 ? random.Next(3) : -1;
+        if (mutation == 0)
             change = PayloadMutations.ChangeMessage(random, message);
+        else if (mutation == 1)
+            change = PayloadMutations.Hostile(random, message);
 
         var options = random.Next(4) switch { 0 => Escaping, 1 => RelaxedIndented, _ => Relaxed };
-        var payload = Encoding.UTF8.GetBytes(message.ToJsonString(options));
-        if (mutate && change == "unchanged")
+        var payload = PayloadMutations.WithLoneSurrogates(Encoding.UTF8.GetBytes(message.ToJsonString(options)));
+        if (mutation == 2)
             (payload, change) = PayloadMutations.ChangeText(random, payload);
 
         var ordinary = change == "unchanged"
@@ -61,8 +63,8 @@ public static class RandomRowBatches
     {
         private readonly Random _random;
         private readonly string _table;
-        private readonly SchemaColumn[] _columns;
-        private readonly string[] _keys;
+        private SchemaColumn[] _columns;
+        private string[] _keys;
         private readonly bool _withSchema;
 
         public BatchModel(Random random)
@@ -77,6 +79,12 @@ public static class RandomRowBatches
                 SqliteAffinity.All[random.Next(SqliteAffinity.All.Count)], random.Next(2) == 0, i < keyCount ? i + 1 : 0)).ToArray();
             _keys = names.Take(keyCount).ToArray();
             _withSchema = random.Next(3) == 0;
+            // A schema_columns naming a column with U+0000 is refused; rows may still name one (the lineage refuses those).
+            if (_withSchema)
+            {
+                _columns = _columns.Select(c => c.Name.Contains('\0') ? c with { Name = c.Name.Replace('\0', '0') } : c).ToArray();
+                _keys = _columns.Where(c => c.PkOrdinal > 0).OrderBy(c => c.PkOrdinal).Select(c => c.Name).ToArray();
+            }
             SchemaBeforeRows = random.Next(6) > 0;
         }
 
