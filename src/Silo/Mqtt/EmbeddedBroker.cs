@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
+using EdgeSync.Escaping;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Hosting;
 using EdgeSync.Silo.Mqtt.Transport;
@@ -112,7 +113,7 @@ public sealed class EmbeddedBroker(
     {
         _throttle.Refused(e.RemoteEndPoint, e.UserName);
         metrics.RecordRefusedConnection(why);
-        logger.LogWarning("Refused MQTT connection from {Remote} as {User}: {Why}", e.RemoteEndPoint, e.UserName, why);
+        logger.LogWarning("Refused MQTT connection from {Remote} as {User}: {Why}", e.RemoteEndPoint, Quoted(e.UserName), why);
         e.ReasonCode = code;
     }
 
@@ -138,6 +139,9 @@ public sealed class EmbeddedBroker(
         return MarkAsync(device, isConnected: false);
     }
 
+    /// <summary>What a client sent, for a log line: escaped and cut (a username or topic may be 64 KiB of anything).</summary>
+    private static string Quoted(string? text) => SafeText.EscapeAndCut(text ?? "", 200);
+
     private void RefusePacket(EndPoint? remote, long packetBytes)
     {
         metrics.RecordRefusedConnection("packet_too_large");
@@ -150,7 +154,7 @@ public sealed class EmbeddedBroker(
         var device = DeviceSession.From(e.SessionItems);
         if (device is null || e.TopicFilter.Topic != DeviceTopics.ControlTopic(device.TopicRoot))
         {
-            logger.LogWarning("Refused subscription of {ClientId} to {Topic}", e.ClientId, e.TopicFilter.Topic);
+            logger.LogWarning("Refused subscription of {ClientId} to {Topic}", Quoted(e.ClientId), Quoted(e.TopicFilter.Topic));
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             e.ProcessSubscription = false;
         }
@@ -169,7 +173,7 @@ public sealed class EmbeddedBroker(
         var uplink = DeviceTopics.UplinkOf(device.TopicRoot, topic);
         if (uplink is null)
         {
-            logger.LogWarning("Refused publish of {ClientId} to {Topic}", e.ClientId, topic);
+            logger.LogWarning("Refused publish of {ClientId} to {Topic}", Quoted(e.ClientId), Quoted(topic));
             e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             return;
         }
