@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeSync.Api.Http;
 using EdgeSync.Lineages;
+using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using Marten;
 using Microsoft.AspNetCore.Builder;
@@ -142,7 +143,7 @@ internal sealed class GovernanceEventStream(Guid projectId, long after) : IResul
                 await using var session = store.QuerySession();
                 // Read after the high-water mark: a lineage's snapshot commits with its first events,
                 // so every lineage of an event at or below the mark is visible here.
-                var rows = await session.Query<Lineage>()
+                var rows = await session.Query<LineageView>()
                     .Where(l => l.ProjectId == projectId)
                     .Select(l => new { l.Id, l.DeviceId, l.SourceTable })
                     .ToListAsync(ct);

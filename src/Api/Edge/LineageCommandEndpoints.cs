@@ -3,6 +3,7 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Lineages;
+using EdgeSync.ReadModels;
 using FluentValidation;
 using Marten;
 using Microsoft.AspNetCore.Builder;
@@ -66,14 +67,14 @@ public static class LineageCommandEndpoints
 
     private static async Task<IResult> SendAsync(
         Guid projectId, Guid lineageId, IQuerySession session, IGrainFactory grains,
-        Func<ILineageGrain, Task<CommandResult>> send, Func<Lineage, IResult> answer, CancellationToken ct)
+        Func<ILineageGrain, Task<CommandResult>> send, Func<LineageView, IResult> answer, CancellationToken ct)
     {
         if (await LineageEndpoints.LoadAsync(session, projectId, lineageId, ct) is not { } lineage)
             return LineageEndpoints.NotFound();
         var result = await send(grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(lineage.DeviceId, lineage.SourceTable)));
         if (!result.Succeeded)
             return ApiProblem.Create(result.Status, result.Code!, result.Detail);
-        return answer(await session.LoadAsync<Lineage>(lineageId, ct) ?? lineage);
+        return answer(await session.LoadAsync<LineageView>(lineageId, ct) ?? lineage);
     }
 
     private static string Actor(ClaimsPrincipal user) => $"operator:{user.GetSubject()}";

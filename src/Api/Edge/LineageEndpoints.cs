@@ -1,5 +1,6 @@
 using EdgeSync.Api.Http;
 using EdgeSync.Lineages;
+using EdgeSync.ReadModels;
 using EdgeSync.Mirrors;
 using EdgeSync.Storage;
 using Marten;
@@ -27,7 +28,7 @@ public static class LineageEndpoints
         [FromQuery(Name = "device_id")] Guid? deviceId, [FromQuery] string? status, [FromQuery(Name = "source_table")] string? sourceTable,
         CancellationToken ct)
     {
-        var query = session.Query<Lineage>().Where(l => l.ProjectId == projectId);
+        var query = session.Query<LineageView>().Where(l => l.ProjectId == projectId);
         if (deviceId is { } device)
             query = query.Where(l => l.DeviceId == device);
         if (!string.IsNullOrEmpty(status))
@@ -92,9 +93,9 @@ public static class LineageEndpoints
     }
 
     /// <summary>Another project's lineage answers exactly as a missing one.</summary>
-    public static async Task<Lineage?> LoadAsync(IQuerySession session, Guid projectId, Guid lineageId, CancellationToken ct)
+    public static async Task<LineageView?> LoadAsync(IQuerySession session, Guid projectId, Guid lineageId, CancellationToken ct)
     {
-        var lineage = await session.LoadAsync<Lineage>(lineageId, ct);
+        var lineage = await session.LoadAsync<LineageView>(lineageId, ct);
         return lineage?.ProjectId == projectId ? lineage : null;
     }
 

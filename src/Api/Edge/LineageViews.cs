@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -12,25 +13,24 @@ public sealed record LineageSummary(
     IReadOnlyList<string> PauseReasons, string? AcceptedSchemaHash, long StagedRowCount, long StagedBytes,
     long? ServerWatermark, Guid? JournalEpoch, Guid? OpenReviewId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static LineageSummary From(Lineage l) => new(
+    public static LineageSummary From(LineageView l) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.AcceptedSchemaHash,
-        l.Counters.StagedRowCount, l.Counters.StagedBytes, l.Watermark?.LastCommitSeq, l.Watermark?.JournalEpoch,
+        l.Counters.StagedRowCount, l.Counters.StagedBytes, l.Watermark?.ServerWatermark, l.Watermark?.JournalEpoch,
         l.OpenReview?.ReviewId, l.CreatedAt, l.UpdatedAt);
 }
 
 public sealed record LineageDetail(
     Guid Id, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, string Status,
-    IReadOnlyList<string> PauseReasons, WatermarkView? Watermark, LineageCounters Counters,
-    string? AcceptedSchemaHash, IReadOnlyList<SchemaVersion> SchemaVersions, OpenReview? OpenReview,
-    IReadOnlyList<ColumnBinding> Bindings, MirrorTable? Mirror, ReplayIntent? ReplayIntent,
+    IReadOnlyList<string> PauseReasons, WatermarkView? Watermark, CountersView Counters,
+    string? AcceptedSchemaHash, IReadOnlyList<SchemaVersionView> SchemaVersions, OpenReviewView? OpenReview,
+    IReadOnlyList<BindingView> Bindings, MirrorTableView? Mirror, ReplayView? ReplayIntent,
     int MaterializationFailureCount, string? MaterializationLastError, bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls,
     string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
-    public static LineageDetail From(Lineage l, IReadOnlyList<PendingControl> controls) => new(
-        l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons,
-        l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null, l.Counters,
-        l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.Replay,
-        l.ConsecutiveFailures, l.LastMaterializationError, l.DevicePaused, controls.Select(PendingControlView.From).ToList(),
+    public static LineageDetail From(LineageView l, IReadOnlyList<PendingControl> controls) => new(
+        l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.Watermark, l.Counters,
+        l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.ReplayIntent,
+        l.MaterializationFailureCount, l.MaterializationLastError, l.DevicePaused, controls.Select(PendingControlView.From).ToList(),
         l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
 }
 
@@ -43,8 +43,6 @@ public sealed record PendingControlView(Guid ControlId, string ControlKind, Json
         return new(c.ControlId, c.ControlKind, message.RootElement.Clone(), c.CreatedAt, c.LastSentAt, c.SendCount);
     }
 }
-
-public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
 
 public sealed record SchemaReviewView(
     Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,
@@ -60,10 +58,10 @@ public sealed record SchemaReviewDetail(
     SchemaDiff Diff, bool CanBeApproved, bool Automatic, string? MirrorTableName, string? DecisionReason, string? LastActor,
     DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt)
 {
-    public static SchemaReviewDetail From(SchemaReview r, Lineage lineage)
+    public static SchemaReviewDetail From(SchemaReview r, LineageView lineage)
     {
         var proposed = lineage.FindSchema(r.SchemaHash)?.Columns;
-        var accepted = lineage.AcceptedSchema?.Columns;
+        var accepted = lineage.AcceptedSchemaHash is { } hash ? lineage.FindSchema(hash)?.Columns : null;
         return new(r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion,
             proposed?.Columns, accepted?.Columns, SchemaDiff.Between(accepted, proposed),
             CanBeApproved: proposed is not null && r.State is ReviewState.Queued or ReviewState.InReview,

@@ -3,6 +3,7 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Lineages;
+using EdgeSync.ReadModels;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -80,12 +81,12 @@ public static class ReviewEndpoints
         return ApiResponse.Ok(SchemaReviewDetail.From(after!, lineageAfter!));
     }
 
-    private static async Task<(SchemaReview?, Lineage?)> LoadAsync(IQuerySession session, Guid projectId, Guid reviewId, CancellationToken ct)
+    private static async Task<(SchemaReview?, LineageView?)> LoadAsync(IQuerySession session, Guid projectId, Guid reviewId, CancellationToken ct)
     {
         var review = await session.LoadAsync<SchemaReview>(reviewId, ct);
         if (review is null || review.ProjectId != projectId)
             return (null, null);
-        return (review, await session.LoadAsync<Lineage>(review.LineageId, ct));
+        return (review, await session.LoadAsync<LineageView>(review.LineageId, ct));
     }
 
     private static string Actor(ClaimsPrincipal user) => $"operator:{user.GetSubject()}";

@@ -1,3 +1,4 @@
+using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using Marten;
 using Marten.Services;
@@ -43,7 +44,8 @@ public sealed class LineageTransaction : IAsyncDisposable
     /// <summary>
     /// Appends <paramref name="events"/> after <paramref name="current"/> (a new stream when null)
     /// with the expected version, records the control bookkeeping they call for (a control is
-    /// recorded before anyone can publish it) and stores the folded state. Returns that state;
+    /// recorded before anyone can publish it) and stores the folded state with the operators' view
+    /// of it. Returns that state;
     /// the grain takes it once the transaction commits.
     /// </summary>
     public async Task<Lineage> AppendAsync(Lineage? current, Guid lineageId, IReadOnlyList<LineageEvent> events)
@@ -62,6 +64,7 @@ public sealed class LineageTransaction : IAsyncDisposable
         else
             session.Events.Append(lineageId, next.Version, events.ToArray());
         session.Store(next);
+        session.Store(LineageView.From(next));
         await session.SaveChangesAsync();
         return next;
     }
@@ -77,6 +80,7 @@ public sealed class LineageTransaction : IAsyncDisposable
             session.Events.Append(current.Id, current.Version + events.Count, events.ToArray());
             session.DeleteWhere<SchemaReview>(r => r.LineageId == current.Id);
             session.Delete<Lineage>(current.Id);
+            session.Delete<LineageView>(current.Id);
             await session.SaveChangesAsync();
         }
         // A session of its own, still in this transaction: in one session Marten's quick append

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.ReadModels;
 using EdgeSync.Registry;
 using JasperFx;
 using Weasel.Core;
@@ -60,6 +61,7 @@ public static class EdgeStore
                 // Numeric revisions, as the snapshot projection kept them: a database written by
                 // an earlier release migrates without changing the column's type.
                 options.Schema.For<Lineage>().UseNumericRevisions(true).Index(l => l.ProjectId).Index(l => l.DeviceId);
+                options.Schema.For<LineageView>().Index(l => l.ProjectId).Index(l => l.DeviceId);
                 options.Schema.For<SchemaReview>().Index(r => r.ProjectId).Index(r => r.LineageId);
 
                 foreach (var table in EdgeTables.All(schema))

@@ -42,6 +42,7 @@ public static class NodeSetup
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
         builder.Services.AddSingleton<LineageMetrics>();
+        builder.Services.AddHostedService<LineageViewBackfill>();
         builder.Services.AddHostedService<ReplayWatchdog>();
         var ownMeters = new NodeMeters();
         builder.Services.AddSingleton(ownMeters);

@@ -21,7 +21,7 @@ public sealed class LineageStoreTests(NodeFixture node)
     private IDocumentStore Store => node.Services.GetRequiredService<IDocumentStore>();
 
     [Fact]
-    public async Task The_snapshot_the_grain_stores_equals_the_fold_of_the_lineage_events()
+    public async Task The_snapshot_and_the_view_the_grain_stores_equal_the_fold_of_the_lineage_events()
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var api = new EdgeApi(node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
@@ -60,6 +60,9 @@ public sealed class LineageStoreTests(NodeFixture node)
         Assert.NotNull(folded);
         Assert.Equal(stream!.Version, stored.Version);
         Assert.Equal(JsonSerializer.Serialize(folded), JsonSerializer.Serialize(stored));
+        // The operators' view is written with the same commit.
+        var view = await session.LoadAsync<EdgeSync.ReadModels.LineageView>(lineageId);
+        Assert.Equal(JsonSerializer.Serialize(EdgeSync.ReadModels.LineageView.From(stored)), JsonSerializer.Serialize(view));
     }
 
     [Fact]
