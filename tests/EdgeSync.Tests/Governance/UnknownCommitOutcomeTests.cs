@@ -99,10 +99,7 @@ public sealed class UnknownCommitOutcomeTests(RelayedNodeFixture fixture)
     {
         await using var scene = await Scene.StartAsync(Node);
         var dropped = Relay.AnswersDropped;
-        await scene.ChangeAndPublishAsync(batches: 1, rowsPerBatch: 10);
-        var lineageId = await scene.LineageIdAsync();
-        await scene.Api.ApproveAsync((await scene.Api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid(), Actions);
-        await scene.AssertDrainedAndExactAsync(lineageId);
+        var lineageId = await scene.ApprovedAndDrainedAsync();
 
         Relay.DropNextCommitAnswer("batch_materialized");
         await scene.ChangeAndPublishAsync(batches: 1, rowsPerBatch: 20);
@@ -121,10 +118,7 @@ public sealed class UnknownCommitOutcomeTests(RelayedNodeFixture fixture)
     {
         await using var scene = await Scene.StartAsync(Node);
         var dropped = Relay.AnswersDropped;
-        await scene.ChangeAndPublishAsync(batches: 1, rowsPerBatch: 10);
-        var lineageId = await scene.LineageIdAsync();
-        await scene.Api.ApproveAsync((await scene.Api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid(), Actions);
-        await scene.AssertDrainedAndExactAsync(lineageId);
+        var lineageId = await scene.ApprovedAndDrainedAsync();
 
         Relay.DropNextCommitAnswer("lineage_paused");
         var paused = await scene.Api.PostAsync($"/lineages/{lineageId}/pause", new { reason = "maintenance" });
@@ -215,6 +209,16 @@ public sealed class UnknownCommitOutcomeTests(RelayedNodeFixture fixture)
         }
 
         public async Task<Guid> LineageIdAsync() => (await Api.LineageOfAsync(Device.DeviceId)).GetProperty("id").GetGuid();
+
+        /// <summary>A first batch, its review approved and its rows replayed: a lineage that writes live.</summary>
+        public async Task<Guid> ApprovedAndDrainedAsync()
+        {
+            await ChangeAndPublishAsync(batches: 1, rowsPerBatch: 10);
+            var lineageId = await LineageIdAsync();
+            await Api.ApproveAsync((await Api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid(), Actions);
+            await AssertDrainedAndExactAsync(lineageId);
+            return lineageId;
+        }
 
         public async Task<JsonElement> AssertDrainedAndExactAsync(Guid lineageId)
         {
