@@ -29,6 +29,7 @@ public static class EdgeStore
     {
         connectionString = Tuned(connectionString);
         services.AddSingleton(new EdgeStoreSettings(schema, mirrorSchema));
+        // One pool for Marten and the set-based writes that share its transactions.
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<StagedRows>();
         services.AddSingleton<BatchLedger>();
@@ -43,7 +44,6 @@ public static class EdgeStore
 
         services.AddMarten(options =>
             {
-                options.Connection(connectionString);
                 options.DatabaseSchemaName = schema;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
@@ -67,6 +67,7 @@ public static class EdgeStore
                 foreach (var table in EdgeTables.All(schema))
                     options.Storage.ExtendedSchemaObjects.Add(table);
             })
+            .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         return services;

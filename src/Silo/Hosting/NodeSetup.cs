@@ -24,19 +24,21 @@ public static class NodeSetup
             ?? throw new InvalidOperationException("ConnectionStrings:EdgeSync is not configured.");
         var orleans = configuration.GetSection("Orleans").Get<OrleansNodeOptions>() ?? new OrleansNodeOptions();
         var httpPort = configuration.GetValue("Http:Port", 5080);
+        var connections = new ConnectionBudget(configuration.GetValue("Database:MaxConnections", ConnectionBudget.Default));
 
         using (var loggerFactory = LoggerFactory.Create(logging => logging.AddConsole()))
         {
             var logger = loggerFactory.CreateLogger("EdgeSync.Startup");
-            await DatabaseReadiness.WaitAsync(connectionString, logger, TimeSpan.FromMinutes(2));
-            await OrleansSchema.ApplyAsync(connectionString);
+            // Through Orleans' pool: the connections these leave idle count against the budget.
+            await DatabaseReadiness.WaitAsync(connections.ForOrleans(connectionString), logger, TimeSpan.FromMinutes(2));
+            await OrleansSchema.ApplyAsync(connections.ForOrleans(connectionString));
         }
 
         builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
             .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddEdgeSyncStore(connectionString, configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);
+        builder.Services.AddEdgeSyncStore(connections.ForStore(connectionString), configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);
         builder.Services.AddEdgeSyncApi(configuration);
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
@@ -66,17 +68,17 @@ public static class NodeSetup
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = AdoNetInvariant;
-                o.ConnectionString = connectionString;
+                o.ConnectionString = connections.ForOrleans(connectionString);
             });
             silo.AddAdoNetGrainStorage("lineages", o =>
             {
                 o.Invariant = AdoNetInvariant;
-                o.ConnectionString = connectionString;
+                o.ConnectionString = connections.ForOrleans(connectionString);
             });
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = AdoNetInvariant;
-                o.ConnectionString = connectionString;
+                o.ConnectionString = connections.ForOrleans(connectionString);
             });
             silo.AddDashboard();
         });
