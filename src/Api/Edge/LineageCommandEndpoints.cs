@@ -1,3 +1,4 @@
+using EdgeSync.Storage;
 using System.Security.Claims;
 using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
@@ -57,7 +58,7 @@ public static class LineageCommandEndpoints
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId,
         ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, CancellationToken ct) =>
         SendAsync(projectId, lineageId, session, grains, grain => grain.ResetMaterialization(new ResetMaterialization(lineageId, Actor(user))),
-            lineage => ApiResponse.Ok(new ResetResponse(lineage.Id, lineage.Status == LineageStatus.Active, lineage.Status, lineage.Counters.StagedRowCount)), ct);
+            lineage => ApiResponse.Ok(new ResetResponse(lineage.Id, lineage.Status == EnumNames.Of(LineageStatus.Active), lineage.Status, lineage.Counters.StagedRowCount)), ct);
 
     private static Task<IResult> Delete(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "lineage_id")] Guid lineageId, [FromQuery(Name = "drop_mirror")] bool? dropMirror,

@@ -64,7 +64,7 @@ public sealed record SchemaReviewDetail(
         var accepted = lineage.AcceptedSchemaHash is { } hash ? lineage.FindSchema(hash)?.Columns : null;
         return new(r.Id, r.LineageId, r.DeviceId, r.SourceTable, r.SchemaHash, r.Classification, r.State, r.ActionVersion,
             proposed?.Columns, accepted?.Columns, SchemaDiff.Between(accepted, proposed),
-            CanBeApproved: proposed is not null && r.State is ReviewState.Queued or ReviewState.InReview,
+            CanBeApproved: proposed is not null && (r.State == EnumNames.Of(ReviewState.Queued) || r.State == EnumNames.Of(ReviewState.InReview)),
             r.Automatic, r.MirrorTableName, r.DecisionReason, r.LastActor, r.QueuedAt, r.UpdatedAt);
     }
 }

@@ -1,3 +1,4 @@
+using EdgeSync.Storage;
 using EdgeSync.Api.Http;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
@@ -21,7 +22,7 @@ public sealed record RejectReviewRequest(int? ActionVersion, string? Reason);
 
 public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveReviewRequest>
 {
-    private static readonly string[] Actions = [BindingAction.Mirror, BindingAction.Map, BindingAction.Ignore, BindingAction.Defer];
+    private static readonly IReadOnlyList<string> Actions = EnumNames.All<BindingAction>();
 
     public ApproveReviewRequestValidator()
     {
@@ -33,7 +34,7 @@ public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveRev
             action.RuleFor(a => a.TimestampColumn).Storable();
             action.RuleFor(a => a.Action).NotEmpty().Must(a => Actions.Contains(a))
                 .WithMessage($"'action' must be one of {string.Join(", ", Actions)}.");
-            action.RuleFor(a => a.DataPoint).NotEmpty().MaximumLength(200).When(a => a.Action == BindingAction.Map)
+            action.RuleFor(a => a.DataPoint).NotEmpty().MaximumLength(200).When(a => a.Action == EnumNames.Of(BindingAction.Map))
                 .WithMessage("'data_point' is required for a 'map' action.");
             action.RuleFor(a => a.DataPoint).Storable();
             action.RuleFor(a => a.MirrorColumnName).Must(BeAValidColumnName!).When(a => a.MirrorColumnName is not null)

@@ -9,9 +9,9 @@ namespace EdgeSync.Lineages;
 /// </summary>
 public static class FlowControl
 {
-    private static readonly string[] DeviceFacing = [PauseReason.Backpressure, PauseReason.CircuitBreaker, PauseReason.Operator];
+    private static readonly PauseReason[] DeviceFacing = [PauseReason.Backpressure, PauseReason.CircuitBreaker, PauseReason.Operator];
 
-    public static IEnumerable<LineageEvent> Pause(Lineage state, string reason, string detail, long serverWatermark, Guid controlId, DateTimeOffset now, string actor, string? note = null)
+    public static IEnumerable<LineageEvent> Pause(Lineage state, PauseReason reason, string detail, long serverWatermark, Guid controlId, DateTimeOffset now, string actor, string? note = null)
     {
         if (state.PauseReasons.Contains(reason))
             yield break;
@@ -20,7 +20,7 @@ public static class FlowControl
             yield return new ControlIssued(state.Id, controlId, ControlKind.Pause, state.SourceTable, serverWatermark, detail, now, actor);
     }
 
-    public static IEnumerable<LineageEvent> Resume(Lineage state, string reason, Guid controlId, DateTimeOffset now, string actor)
+    public static IEnumerable<LineageEvent> Resume(Lineage state, PauseReason reason, Guid controlId, DateTimeOffset now, string actor)
     {
         if (!state.PauseReasons.Contains(reason))
             yield break;

@@ -20,25 +20,25 @@ public abstract record LineageEvent
 
 public sealed record LineageCreated(Guid LineageId, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record SchemaObserved(Guid LineageId, string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset At, string Actor) : LineageEvent;
+public sealed record SchemaObserved(Guid LineageId, string SchemaHash, SchemaFingerprint? Columns, SchemaClassification Classification, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The columns of a hash first seen without them arrived later.</summary>
 public sealed record SchemaColumnsLearned(Guid LineageId, string SchemaHash, SchemaFingerprint Columns, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record ReviewQueued(
     Guid LineageId, Guid ReviewId, Guid ProjectId, Guid DeviceId, string SourceTable,
-    string SchemaHash, string Classification, SchemaFingerprint? ProposedColumns, SchemaFingerprint? AcceptedColumns,
+    string SchemaHash, SchemaClassification Classification, SchemaFingerprint? ProposedColumns, SchemaFingerprint? AcceptedColumns,
     DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>A newer unaccepted schema superseded the review before anyone decided it.</summary>
 public sealed record ReviewAbandoned(Guid LineageId, Guid ReviewId, string SupersededBySchemaHash, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary><see cref="Note"/> is an operator's own words, when an operator paused.</summary>
-public sealed record LineagePaused(Guid LineageId, string Reason, DateTimeOffset At, string Actor, string? Note = null) : LineageEvent;
+public sealed record LineagePaused(Guid LineageId, PauseReason Reason, DateTimeOffset At, string Actor, string? Note = null) : LineageEvent;
 
 public sealed record BatchStaged(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
-    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, string StagingReason, DateTimeOffset At, string Actor) : LineageEvent;
+    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, StagingReason StagingReason, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>A batch from an epoch older than the lineage's current one: nothing of it was kept.</summary>
 public sealed record StaleBatchSkipped(Guid LineageId, Guid BatchId, Guid JournalEpoch, int Rows, DateTimeOffset At, string Actor) : LineageEvent;
@@ -55,12 +55,12 @@ public sealed record ReviewApproved(
 public sealed record ReviewRejected(Guid LineageId, Guid ReviewId, string? Reason, int ActionVersion, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The schema version became the accepted one, with these bindings (by approval or automatically).</summary>
-public sealed record SchemaAccepted(Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string Classification, DateTimeOffset At, string Actor) : LineageEvent;
+public sealed record SchemaAccepted(Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, SchemaClassification Classification, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>The mirror table was created or evolved to hold these columns.</summary>
 public sealed record MirrorProvisioned(Guid LineageId, MirrorTable Table, DateTimeOffset At, string Actor) : LineageEvent;
 
-public sealed record LineageResumed(Guid LineageId, string Reason, DateTimeOffset At, string Actor) : LineageEvent;
+public sealed record LineageResumed(Guid LineageId, PauseReason Reason, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record ReplayStarted(Guid LineageId, Guid ReplayId, string Cause, long BacklogRows, DateTimeOffset At, string Actor) : LineageEvent;
 
@@ -134,18 +134,18 @@ public static class LineageEventNames
 
 // ---- State: a fold of the events above. The grain stores it as the snapshot document that the API reads.
 
-public static class LineageStatus
+public enum LineageStatus
 {
-    public const string Active = "active";
-    public const string Paused = "paused";
+    Active,
+    Paused,
 }
 
-public static class PauseReason
+public enum PauseReason
 {
-    public const string SchemaReview = "schema_review";
-    public const string Backpressure = "backpressure";
-    public const string CircuitBreaker = "circuit_breaker";
-    public const string Operator = "operator";
+    SchemaReview,
+    Backpressure,
+    CircuitBreaker,
+    Operator,
 }
 
 public static class ControlKind
@@ -154,52 +154,51 @@ public static class ControlKind
     public const string Resume = "resume_lineage";
 }
 
-public static class StagingReason
+public enum StagingReason
 {
-    public const string SchemaReview = "schema_review";
-    public const string LineagePaused = "lineage_paused";
-    public const string MaterializationFailed = "materialization_failed";
+    SchemaReview,
+    LineagePaused,
+    MaterializationFailed,
     /// <summary>Not paused, but older rows are still being replayed: new rows queue behind them.</summary>
-    public const string BehindBacklog = "behind_backlog";
+    BehindBacklog,
 }
 
-public static class ReplayStatus
+public enum ReplayStatus
 {
-    public const string Pending = "pending";
-    public const string Running = "running";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
+    Running,
+    Completed,
+    Failed,
 }
 
-public static class SchemaClassification
+public enum SchemaClassification
 {
-    public const string CompatibleMapped = "compatible_mapped";
-    public const string CompatibleAdditive = "compatible_additive";
-    public const string Ambiguous = "ambiguous";
-    public const string Breaking = "breaking";
-    public const string Unknown = "unknown";
+    CompatibleMapped,
+    CompatibleAdditive,
+    Ambiguous,
+    Breaking,
+    Unknown,
 }
 
-public static class ReviewState
+public enum ReviewState
 {
-    public const string Queued = "queued";
-    public const string InReview = "in_review";
-    public const string Approved = "approved";
-    public const string Rejected = "rejected";
-    public const string Abandoned = "abandoned";
+    Queued,
+    InReview,
+    Approved,
+    Rejected,
+    Abandoned,
 }
 
 /// <summary><see cref="Rejected"/>: an operator rejected its latest review; its rows stay staged until a decision changes that.</summary>
 public sealed record SchemaVersion(
-    string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted, DateTimeOffset? ReviewQueuedAt = null,
+    string SchemaHash, SchemaFingerprint? Columns, SchemaClassification Classification, DateTimeOffset FirstSeenAt, bool Accepted, DateTimeOffset? ReviewQueuedAt = null,
     bool Rejected = false);
 
-public sealed record OpenReview(Guid ReviewId, string SchemaHash, string State, int ActionVersion, DateTimeOffset QueuedAt);
+public sealed record OpenReview(Guid ReviewId, string SchemaHash, ReviewState State, int ActionVersion, DateTimeOffset QueuedAt);
 
 /// <param name="LastProgressAt">When a chunk last drained rows, or the replay (re)started; the watchdog measures stalls from it.</param>
 /// <param name="Restarts">How often the watchdog restarted this replay.</param>
 public sealed record ReplayIntent(
-    Guid ReplayId, string Status, string Cause, long BacklogRowsAtStart, long RowsReplayed, int Failures, string? LastError,
+    Guid ReplayId, ReplayStatus Status, string Cause, long BacklogRowsAtStart, long RowsReplayed, int Failures, string? LastError,
     DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastProgressAt = null, int Restarts = 0);
 
 /// <summary>Order of changes is (journal_epoch, commit_seq); epochs are UUIDv7 and so order by time.</summary>
@@ -229,8 +228,8 @@ public sealed class Lineage
     public Guid DeviceId { get; set; }
     public string DeviceName { get; set; } = "";
     public string SourceTable { get; set; } = "";
-    public string Status { get; set; } = LineageStatus.Active;
-    public List<string> PauseReasons { get; set; } = [];
+    public LineageStatus Status { get; set; } = LineageStatus.Active;
+    public List<PauseReason> PauseReasons { get; set; } = [];
     public string? AcceptedSchemaHash { get; set; }
     public List<SchemaVersion> SchemaVersions { get; set; } = [];
     public OpenReview? OpenReview { get; set; }
@@ -258,7 +257,7 @@ public sealed class Lineage
 
     public bool HasStagedBacklog => Counters.StagedRowCount > 0;
 
-    public bool IsReplaying => Replay is { Status: ReplayStatus.Pending or ReplayStatus.Running or ReplayStatus.Failed };
+    public bool IsReplaying => Replay is { Status: ReplayStatus.Running or ReplayStatus.Failed };
 
     /// <summary>Live rows go straight to the mirror only when nothing older waits and nothing stops writing.</summary>
     public bool CanMaterialize(string schemaHash) =>

@@ -116,7 +116,7 @@ public static class LineageDecider
         return new Decision(events) { RowsToStage = rows };
     }
 
-    private static BatchStaged Staged(Guid lineageId, RowBatch batch, IReadOnlyList<RowOperation> fresh, string reason, DateTimeOffset now, string actor) =>
+    private static BatchStaged Staged(Guid lineageId, RowBatch batch, IReadOnlyList<RowOperation> fresh, StagingReason reason, DateTimeOffset now, string actor) =>
         new(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
             fresh.Count > 0 ? fresh[0].CommitSeq : batch.LastCommitSeq + 1, fresh.Count, batch.Rows.Count - fresh.Count,
             fresh.Sum(row => (long)StagedRowSize.Of(row)), reason, now, actor);

@@ -19,7 +19,7 @@ public sealed class LineageEffects(
             await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, batch.SourceTable, provisioned.Table.Name, provisioned.Table.Columns, lineageId);
         if (decision.Events.OfType<BatchStaged>().SingleOrDefault() is { RowsStaged: > 0 } staged)
             await stagedRows.StageAsync(tx.Connection, tx.Transaction, lineageId, deviceId, batch.SourceTable,
-                batch.BatchId, batch.JournalEpoch, decision.RowsToStage, staged.StagingReason, now);
+                batch.BatchId, batch.JournalEpoch, decision.RowsToStage, EnumNames.Of(staged.StagingReason), now);
         if (decision.Write is { Rows.Count: > 0 } write)
             await WriteAsync(tx, lineageId, projectId, deviceId, write.Mirror, write.Bindings,
                 write.Rows.Select(r => new MirrorRowChange(batch.JournalEpoch, r)).ToList(), now);

@@ -1,4 +1,5 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Storage;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
@@ -48,15 +49,17 @@ public static class ReviewDecisions
             problems.Add($"column '{duplicate.Key}' has more than one action");
         foreach (var action in command.ColumnActions.Where(a => !byName.ContainsKey(a.SourceColumnName)))
             problems.Add($"column '{action.SourceColumnName}' is not in the proposed schema");
+        foreach (var action in command.ColumnActions.Where(a => !EnumNames.TryParse<BindingAction>(a.Action, out _)))
+            problems.Add($"column '{action.SourceColumnName}' has no action named '{action.Action}'");
         var actions = command.ColumnActions.Where(a => byName.ContainsKey(a.SourceColumnName))
             .GroupBy(a => a.SourceColumnName).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        foreach (var key in columns.Where(c => c.PkOrdinal > 0 && (!actions.TryGetValue(c.Name, out var a) || a.Action != BindingAction.Mirror)))
+        foreach (var key in columns.Where(c => c.PkOrdinal > 0 && (!actions.TryGetValue(c.Name, out var a) || ActionOf(a) != BindingAction.Mirror)))
             problems.Add($"key column '{key.Name}' must be mirrored");
         if (problems.Count > 0)
             return (null, CommandResult.Invalid("invalid_column_actions", string.Join("; ", problems)));
 
         var bindings = columns.Select(c => actions.TryGetValue(c.Name, out var a)
-                ? new ColumnBinding(c.Name, a.Action, a.MirrorColumnName, a.DataPoint, a.TimestampColumn)
+                ? new ColumnBinding(c.Name, ActionOf(a), a.MirrorColumnName, a.DataPoint, a.TimestampColumn)
                 : new ColumnBinding(c.Name, BindingAction.Defer))
             .ToList();
         var mirrored = bindings.Where(b => b.Action == BindingAction.Mirror).ToList();
@@ -104,6 +107,9 @@ public static class ReviewDecisions
         }
         return names;
     }
+
+    /// <summary>The binding action an approval names; only called once every name is known to be one.</summary>
+    private static BindingAction ActionOf(ColumnAction action) => EnumNames.TryParse<BindingAction>(action.Action, out var parsed) ? parsed : BindingAction.Defer;
 
     private static OpenReview? OpenReviewOf(Lineage state, Guid reviewId) =>
         state.OpenReview is { } review && review.ReviewId == reviewId ? review : null;

@@ -6,7 +6,7 @@ namespace EdgeSync.Lineages;
 /// <summary>Classifies an unaccepted schema against the accepted one and its bindings (lineage.md).</summary>
 public static class SchemaClassifier
 {
-    public static string Classify(SchemaFingerprint? accepted, IReadOnlyList<ColumnBinding> bindings, SchemaFingerprint? proposed)
+    public static SchemaClassification Classify(SchemaFingerprint? accepted, IReadOnlyList<ColumnBinding> bindings, SchemaFingerprint? proposed)
     {
         if (proposed is null)
             return SchemaClassification.Unknown;

@@ -1,3 +1,4 @@
+using EdgeSync.Storage;
 using Marten.Events.Projections;
 
 namespace EdgeSync.Lineages;
@@ -15,7 +16,7 @@ public sealed class SchemaReview
     public string SourceTable { get; set; } = "";
     public string SchemaHash { get; set; } = "";
     public string Classification { get; set; } = "";
-    public string State { get; set; } = ReviewState.Queued;
+    public string State { get; set; } = EnumNames.Of(ReviewState.Queued);
     public int ActionVersion { get; set; }
     public DateTimeOffset QueuedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
@@ -45,8 +46,8 @@ public sealed class SchemaReviewProjection : MultiStreamProjection<SchemaReview,
         DeviceId = e.DeviceId,
         SourceTable = e.SourceTable,
         SchemaHash = e.SchemaHash,
-        Classification = e.Classification,
-        State = ReviewState.Queued,
+        Classification = EnumNames.Of(e.Classification),
+        State = EnumNames.Of(ReviewState.Queued),
         ActionVersion = 1,
         QueuedAt = e.At,
         UpdatedAt = e.At,
@@ -69,9 +70,9 @@ public sealed class SchemaReviewProjection : MultiStreamProjection<SchemaReview,
         review.DecisionReason = e.Reason;
     }
 
-    private static void Transition(SchemaReview review, string state, int actionVersion, DateTimeOffset at, string actor)
+    private static void Transition(SchemaReview review, ReviewState state, int actionVersion, DateTimeOffset at, string actor)
     {
-        review.State = state;
+        review.State = EnumNames.Of(state);
         review.ActionVersion = actionVersion;
         review.UpdatedAt = at;
         review.LastActor = actor;

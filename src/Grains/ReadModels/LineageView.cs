@@ -1,4 +1,5 @@
 using EdgeSync.Lineages;
+using EdgeSync.Storage;
 using EdgeSync.Wire;
 
 namespace EdgeSync.ReadModels;
@@ -44,22 +45,22 @@ public sealed class LineageView
         DeviceId = l.DeviceId,
         DeviceName = l.DeviceName,
         SourceTable = l.SourceTable,
-        Status = l.Status,
-        PauseReasons = [.. l.PauseReasons],
+        Status = EnumNames.Of(l.Status),
+        PauseReasons = l.PauseReasons.Select(EnumNames.Of).ToList(),
         Watermark = l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null,
         Counters = new CountersView(l.Counters.BatchesAccepted, l.Counters.BatchesRejected, l.Counters.BatchesStale, l.Counters.RowsReceived,
             l.Counters.RowsStaged, l.Counters.RowsDuplicate, l.Counters.RowsStale, l.Counters.StagedRowCount, l.Counters.StagedBytes,
             l.Counters.BatchesMaterialized, l.Counters.RowsMaterialized),
         AcceptedSchemaHash = l.AcceptedSchemaHash,
-        SchemaVersions = l.SchemaVersions.Select(v => new SchemaVersionView(v.SchemaHash, v.Columns, v.Classification, v.FirstSeenAt, v.Accepted,
+        SchemaVersions = l.SchemaVersions.Select(v => new SchemaVersionView(v.SchemaHash, v.Columns, EnumNames.Of(v.Classification), v.FirstSeenAt, v.Accepted,
             v.ReviewQueuedAt, v.Rejected)).ToList(),
-        OpenReview = l.OpenReview is { } r ? new OpenReviewView(r.ReviewId, r.SchemaHash, r.State, r.ActionVersion, r.QueuedAt) : null,
-        Bindings = l.Bindings.Select(b => new BindingView(b.SourceColumn, b.Action, b.MirrorColumn, b.DataPoint, b.TimestampColumn)).ToList(),
+        OpenReview = l.OpenReview is { } r ? new OpenReviewView(r.ReviewId, r.SchemaHash, EnumNames.Of(r.State), r.ActionVersion, r.QueuedAt) : null,
+        Bindings = l.Bindings.Select(b => new BindingView(b.SourceColumn, EnumNames.Of(b.Action), b.MirrorColumn, b.DataPoint, b.TimestampColumn)).ToList(),
         Mirror = l.Mirror is { } m
             ? new MirrorTableView(m.Name, m.Columns.Select(c => new MirrorColumnView(c.Name, c.SourceColumn, c.SqliteAffinity, c.KeyOrdinal, c.PostgresType)).ToList())
             : null,
         ReplayIntent = l.Replay is { } p
-            ? new ReplayView(p.ReplayId, p.Status, p.Cause, p.BacklogRowsAtStart, p.RowsReplayed, p.Failures, p.LastError, p.StartedAt, p.UpdatedAt,
+            ? new ReplayView(p.ReplayId, EnumNames.Of(p.Status), p.Cause, p.BacklogRowsAtStart, p.RowsReplayed, p.Failures, p.LastError, p.StartedAt, p.UpdatedAt,
                 p.LastProgressAt, p.Restarts)
             : null,
         MaterializationFailureCount = l.ConsecutiveFailures,

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json.Serialization;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.ReadModels;
@@ -45,7 +46,8 @@ public static class EdgeStore
         services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schema;
-                options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString,
+                    configure: json => json.Converters.Insert(0, new JsonStringEnumConverter(EnumNames.Policy)));
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
                 options.Events.AppendMode = EventAppendMode.Quick;
                 foreach (var (type, name) in LineageEventNames.ByType)

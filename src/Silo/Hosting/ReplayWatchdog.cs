@@ -1,4 +1,6 @@
 using EdgeSync.Lineages;
+using EdgeSync.ReadModels;
+using EdgeSync.Storage;
 using Marten;
 using Microsoft.Extensions.Options;
 
@@ -34,8 +36,9 @@ public sealed class ReplayWatchdog(
         try
         {
             await using var session = store.QuerySession();
-            var interrupted = await session.Query<Lineage>()
-                .Where(l => l.Replay != null && l.Replay.Status != ReplayStatus.Completed)
+            var completed = EnumNames.Of(ReplayStatus.Completed);
+            var interrupted = await session.Query<LineageView>()
+                .Where(l => l.ReplayIntent != null && l.ReplayIntent.Status != completed)
                 .Select(l => new { l.DeviceId, l.SourceTable })
                 .ToListAsync(ct);
             foreach (var lineage in interrupted)

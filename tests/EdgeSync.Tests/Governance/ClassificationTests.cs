@@ -32,7 +32,7 @@ public sealed class ClassificationTests
         return source.Fingerprint();
     }
 
-    public static TheoryData<string, string> Changes() => new()
+    public static TheoryData<string, SchemaClassification> Changes() => new()
     {
         { "add a nullable column", SchemaClassification.CompatibleAdditive },
         { "add a NOT NULL column", SchemaClassification.Ambiguous },
@@ -45,7 +45,7 @@ public sealed class ClassificationTests
 
     [Theory]
     [MemberData(nameof(Changes))]
-    public void A_schema_change_is_classified(string change, string expected)
+    public void A_schema_change_is_classified(string change, SchemaClassification expected)
     {
         var proposed = change switch
         {

@@ -172,7 +172,7 @@ public sealed class EventStreamTests(NodeFixture node)
             insert.Parameters.AddWithValue("stream", cycle.LineageId);
             insert.Parameters.AddWithValue("data", JsonSerializer.Serialize(new
             {
-                LineageId = cycle.LineageId, Reason = "late_commit", At = DateTimeOffset.UtcNow, Actor = "test",
+                LineageId = cycle.LineageId, Reason = "operator", At = DateTimeOffset.UtcNow, Actor = "test", Note = "late_commit",
             }));
             await insert.ExecuteNonQueryAsync();
         }
@@ -180,7 +180,7 @@ public sealed class EventStreamTests(NodeFixture node)
 
         var messages = await stream.ReadUntilAsync(m => Governance(m).Contains(Queued) && Governance(m).Count(e => e == Paused) == 2);
         Assert.Equal(lowSequence, messages[0].Id);
-        Assert.Equal("late_commit", messages[0].Data.GetProperty("data").GetProperty("reason").GetString());
+        Assert.Equal("late_commit", messages[0].Data.GetProperty("data").GetProperty("note").GetString());
         AssertStrictlyIncreasing(messages);
 
         // A number taken and rolled back leaves a gap that must not hold the stream up for long.
