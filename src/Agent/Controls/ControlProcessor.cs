@@ -1,6 +1,7 @@
 using System.Text;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.State;
+using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 
@@ -71,7 +72,7 @@ public sealed class ControlProcessor(StateStore state, BrokerSession session, Ac
             var control = ControlMessage.TryParse(pending.Payload)!;
             try
             {
-                var result = await session.PublishAsync("sync/ingest/ack", control.Acknowledgement(), ct);
+                var result = await session.PublishAsync(DeviceTopics.IngestAck, control.Acknowledgement(), ct);
                 if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
                     logger.LogWarning("The acknowledgement of control {ControlId} got PUBACK {Code}{Reason}", control.ControlId, result.ReasonCode,
                         result.ReasonString is { Length: > 0 } r ? $" ({r})" : "");
