@@ -26,7 +26,7 @@ public sealed class ControlProcessor(StateStore state, BrokerSession session, Ac
         if (message.Topic != session.ControlTopic)
             return Task.CompletedTask;
         var payload = message.ConvertPayloadToString() ?? "";
-        var control = ControlMessage.TryParse(payload);
+        var control = ControlMessage.TryRead(payload);
         if (control is null)
         {
             logger.LogWarning("Ignored a control without control_id on {Topic}: {Payload}", message.Topic, payload.Length > 200 ? payload[..200] + "…" : payload);
@@ -69,7 +69,7 @@ public sealed class ControlProcessor(StateStore state, BrokerSession session, Ac
     {
         foreach (var pending in state.PendingControls())
         {
-            var control = ControlMessage.TryParse(pending.Payload)!;
+            var control = ControlMessage.TryRead(pending.Payload)!;
             try
             {
                 var result = await session.PublishAsync(DeviceTopics.IngestAck, control.Acknowledgement(), ct);
