@@ -40,9 +40,9 @@ public sealed class ApiException(HttpStatusCode status, string code, string mess
 
     private static int ExitCodeFor(HttpStatusCode status) => status switch
     {
-        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ExitCodes.NotAuthorized,
-        HttpStatusCode.NotFound => ExitCodes.NotFound,
-        HttpStatusCode.Conflict => ExitCodes.Conflict,
-        _ => ExitCodes.Failed,
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => CliExitCodes.NotAuthorized,
+        HttpStatusCode.NotFound => CliExitCodes.NotFound,
+        HttpStatusCode.Conflict => CliExitCodes.Conflict,
+        _ => CliExitCodes.Failed,
     };
 }
