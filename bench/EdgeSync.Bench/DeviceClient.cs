@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeSync.Wire;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -22,7 +23,7 @@ public sealed class DeviceClient : IAsyncDisposable
     {
         _client = client;
         Credentials = credentials;
-        _batchTopic = $"{credentials.TopicRoot}/sync/rows/batch";
+        _batchTopic = DeviceTopics.Under(credentials.TopicRoot, DeviceTopics.RowBatch);
         _client.ApplicationMessageReceivedAsync += _ =>
         {
             Interlocked.Increment(ref _controlsReceived);
@@ -48,7 +49,7 @@ public sealed class DeviceClient : IAsyncDisposable
             throw new InvalidOperationException($"device {credentials.Name}: connect refused ({result.ResultCode})");
         var device = new DeviceClient(client, credentials);
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic($"{credentials.TopicRoot}/sync/ingest/control").WithAtLeastOnceQoS().Build())
+            .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(DeviceTopics.ControlTopic(credentials.TopicRoot)).WithAtLeastOnceQoS().Build())
             .Build());
         return device;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeSync.Api.Auth;
+using EdgeSync.Wire;
 using Microsoft.Extensions.Configuration;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -88,7 +89,7 @@ public static class OversizedSoak
         try
         {
             var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
-                .WithTopic($"{device.TopicRoot}/sync/rows/batch")
+                .WithTopic(DeviceTopics.Under(device.TopicRoot, DeviceTopics.RowBatch))
                 .WithPayload(payload)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build(), ct);

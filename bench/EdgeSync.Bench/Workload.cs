@@ -112,21 +112,8 @@ public sealed class TableStream
         using var buffer = new MemoryStream(rows.Length * 260 + 1024);
         using (var w = new Utf8JsonWriter(buffer))
         {
-            w.WriteStartObject();
-            w.WriteNumber("format_version", 1);
-            w.WriteString("capture_strategy", "sqlite_row_batch_v1");
-            w.WriteString("batch_id", Guid.CreateVersion7());
-            w.WriteString("journal_epoch", Epoch);
-            w.WriteString("source_table", Table);
-            w.WriteString("schema_hash", SchemaHash);
-            if (withColumns)
-            {
-                w.WritePropertyName("schema_columns");
-                w.WriteRawValue(Schema.ToCanonicalJson());
-            }
-            w.WriteNumber("first_commit_seq", rows[0].Seq);
-            w.WriteNumber("last_commit_seq", rows[^1].Seq);
-            w.WriteStartArray("rows");
+            RowBatchWriter.WriteStart(w, Guid.CreateVersion7().ToString(), Epoch.ToString(), Table, SchemaHash,
+                withColumns ? Schema.ToCanonicalJson() : null, rows[0].Seq, rows[^1].Seq);
             foreach (var r in rows)
             {
                 w.WriteStartObject();
@@ -150,8 +137,7 @@ public sealed class TableStream
                 w.WriteEndObject();
                 w.WriteEndObject();
             }
-            w.WriteEndArray();
-            w.WriteEndObject();
+            RowBatchWriter.WriteEnd(w);
         }
         return buffer.ToArray();
     }

@@ -15,7 +15,7 @@ namespace EdgeSync.Agent;
 /// </summary>
 public static class AgentHost
 {
-    /// <returns>An <see cref="ExitCodes"/> value: 0 when stopped by <paramref name="ct"/>, 2 when the source database is missing.</returns>
+    /// <returns>An <see cref="AgentExitCodes"/> value: 0 when stopped by <paramref name="ct"/>, 2 when the source database is missing.</returns>
     public static async Task<int> RunAsync(AgentConfig config, ILoggerFactory? loggers = null, CancellationToken ct = default)
     {
         loggers ??= NullLoggerFactory.Instance;
@@ -28,12 +28,12 @@ public static class AgentHost
         catch (SourceDatabaseMissingException e)
         {
             logger.LogCritical("Cannot start: {Error}", e.Message);
-            return ExitCodes.OperatorError;
+            return AgentExitCodes.OperatorError;
         }
         catch (SqliteException e)
         {
             logger.LogCritical("Cannot open the source database {Path}: {Error}", config.DatabasePath, e.Message);
-            return ExitCodes.OperatorError;
+            return AgentExitCodes.OperatorError;
         }
 
         using (source)
@@ -57,7 +57,7 @@ public static class AgentHost
             catch (SqliteException e)
             {
                 logger.LogCritical("Cannot prepare the source database {Path} for capture: {Error}", config.DatabasePath, e.Message);
-                return ExitCodes.OperatorError;
+                return AgentExitCodes.OperatorError;
             }
             logger.LogInformation("EdgeSync agent started: device {Device}, root topic {Root}, database {Database}, state {State}, flush every {Interval} s",
                 config.DeviceName, config.RootTopic, config.DatabasePath, config.StateDatabasePath, config.FlushInterval.TotalSeconds);
@@ -75,11 +75,11 @@ public static class AgentHost
                 logger.LogCritical(first.Exception!.GetBaseException(), "The agent stopped on an unexpected error");
                 await stop.CancelAsync();
                 await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-                return ExitCodes.Failed;
+                return AgentExitCodes.Failed;
             }
             await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
             logger.LogInformation("EdgeSync agent stopped");
-            return ExitCodes.Ok;
+            return AgentExitCodes.Ok;
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using EdgeSync.Agent.Capture;
 using EdgeSync.Agent.Config;
 
-namespace EdgeSync.Agent.Cli;
+namespace EdgeSync.Agent.CommandLine;
 
 /// <summary><c>edgesync-agent run --config agent.yaml</c> and <c>edgesync-agent enroll --config agent.yaml [--dry-run]</c>.</summary>
 internal static class Program
@@ -23,7 +23,7 @@ internal static class Program
         {
             using var loggers = ConsoleLogging.Create(parse.GetValue(verboseOption));
             if (Load(parse.GetValue(configOption)!) is not { } config)
-                return ExitCodes.OperatorError;
+                return AgentExitCodes.OperatorError;
             return await AgentHost.RunAsync(config, loggers, ct);
         });
 
@@ -35,7 +35,7 @@ internal static class Program
         {
             using var loggers = ConsoleLogging.Create(parse.GetValue(verboseOption));
             if (Load(parse.GetValue(configOption)!) is not { } config)
-                return ExitCodes.OperatorError;
+                return AgentExitCodes.OperatorError;
             try
             {
                 return EnrollCommand.Execute(config, parse.GetValue(dryRunOption), Console.Out, loggers);
@@ -43,7 +43,7 @@ internal static class Program
             catch (SourceDatabaseMissingException e)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.OperatorError;
+                return AgentExitCodes.OperatorError;
             }
         });
 

@@ -3,6 +3,7 @@ using EdgeSync.Agent.Config;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.Publish;
 using EdgeSync.Agent.State;
+using EdgeSync.Wire;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -221,7 +222,7 @@ public sealed class SyncEngine
             if (!current.ObservePending || current.SchemaHash is null || current.Paused)
                 continue;
             var payload = SchemaObservePayload.Build(table.Name, current.SchemaHash, _journal.FingerprintOf(current.SchemaHash), DateTimeOffset.UtcNow);
-            var result = await _session.PublishAsync("sync/schema/observe", payload, ct);
+            var result = await _session.PublishAsync(DeviceTopics.SchemaObserve, payload, ct);
             if (PubAck.Judge(result) == PubAckVerdict.Failed)
                 _logger.LogWarning("sync/schema/observe for {Table} got PUBACK {Code}; trying again at the next flush", table.Name, result.ReasonCode);
             else

@@ -36,7 +36,7 @@ public static class CliApp
             foreach (var error in parse.Errors)
                 host.Error.WriteLine($"error: {SafeText.EscapeLines(error.Message)}");
             host.Error.WriteLine("See `edgesync --help` or `edgesync <command> --help`.");
-            return ExitCodes.UsageError;
+            return CliExitCodes.UsageError;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = host.Out, Error = host.Error }, ct);
     }

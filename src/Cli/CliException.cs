@@ -1,7 +1,7 @@
 namespace EdgeSync.Cli;
 
 /// <summary>A failure the operator can act on; its message is printed as is, without a stack trace.</summary>
-public class CliException(string message, int exitCode = ExitCodes.UsageError) : Exception(message)
+public class CliException(string message, int exitCode = CliExitCodes.UsageError) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
 }

@@ -1,3 +1,5 @@
+using EdgeSync.Wire;
+
 namespace EdgeSync.Agent.Config;
 
 /// <summary>
@@ -54,5 +56,5 @@ public sealed record AgentConfig
     public string ClientId => Username ?? RootTopic;
 
     /// <summary>A topic under <see cref="RootTopic"/>, e.g. <c>sync/rows/batch</c>.</summary>
-    public string Topic(string relative) => $"{RootTopic}/{relative}";
+    public string Topic(string relative) => DeviceTopics.Under(RootTopic, relative);
 }

@@ -1,4 +1,5 @@
 using EdgeSync.Agent.Config;
+using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -53,7 +54,7 @@ public sealed class BrokerSession : IAsyncDisposable
     /// <summary>Raised after every successful connect and subscribe.</summary>
     public event Action? Connected;
 
-    public string ControlTopic => _config.Topic("sync/ingest/control");
+    public string ControlTopic => _config.Topic(DeviceTopics.Control);
 
     /// <summary>Connects, and reconnects with backoff, until <paramref name="ct"/> is cancelled; then disconnects cleanly.</summary>
     public async Task RunAsync(CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Text;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.State;
+using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 
@@ -25,7 +26,7 @@ public sealed class ControlProcessor(StateStore state, BrokerSession session, Ac
         if (message.Topic != session.ControlTopic)
             return Task.CompletedTask;
         var payload = message.ConvertPayloadToString() ?? "";
-        var control = ControlMessage.TryParse(payload);
+        var control = ControlMessage.TryRead(payload);
         if (control is null)
         {
             logger.LogWarning("Ignored a control without control_id on {Topic}: {Payload}", message.Topic, payload.Length > 200 ? payload[..200] + "…" : payload);
@@ -68,10 +69,10 @@ public sealed class ControlProcessor(StateStore state, BrokerSession session, Ac
     {
         foreach (var pending in state.PendingControls())
         {
-            var control = ControlMessage.TryParse(pending.Payload)!;
+            var control = ControlMessage.TryRead(pending.Payload)!;
             try
             {
-                var result = await session.PublishAsync("sync/ingest/ack", control.Acknowledgement(), ct);
+                var result = await session.PublishAsync(DeviceTopics.IngestAck, control.Acknowledgement(), ct);
                 if (!result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
                     logger.LogWarning("The acknowledgement of control {ControlId} got PUBACK {Code}{Reason}", control.ControlId, result.ReasonCode,
                         result.ReasonString is { Length: > 0 } r ? $" ({r})" : "");

@@ -95,25 +95,10 @@ public static class RowBatchBuilder
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, WireValues.WriterOptions))
         {
-            writer.WriteStartObject();
-            writer.WriteNumber("format_version", WireLimits.FormatVersion);
-            writer.WriteString("capture_strategy", WireLimits.RowBatchCaptureStrategy);
-            writer.WriteString("batch_id", batchId);
-            writer.WriteString("journal_epoch", epoch);
-            writer.WriteString("source_table", table);
-            writer.WriteString("schema_hash", hash);
-            if (fingerprint is not null)
-            {
-                writer.WritePropertyName("schema_columns");
-                writer.WriteRawValue(fingerprint);
-            }
-            writer.WriteNumber("first_commit_seq", first);
-            writer.WriteNumber("last_commit_seq", last);
-            writer.WriteStartArray("rows");
+            RowBatchWriter.WriteStart(writer, batchId, epoch, table, hash, fingerprint, first, last);
             foreach (var row in rows)
                 writer.WriteRawValue(row, skipInputValidation: true);
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            RowBatchWriter.WriteEnd(writer);
         }
         return buffer.WrittenSpan.ToArray();
     }

@@ -1,6 +1,7 @@
 using EdgeSync.Agent.Capture;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.State;
+using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeSync.Agent.Publish;
@@ -55,7 +56,7 @@ public sealed class TablePublisher(JournalStore journal, StateStore state, Broke
                 continue;
             }
 
-            var result = await session.PublishAsync("sync/rows/batch", batch.Payload, ct);
+            var result = await session.PublishAsync(DeviceTopics.RowBatch, batch.Payload, ct);
             switch (PubAck.Judge(result))
             {
                 case PubAckVerdict.Accepted:

@@ -13,7 +13,6 @@ namespace EdgeSync.Api.Http;
 public static class ApiProblem
 {
     public const string CodeKey = "code";
-    public const string ErrorsKey = "errors";
 
     public static ProblemHttpResult Create(int status, string code, string? detail = null, string? title = null,
         IReadOnlyDictionary<string, object?>? extensions = null)

@@ -7,12 +7,11 @@ namespace EdgeSync.Cli.Api;
 /// The API answered with a problem (RFC 9457). <see cref="Exception.Message"/> is the sentence an
 /// operator reads; <see cref="Code"/> is the API's stable code for scripts.
 /// </summary>
-public sealed class ApiException(HttpStatusCode status, string code, string message, IReadOnlyDictionary<string, string[]> fieldErrors)
+public sealed class ApiException(HttpStatusCode status, string code, string message)
     : CliException(message, ExitCodeFor(status))
 {
     public HttpStatusCode Status { get; } = status;
     public string Code { get; } = code;
-    public IReadOnlyDictionary<string, string[]> FieldErrors { get; } = fieldErrors;
 
     public static ApiException From(HttpStatusCode status, string? code, string? title, string? detail, IReadOnlyDictionary<string, string[]> fieldErrors)
     {
@@ -28,7 +27,7 @@ public sealed class ApiException(HttpStatusCode status, string code, string mess
             _ when (int)status >= 500 => $"the API failed ({(int)status} {code}): {said}",
             _ => $"refused ({(int)status} {code}): {said}",
         };
-        return new ApiException(status, code, message, fieldErrors);
+        return new ApiException(status, code, message);
     }
 
     private static string FieldList(IReadOnlyDictionary<string, string[]> errors)
@@ -41,9 +40,9 @@ public sealed class ApiException(HttpStatusCode status, string code, string mess
 
     private static int ExitCodeFor(HttpStatusCode status) => status switch
     {
-        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ExitCodes.NotAuthorized,
-        HttpStatusCode.NotFound => ExitCodes.NotFound,
-        HttpStatusCode.Conflict => ExitCodes.Conflict,
-        _ => ExitCodes.Failed,
+        HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => CliExitCodes.NotAuthorized,
+        HttpStatusCode.NotFound => CliExitCodes.NotFound,
+        HttpStatusCode.Conflict => CliExitCodes.Conflict,
+        _ => CliExitCodes.Failed,
     };
 }

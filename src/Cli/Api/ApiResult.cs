@@ -6,7 +6,7 @@ namespace EdgeSync.Cli.Api;
 public sealed record ApiResult(JsonElement Data, PageInfo? Page)
 {
     public T As<T>() => Data.Deserialize<T>(ApiJson.Options)
-        ?? throw new CliException($"the API answered null where a {typeof(T).Name} was expected", ExitCodes.Failed);
+        ?? throw new CliException($"the API answered null where a {typeof(T).Name} was expected", CliExitCodes.Failed);
 
     public IReadOnlyList<T> Items<T>() => Data.Deserialize<List<T>>(ApiJson.Options) ?? [];
 }

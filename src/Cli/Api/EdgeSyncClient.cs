@@ -8,7 +8,7 @@ namespace EdgeSync.Cli.Api;
 /// <summary>
 /// The HTTP API as the CLI and the terminal UI use it: unwraps the <c>{ ok, data, meta }</c>
 /// envelope, turns problem details into <see cref="ApiException"/> and an unreachable API into a
-/// <see cref="CliException"/> with <see cref="ExitCodes.Unreachable"/>.
+/// <see cref="CliException"/> with <see cref="CliExitCodes.Unreachable"/>.
 /// </summary>
 public sealed class EdgeSyncClient : IDisposable
 {
@@ -74,7 +74,7 @@ public sealed class EdgeSyncClient : IDisposable
             if (!response.IsSuccessStatusCode)
                 throw Problem(response.StatusCode, body);
             if (body is not { } envelope || !envelope.TryGetProperty("data", out var data))
-                throw new CliException($"the API at {ApiUrl} answered {(int)response.StatusCode} without a data envelope; is this an EdgeSync API?", ExitCodes.Failed);
+                throw new CliException($"the API at {ApiUrl} answered {(int)response.StatusCode} without a data envelope; is this an EdgeSync API?", CliExitCodes.Failed);
             var page = envelope.TryGetProperty("meta", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("total_pages", out _)
                 ? meta.Deserialize<PageInfo>(ApiJson.Options)
                 : null;
@@ -83,7 +83,7 @@ public sealed class EdgeSyncClient : IDisposable
     }
 
     private CliException Unreachable(string reason) =>
-        new($"cannot reach the EdgeSync API at {ApiUrl}: {reason}. Is the node running and the URL right (edgesync context show)?", ExitCodes.Unreachable);
+        new($"cannot reach the EdgeSync API at {ApiUrl}: {reason}. Is the node running and the URL right (edgesync context show)?", CliExitCodes.Unreachable);
 
     private static async Task<JsonElement?> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
     {

@@ -70,7 +70,7 @@ public sealed class CliHost(TextWriter output, TextWriter error, TextReader inpu
         try
         {
             await body();
-            return ExitCodes.Ok;
+            return CliExitCodes.Ok;
         }
         catch (CliException e)
         {

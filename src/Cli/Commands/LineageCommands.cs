@@ -155,7 +155,7 @@ public static class LineageCommands
             var id = parse.GetValue(lineage);
             var what = parse.GetValue(dropMirror) ? "and DROP its mirror table" : "(the mirror table is kept)";
             if (!host.Confirm($"Delete lineage {id} {what}?", "yes", parse.GetValue(yes)))
-                throw new CliException("not deleted", ExitCodes.Failed);
+                throw new CliException("not deleted", CliExitCodes.Failed);
             var result = await api.DeleteLineageAsync(id, parse.GetValue(dropMirror), host.IdempotencyKey(parse), ct);
             var printer = host.Printer(parse);
             if (printer.Format == OutputFormat.Json)

@@ -74,7 +74,7 @@ public static class ReviewCommands
             var id = parse.GetValue(review);
             var detail = (await api.ReviewAsync(id, ct)).As<ReviewDetail>();
             if (!detail.CanBeApproved)
-                throw new CliException($"review {id} cannot be approved: it is {detail.State}{(detail.ProposedColumns is null ? " and its columns are not known yet" : "")}", ExitCodes.Conflict);
+                throw new CliException($"review {id} cannot be approved: it is {detail.State}{(detail.ProposedColumns is null ? " and its columns are not known yet" : "")}", CliExitCodes.Conflict);
 
             List<ColumnAction> actions;
             if (parse.GetValue(actionsFile) is { } file)

@@ -83,12 +83,6 @@ public sealed class Printer
                 _writer.WriteLine(text);
     }
 
-    public void Heading(string title)
-    {
-        _writer.WriteLine();
-        _writer.WriteLine(SafeText.EscapeLines(title));
-    }
-
     public void Line(string text) => _writer.WriteLine(SafeText.EscapeLines(text));
 
     public void PageFooter(PageInfo? page)

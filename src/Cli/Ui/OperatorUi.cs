@@ -16,7 +16,7 @@ public static class OperatorUi
         if (!host.Interactive)
         {
             host.Error.WriteLine("error: the terminal UI needs a terminal; from scripts use the subcommands (edgesync --help)");
-            return Task.FromResult(ExitCodes.UsageError);
+            return Task.FromResult(CliExitCodes.UsageError);
         }
         return Task.FromResult(Run(host, parse, ct));
     }
@@ -29,7 +29,7 @@ public static class OperatorUi
         if (settings.Token is null || settings.ProjectId is null)
         {
             if (LoginDialog.Ask(app, settings) is not { } verified)
-                return ExitCodes.UsageError;
+                return CliExitCodes.UsageError;
             host.Store.Save(host.Store.Load() with { ApiUrl = verified.ApiUrl, Token = verified.Token, ProjectId = verified.ProjectId });
             settings = verified;
         }
@@ -39,6 +39,6 @@ public static class OperatorUi
         using var main = new MainWindow(session, settings.ApiUrl!);
         using var stop = ct.Register(() => app.Invoke(() => app.RequestStop()));
         app.Run(main, session.OnUnexpected);
-        return ExitCodes.Ok;
+        return CliExitCodes.Ok;
     }
 }

@@ -259,10 +259,6 @@ public sealed class Lineage
 
     public bool IsReplaying => Replay is { Status: ReplayStatus.Running or ReplayStatus.Failed };
 
-    /// <summary>Live rows go straight to the mirror only when nothing older waits and nothing stops writing.</summary>
-    public bool CanMaterialize(string schemaHash) =>
-        Status == LineageStatus.Active && AcceptedSchemaHash == schemaHash && Mirror is not null && !HasStagedBacklog && !IsReplaying;
-
     public static Lineage Create(LineageCreated e) => new()
     {
         Id = e.LineageId,

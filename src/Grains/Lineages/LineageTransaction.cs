@@ -54,7 +54,7 @@ public sealed class LineageTransaction : IAsyncDisposable
         foreach (var e in events)
         {
             if (e is ControlIssued issued)
-                await _controls.RecordAsync(Connection, Transaction, ControlMessage.ToPending(issued, next.DeviceId));
+                await _controls.RecordAsync(Connection, Transaction, PendingControl.Issued(issued, next.DeviceId));
             else if (e is ControlAcknowledged acknowledged)
                 await _controls.MarkAcknowledgedAsync(Connection, Transaction, acknowledged.ControlId, acknowledged.At);
         }

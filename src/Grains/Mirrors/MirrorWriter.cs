@@ -36,30 +36,24 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
     /// the transaction is untouched) and for permanent database errors; transient for connection
     /// failures, timeouts, deadlocks, serialization failures and the like. After a database error
     /// the transaction is aborted and the caller rolls it back.</exception>
-    public async Task<MirrorWriteResult> ApplyAsync(
+    public async Task ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, MirrorTable table, Guid deviceId,
         IReadOnlyList<MirrorRowChange> changes, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(changes);
         if (changes.Count == 0)
-            return new MirrorWriteResult(0, 0, 0);
+            return;
         var collapsed = CollapsedChanges.From(table, changes);
         var qualified = PgIdentifier.Qualified(Schema, table.Name);
         try
         {
             await using var batch = new NpgsqlBatch(connection, transaction);
-            NpgsqlBatchCommand? upsert = null, delete = null;
             if (collapsed.Upserts.Count > 0)
-                batch.BatchCommands.Add(upsert = UpsertCommand(qualified, table, deviceId, collapsed));
+                batch.BatchCommands.Add(UpsertCommand(qualified, table, deviceId, collapsed));
             if (collapsed.Deletes.Count > 0)
-                batch.BatchCommands.Add(delete = DeleteCommand(qualified, table, collapsed));
-            var upserted = 0;
-            await using (var reader = await batch.ExecuteReaderAsync(ct))
-                if (upsert is not null && await reader.ReadAsync(ct))
-                    upserted = checked((int)reader.GetInt64(0));
-            var deleted = delete?.RecordsAffected ?? 0;
-            return new MirrorWriteResult(upserted, deleted, changes.Count - upserted - deleted);
+                batch.BatchCommands.Add(DeleteCommand(qualified, table, collapsed));
+            await batch.ExecuteNonQueryAsync(ct);
         }
         catch (Exception e) when (MirrorWriteException.Wrap(e, $"writing mirror table '{table.Name}'") is { } wrapped)
         {

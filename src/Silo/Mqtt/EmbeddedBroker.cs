@@ -5,6 +5,7 @@ using EdgeSync.Escaping;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Hosting;
 using EdgeSync.Silo.Mqtt.Transport;
+using EdgeSync.Wire;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Diagnostics.Logger;

@@ -18,8 +18,8 @@ public sealed class AgentNodeRestartTests(ITestOutputHelper output)
         var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevTokens.Mint(configuration, ["PLATFORM_ADMIN"]));
-        using var db = new DeviceDatabase(Workload.ReadingsSql + ";" + Workload.ValvesSql);
-        var workload = new Workload(db, seed: 11);
+        using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SqliteWorkload.ValvesSql);
+        var workload = new SqliteWorkload(db, seed: 11);
         await workload.RunAsync(20);
         var log = new LogSink(output);
 
@@ -29,8 +29,8 @@ public sealed class AgentNodeRestartTests(ITestOutputHelper output)
         await using var agent = RunningAgent.Start(db.ConfigFor(device, ports.Mqtt), log);
         var readings = await cloud.WaitForLineageAsync("readings");
         var valves = await cloud.WaitForLineageAsync("valves");
-        await cloud.ApproveAllAsync(readings, Workload.ReadingsColumns);
-        await cloud.ApproveAllAsync(valves, Workload.ValvesColumns);
+        await cloud.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
+        await cloud.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
 
         var writing = workload.RunAsync(300);
         await Task.Delay(300);

@@ -21,7 +21,7 @@ public sealed class AgentOperatorErrorTests(NodeFixture node, ITestOutputHelper 
 
         var exit = await AgentHost.RunAsync(config, log, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(ExitCodes.OperatorError, exit);
+        Assert.Equal(AgentExitCodes.OperatorError, exit);
         Assert.True(log.Contains($"the source database {config.DatabasePath} does not exist", LogLevel.Critical), log.Dump());
         Assert.False(File.Exists(config.DatabasePath), "the agent never creates the source database");
     }

@@ -16,8 +16,8 @@ public sealed class AgentSyncTests(NodeFixture node, ITestOutputHelper output)
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var cloud = new Cloud(node, device);
-        using var db = new DeviceDatabase(Workload.ReadingsSql + ";" + Workload.ValvesSql);
-        var workload = new Workload(db, seed: 7);
+        using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SqliteWorkload.ValvesSql);
+        var workload = new SqliteWorkload(db, seed: 7);
         await workload.RunAsync(30); // rows that exist before the agent: its baseline
         var log = new LogSink(output);
         var config = db.ConfigFor(device, node.MqttPort);
@@ -26,8 +26,8 @@ public sealed class AgentSyncTests(NodeFixture node, ITestOutputHelper output)
         await workload.RunAsync(120);
         var readings = await cloud.WaitForLineageAsync("readings");
         var valves = await cloud.WaitForLineageAsync("valves");
-        await cloud.ApproveAllAsync(readings, Workload.ReadingsColumns);
-        await cloud.ApproveAllAsync(valves, Workload.ValvesColumns);
+        await cloud.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
+        await cloud.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
 
         var during = workload.RunAsync(150);
         await Task.Delay(400);

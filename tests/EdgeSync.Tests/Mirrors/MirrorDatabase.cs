@@ -35,8 +35,12 @@ public sealed class MirrorDatabase : IAsyncLifetime
     public Task<string> ProvisionAsync(Guid device, string sourceTable, IReadOnlyList<MirrorColumn> columns, string? requested = null, Guid? lineage = null) =>
         InTransactionAsync((c, t) => SchemaWriter.ProvisionAsync(c, t, device, sourceTable, requested, columns, lineage ?? Guid.NewGuid()));
 
-    public Task<MirrorWriteResult> ApplyAsync(MirrorTable table, Guid device, IReadOnlyList<MirrorRowChange> changes) =>
-        InTransactionAsync((c, t) => Writer.ApplyAsync(c, t, table, device, changes));
+    public Task ApplyAsync(MirrorTable table, Guid device, IReadOnlyList<MirrorRowChange> changes) =>
+        InTransactionAsync(async (c, t) =>
+        {
+            await Writer.ApplyAsync(c, t, table, device, changes);
+            return 0;
+        });
 
     /// <summary>All rows, ordered by the given columns, as name → value.</summary>
     public async Task<List<Dictionary<string, object?>>> RowsAsync(string table, params string[] orderBy)

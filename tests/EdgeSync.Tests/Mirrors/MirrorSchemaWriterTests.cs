@@ -190,8 +190,7 @@ public class MirrorSchemaWriterTests(MirrorDatabase db) : IClassFixture<MirrorDa
 
         var row = System.Text.Json.JsonSerializer.Serialize(sources.Select((s, i) => (s, (object)(i == 3 ? 21.5 : $"v'\"{i};--"))).ToDictionary(p => p.s, p => p.Item2));
         var pk = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { [sources[0]] = "v'\"0;--" });
-        var result = await db.ApplyAsync(new MirrorTable(name, columns), device, [Changes.Insert(1, pk, row)]);
-        Assert.Equal(1, result.Upserted);
+        await db.ApplyAsync(new MirrorTable(name, columns), device, [Changes.Insert(1, pk, row)]);
 
         var rows = await db.RowsAsync(name);
         var stored = Assert.Single(rows);

@@ -28,24 +28,23 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
     public async Task Insert_update_delete()
     {
         var (table, device) = await NewTableAsync();
-        var result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Insert(1, """{"id":1}""", """{"id":1,"Name":"a","temp":1.5}"""),
             Insert(2, """{"id":2}""", """{"id":2,"Name":"b","temp":2}"""),
         ]);
-        Assert.Equal(new MirrorWriteResult(2, 0, 0), result);
         var rows = await db.RowsAsync(table.Name, "id");
+        Assert.Equal(2, rows.Count);
         Assert.Equal(device, rows[0]["_edge_device_id"]);
         Assert.Equal(Epoch1, rows[0]["_edge_journal_epoch"]);
         Assert.Equal(1.5, rows[0]["temp"]);
         Assert.Equal(2.0, rows[1]["temp"]);
 
-        result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Update(3, """{"id":1}""", """{"id":1,"Name":"a2","temp":null}"""),
             Delete(4, """{"id":2}"""),
         ]);
-        Assert.Equal(new MirrorWriteResult(1, 1, 0), result);
         rows = await db.RowsAsync(table.Name, "id");
         var row = Assert.Single(rows);
         Assert.Equal("a2", row["name"]);
@@ -59,19 +58,20 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
     {
         var (table, device) = await NewTableAsync();
         await db.ApplyAsync(table, device, [Insert(5, """{"id":1}""", """{"id":1,"Name":"new"}""")]);
-        var result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Update(3, """{"id":1}""", """{"id":1,"Name":"old"}"""),
             Delete(4, """{"id":1}"""),
         ]);
-        Assert.Equal(new MirrorWriteResult(0, 0, 2), result);
         Assert.Equal([(1L, "new", 5L)], await ContentAsync(table));
 
         // a newer epoch wins over a higher seq of an older epoch, an older epoch loses
-        Assert.Equal(0, (await db.ApplyAsync(table, device, [Update(9, """{"id":1}""", """{"id":1,"Name":"e0"}""", Guid.CreateVersion7(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)))])).Applied);
-        Assert.Equal(1, (await db.ApplyAsync(table, device, [Update(1, """{"id":1}""", """{"id":1,"Name":"e2"}""", Epoch2)])).Applied);
+        await db.ApplyAsync(table, device, [Update(9, """{"id":1}""", """{"id":1,"Name":"e0"}""", Guid.CreateVersion7(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero)))]);
+        Assert.Equal([(1L, "new", 5L)], await ContentAsync(table));
+        await db.ApplyAsync(table, device, [Update(1, """{"id":1}""", """{"id":1,"Name":"e2"}""", Epoch2)]);
         Assert.Equal([(1L, "e2", 1L)], await ContentAsync(table));
-        Assert.Equal(0, (await db.ApplyAsync(table, device, [Delete(100, """{"id":1}""")])).Applied);
+        await db.ApplyAsync(table, device, [Delete(100, """{"id":1}""")]);
+        Assert.Equal([(1L, "e2", 1L)], await ContentAsync(table));
     }
 
     [Fact]
@@ -85,11 +85,10 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
             Update(3, """{"id":1}""", """{"id":1,"Name":"a2"}"""),
             Delete(4, """{"id":2}"""),
         ];
-        var first = await db.ApplyAsync(table, device, batch);
-        Assert.Equal(new MirrorWriteResult(1, 0, 3), first); // collapsed: 1 upsert, the delete found nothing
+        await db.ApplyAsync(table, device, batch);
+        Assert.Equal([(1L, "a2", 3L)], await ContentAsync(table)); // collapsed: 1 upsert, the delete found nothing
         var before = await db.RowsAsync(table.Name, "id");
-        var again = await db.ApplyAsync(table, device, batch);
-        Assert.Equal(new MirrorWriteResult(0, 0, 4), again);
+        await db.ApplyAsync(table, device, batch);
         Assert.Equal(before, await db.RowsAsync(table.Name, "id"));
     }
 
@@ -101,8 +100,7 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         Assert.Empty(await ContentAsync(table));
 
         await db.ApplyAsync(table, device, [Insert(3, """{"id":8}""", """{"id":8,"Name":"x"}""")]);
-        var result = await db.ApplyAsync(table, device, [Update(4, """{"id":8}""", """{"id":8,"Name":"y"}"""), Delete(5, """{"id":8}""")]);
-        Assert.Equal(new MirrorWriteResult(0, 1, 1), result);
+        await db.ApplyAsync(table, device, [Update(4, """{"id":8}""", """{"id":8,"Name":"y"}"""), Delete(5, """{"id":8}""")]);
         Assert.Empty(await ContentAsync(table));
     }
 
@@ -137,8 +135,7 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
             Insert(3, """{"site":"b","slot":1}""", """{"site":"b","slot":1,"value":3}"""),
             Update(4, """{"site":"a","slot":1}""", """{"site":"a","slot":1,"value":10}"""),
         ]);
-        var result = await db.ApplyAsync(table, device, [Delete(5, """{"site":"a","slot":2}"""), Delete(6, """{"site":"b","slot":2}""")]);
-        Assert.Equal(new MirrorWriteResult(0, 1, 1), result);
+        await db.ApplyAsync(table, device, [Delete(5, """{"site":"a","slot":2}"""), Delete(6, """{"site":"b","slot":2}""")]);
         var rows = (await db.RowsAsync(table.Name, "site", "slot")).Select(r => ((string)r["site"]!, (long)r["slot"]!, (double)r["value"]!)).ToList();
         Assert.Equal([("a", 1L, 10.0), ("b", 1L, 3.0)], rows);
     }
@@ -192,13 +189,12 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
     {
         MirrorColumn[] columns = [new("k", "k", "NUMERIC", 1), new("v", "v", "TEXT", 0)];
         var (table, device) = await NewTableAsync(columns);
-        var result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Insert(1, """{"k":1}""", """{"k":1,"v":"a"}"""),
             Update(2, """{"k":1.0}""", """{"k":1.0,"v":"b"}"""),
             Update(3, """{"k":"1e0"}""", """{"k":"1e0","v":"c"}"""),
         ]);
-        Assert.Equal(new MirrorWriteResult(1, 0, 2), result);
         Assert.Equal("c", Assert.Single(await db.RowsAsync(table.Name))["v"]);
 
         MirrorColumn[] real = [new("k", "k", "REAL", 1), new("v", "v", "TEXT", 0)];
@@ -266,9 +262,10 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         // the same connection works afterwards
         await using (var transaction = await connection.BeginTransactionAsync())
         {
-            Assert.Equal(1, (await db.Writer.ApplyAsync(connection, transaction, table, device, [Insert(1, """{"id":1}""", """{"id":1,"n":1}""")])).Applied);
+            await db.Writer.ApplyAsync(connection, transaction, table, device, [Insert(1, """{"id":1}""", """{"id":1,"n":1}""")]);
             await transaction.CommitAsync();
         }
+        Assert.Equal(1L, Assert.Single(await db.RowsAsync(table.Name))["id"]);
     }
 
     [Fact]
@@ -311,11 +308,14 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         var changes = Enumerable.Range(1, 20_000)
             .Select(i => Insert(i, $$"""{"id":{{i % 5000}}}""", $$"""{"id":{{i % 5000}},"Name":"n{{i}}","temp":{{i}}.5}"""))
             .ToList();
-        var result = await db.ApplyAsync(table, device, changes);
-        Assert.Equal(new MirrorWriteResult(5000, 0, 15_000), result);
-        Assert.Equal(5000L, await db.ScalarAsync<long>($"SELECT count(*) FROM {PgIdentifier.Qualified("edge_mirror", table.Name)}"));
+        await db.ApplyAsync(table, device, changes);
+        var mirror = PgIdentifier.Qualified("edge_mirror", table.Name);
+        Assert.Equal(5000L, await db.ScalarAsync<long>($"SELECT count(*) FROM {mirror}"));
+        // every key holds its last change, all among the last 5000
+        Assert.Equal(15_001L, await db.ScalarAsync<long>($"SELECT min(_edge_commit_seq) FROM {mirror}"));
         var deletes = Enumerable.Range(0, 5000).Select(i => Delete(20_001 + i, $$"""{"id":{{i}}}""")).ToList();
-        Assert.Equal(new MirrorWriteResult(0, 5000, 0), await db.ApplyAsync(table, device, deletes));
+        await db.ApplyAsync(table, device, deletes);
+        Assert.Equal(0L, await db.ScalarAsync<long>($"SELECT count(*) FROM {mirror}"));
     }
 
     [Fact]
@@ -339,7 +339,7 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
 
         // 5 and 15 are new but not after 20 (the upsert's insert); 10 and 20 exist (its update);
         // 21 and 30 are after 20 (the plain insert).
-        var result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Insert(3, """{"id":5}""", """{"id":5,"Name":"five"}"""),
             Update(4, """{"id":10}""", """{"id":10,"Name":"TEN"}"""),
@@ -349,12 +349,13 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
             Update(8, """{"id":20}""", """{"id":20,"Name":"TWENTY"}"""),
         ]);
 
-        Assert.Equal(new MirrorWriteResult(6, 0, 0), result);
-        Assert.Equal([(5L, "five", 3L), (10L, "TEN", 4L), (15L, "fifteen", 6L), (20L, "TWENTY", 8L), (21L, "twenty-one", 7L), (30L, "thirty", 5L)],
-            await ContentAsync(table));
+        List<(long, string?, long)> expected =
+            [(5L, "five", 3L), (10L, "TEN", 4L), (15L, "fifteen", 6L), (20L, "TWENTY", 8L), (21L, "twenty-one", 7L), (30L, "thirty", 5L)];
+        Assert.Equal(expected, await ContentAsync(table));
         // Again: every key now exists, so nothing is newer and nothing is written.
-        Assert.Equal(new MirrorWriteResult(0, 0, 2), await db.ApplyAsync(table, device,
-            [Insert(5, """{"id":30}""", """{"id":30,"Name":"x"}"""), Insert(7, """{"id":21}""", """{"id":21,"Name":"x"}""")]));
+        await db.ApplyAsync(table, device,
+            [Insert(5, """{"id":30}""", """{"id":30,"Name":"x"}"""), Insert(7, """{"id":21}""", """{"id":21,"Name":"x"}""")]);
+        Assert.Equal(expected, await ContentAsync(table));
     }
 
     [Fact]
@@ -370,7 +371,7 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         await db.ApplyAsync(table, device, [Insert(1, """{"site":"b","slot":5}""", """{"site":"b","slot":5,"value":1}""")]);
 
         // ("b",5) is the greatest key: ("b",6) and ("c",0) come after it, ("a",9) and ("b",4) before.
-        var result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Insert(2, """{"site":"b","slot":6}""", """{"site":"b","slot":6,"value":2}"""),
             Insert(3, """{"site":"a","slot":9}""", """{"site":"a","slot":9,"value":3}"""),
@@ -379,7 +380,6 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
             Update(6, """{"site":"b","slot":5}""", """{"site":"b","slot":5,"value":6}"""),
         ]);
 
-        Assert.Equal(new MirrorWriteResult(5, 0, 0), result);
         var rows = (await db.RowsAsync(table.Name, "site", "slot")).Select(r => ((string)r["site"]!, (long)r["slot"]!, (double)r["value"]!)).ToList();
         Assert.Equal([("a", 9L, 3.0), ("b", 4L, 5.0), ("b", 5L, 6.0), ("b", 6L, 2.0), ("c", 0L, 4.0)], rows);
     }
@@ -396,18 +396,21 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
         var (table, device) = await NewTableAsync(columns);
         await db.ApplyAsync(table, device, [Insert(1, $$"""{"k":{{middle}}}""", $$"""{"k":{{middle}},"v":"first"}""")]);
 
-        var result = await db.ApplyAsync(table, device,
+        await db.ApplyAsync(table, device,
         [
             Insert(2, $$"""{"k":{{higher}}}""", $$"""{"k":{{higher}},"v":"higher"}"""),
             Insert(3, $$"""{"k":{{lower}}}""", $$"""{"k":{{lower}},"v":"lower"}"""),
             Update(4, $$"""{"k":{{middle}}}""", $$"""{"k":{{middle}},"v":"middle"}"""),
         ]);
 
-        Assert.Equal(new MirrorWriteResult(3, 0, 0), result);
-        Assert.Equal(["lower", "middle", "higher"], (await db.RowsAsync(table.Name, "k")).Select(r => (string)r["v"]!));
+        async Task<IEnumerable<string>> Values() => (await db.RowsAsync(table.Name, "k")).Select(r => (string)r["v"]!);
+        Assert.Equal(["lower", "middle", "higher"], await Values());
         // Only appended rows, then only upserted ones: each part also runs alone.
-        Assert.Equal(new MirrorWriteResult(0, 0, 1), await db.ApplyAsync(table, device, [Insert(3, $$"""{"k":{{lower}}}""", $$"""{"k":{{lower}},"v":"x"}""")]));
-        Assert.Equal(new MirrorWriteResult(0, 1, 0), await db.ApplyAsync(table, device, [Delete(5, $$"""{"k":{{higher}}}""")]));
-        Assert.Equal(new MirrorWriteResult(1, 0, 0), await db.ApplyAsync(table, device, [Insert(6, $$"""{"k":{{higher}}}""", $$"""{"k":{{higher}},"v":"again"}""")]));
+        await db.ApplyAsync(table, device, [Insert(3, $$"""{"k":{{lower}}}""", $$"""{"k":{{lower}},"v":"x"}""")]);
+        Assert.Equal(["lower", "middle", "higher"], await Values());
+        await db.ApplyAsync(table, device, [Delete(5, $$"""{"k":{{higher}}}""")]);
+        Assert.Equal(["lower", "middle"], await Values());
+        await db.ApplyAsync(table, device, [Insert(6, $$"""{"k":{{higher}}}""", $$"""{"k":{{higher}},"v":"again"}""")]);
+        Assert.Equal(["lower", "middle", "again"], await Values());
     }
 }

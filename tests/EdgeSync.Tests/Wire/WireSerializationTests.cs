@@ -1,3 +1,4 @@
+using EdgeSync.Lineages;
 using EdgeSync.Wire;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
@@ -8,8 +9,9 @@ namespace EdgeSync.Tests.Wire;
 /// <summary>The parsed types travel to grains: they must survive Orleans serialization unchanged.</summary>
 public class WireSerializationTests
 {
+    // The serializers of the wire types are generated in Grains.Interfaces, not in EdgeSync.Wire.
     private static readonly Serializer Serializer = new ServiceCollection()
-        .AddSerializer(builder => builder.AddAssembly(typeof(RowBatch).Assembly))
+        .AddSerializer(builder => builder.AddAssembly(typeof(ILineageGrain).Assembly))
         .BuildServiceProvider()
         .GetRequiredService<Serializer>();
 

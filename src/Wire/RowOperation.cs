@@ -9,10 +9,10 @@ namespace EdgeSync.Wire;
 /// <param name="RowJson">The JSON text of <c>row</c> exactly as received (an object) for insert/update; null for delete.</param>
 [GenerateSerializer, Immutable]
 public sealed record RowOperation(
-    [property: Id(0)] long CommitSeq,
-    [property: Id(1)] string Op,
-    [property: Id(2)] string PkJson,
-    [property: Id(3)] string? RowJson)
+    [Id(0)] long CommitSeq,
+    [Id(1)] string Op,
+    [Id(2)] string PkJson,
+    [Id(3)] string? RowJson)
 {
     public const string Insert = "insert";
     public const string Update = "update";

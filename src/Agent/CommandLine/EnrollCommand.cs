@@ -2,7 +2,7 @@ using EdgeSync.Agent.Capture;
 using EdgeSync.Agent.Config;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeSync.Agent.Cli;
+namespace EdgeSync.Agent.CommandLine;
 
 /// <summary>
 /// <c>edgesync-agent enroll</c>: shows, table by table, what the agent captures, skips or refuses
@@ -39,6 +39,6 @@ public static class EnrollCommand
         var refused = decisions.Count(d => d.Outcome == TableOutcome.RefusedNoPrimaryKey);
         output.WriteLine($"{decisions.Count(d => d.Outcome == TableOutcome.Enrolled)} captured, {refused} refused, " +
                          $"{decisions.Count(d => d.Outcome is TableOutcome.Ignored or TableOutcome.SkippedTelemetry)} skipped");
-        return ExitCodes.Ok;
+        return AgentExitCodes.Ok;
     }
 }

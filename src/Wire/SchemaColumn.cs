@@ -7,7 +7,7 @@ namespace EdgeSync.Wire;
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SchemaColumn(
-    [property: Id(0)] string Name,
-    [property: Id(1)] string DeclTypeAffinity,
-    [property: Id(2)] bool NotNull,
-    [property: Id(3)] int PkOrdinal);
+    [Id(0)] string Name,
+    [Id(1)] string DeclTypeAffinity,
+    [Id(2)] bool NotNull,
+    [Id(3)] int PkOrdinal);

@@ -1,7 +1,7 @@
 namespace EdgeSync.Agent;
 
 /// <summary>The agent's process exit codes.</summary>
-public static class ExitCodes
+public static class AgentExitCodes
 {
     /// <summary>Stopped on request.</summary>
     public const int Ok = 0;

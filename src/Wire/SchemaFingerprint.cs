@@ -11,12 +11,10 @@ namespace EdgeSync.Wire;
 /// columns element by element) and hash the same.
 /// </summary>
 [GenerateSerializer, Immutable]
-public sealed record SchemaFingerprint(string TableName, IReadOnlyList<SchemaColumn> Columns)
+public sealed record SchemaFingerprint([Id(0)] string TableName, [Id(1)] IReadOnlyList<SchemaColumn> Columns)
 {
-    [Id(0)]
     public string TableName { get; init; } = TableName ?? throw new ArgumentNullException(nameof(TableName));
 
-    [Id(1)]
     private readonly IReadOnlyList<SchemaColumn> _columns = Canonicalize(Columns);
 
     /// <summary>The columns, sorted by name in UTF-8 byte order.</summary>

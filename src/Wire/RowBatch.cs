@@ -12,12 +12,12 @@ namespace EdgeSync.Wire;
 /// <param name="PayloadBytes">Size of the MQTT payload the batch was read from, in bytes.</param>
 [GenerateSerializer, Immutable]
 public sealed record RowBatch(
-    [property: Id(0)] Guid BatchId,
-    [property: Id(1)] Guid JournalEpoch,
-    [property: Id(2)] string SourceTable,
-    [property: Id(3)] string SchemaHash,
-    [property: Id(4)] SchemaFingerprint? SchemaColumns,
-    [property: Id(5)] long FirstCommitSeq,
-    [property: Id(6)] long LastCommitSeq,
-    [property: Id(7)] IReadOnlyList<RowOperation> Rows,
-    [property: Id(8)] int PayloadBytes);
+    [Id(0)] Guid BatchId,
+    [Id(1)] Guid JournalEpoch,
+    [Id(2)] string SourceTable,
+    [Id(3)] string SchemaHash,
+    [Id(4)] SchemaFingerprint? SchemaColumns,
+    [Id(5)] long FirstCommitSeq,
+    [Id(6)] long LastCommitSeq,
+    [Id(7)] IReadOnlyList<RowOperation> Rows,
+    [Id(8)] int PayloadBytes);

@@ -1,4 +1,4 @@
-namespace EdgeSync.Silo.Mqtt;
+namespace EdgeSync.Wire;
 
 /// <summary>The topic layout of wire-protocol.md: everything a device may touch lives under its own root.</summary>
 public static class DeviceTopics
@@ -12,8 +12,8 @@ public static class DeviceTopics
 
     private static readonly HashSet<string> Uplinks = [RowBatch, TelemetryBatch, SchemaObserve, IngestAck, IngestRequest];
 
-    /// <summary>A project without slug yields <c>/{device}</c>: a leading slash, an empty first level.</summary>
-    public static string Root(string topicSlug, string deviceName) => $"{topicSlug}/{deviceName}";
+    /// <summary>The full topic of <paramref name="relative"/> (one of the constants) under a device's root.</summary>
+    public static string Under(string root, string relative) => $"{root}/{relative}";
 
     /// <summary>The uplink a device may publish on this topic, or null when the ACL forbids it.</summary>
     public static string? UplinkOf(string root, string topic) =>
@@ -22,5 +22,5 @@ public static class DeviceTopics
             ? topic[(root.Length + 1)..]
             : null;
 
-    public static string ControlTopic(string root) => $"{root}/{Control}";
+    public static string ControlTopic(string root) => Under(root, Control);
 }

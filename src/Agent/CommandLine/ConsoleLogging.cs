@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace EdgeSync.Agent.Cli;
+namespace EdgeSync.Agent.CommandLine;
 
 /// <summary>One line per message on stderr, with a UTC timestamp and the level.</summary>
 public static class ConsoleLogging

@@ -7,7 +7,7 @@ namespace EdgeSync.Wire;
 /// <param name="SchemaColumns"><c>schema_columns</c> when sent (their hash equals <paramref name="SchemaHash"/>).</param>
 [GenerateSerializer, Immutable]
 public sealed record SchemaObservation(
-    [property: Id(0)] string SourceTable,
-    [property: Id(1)] string SchemaHash,
-    [property: Id(2)] DateTimeOffset ObservedAt,
-    [property: Id(3)] SchemaFingerprint? SchemaColumns);
+    [Id(0)] string SourceTable,
+    [Id(1)] string SchemaHash,
+    [Id(2)] DateTimeOffset ObservedAt,
+    [Id(3)] SchemaFingerprint? SchemaColumns);

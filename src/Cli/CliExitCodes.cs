@@ -1,7 +1,7 @@
 namespace EdgeSync.Cli;
 
 /// <summary>Process exit codes, stable for scripts (documented in the README).</summary>
-public static class ExitCodes
+public static class CliExitCodes
 {
     public const int Ok = 0;
     /// <summary>The API refused the request (4xx other than the ones below) or failed (5xx).</summary>

@@ -6,7 +6,7 @@ namespace EdgeSync.Tests.Agent;
 /// TEXT (unicode, quotes, control characters), BLOB, NUMERIC and NULL values.
 /// Tables: <see cref="ReadingsSql"/> and <see cref="ValvesSql"/> (composite key).
 /// </summary>
-public sealed class Workload(DeviceDatabase db, int seed)
+public sealed class SqliteWorkload(DeviceDatabase db, int seed)
 {
     public const string ReadingsSql = "CREATE TABLE readings (id INTEGER PRIMARY KEY, name TEXT, temp REAL, raw BLOB, amount NUMERIC, note TEXT)";
     public const string ValvesSql = "CREATE TABLE valves (site TEXT NOT NULL, slot INTEGER NOT NULL, state TEXT, level REAL, PRIMARY KEY (site, slot))";
