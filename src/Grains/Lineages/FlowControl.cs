@@ -17,7 +17,7 @@ public static class FlowControl
             yield break;
         yield return new LineagePaused(state.Id, reason, now, actor, note);
         if (DeviceFacing.Contains(reason) && !state.DevicePaused)
-            yield return new ControlIssued(state.Id, controlId, ControlKind.Pause, state.SourceTable, serverWatermark, detail, now, actor);
+            yield return new ControlIssued(state.Id, controlId, ControlKind.PauseLineage, state.SourceTable, serverWatermark, detail, now, actor);
     }
 
     public static IEnumerable<LineageEvent> Resume(Lineage state, PauseReason reason, Guid controlId, DateTimeOffset now, string actor)
@@ -27,7 +27,7 @@ public static class FlowControl
         yield return new LineageResumed(state.Id, reason, now, actor);
         var stillFacing = state.PauseReasons.Any(r => r != reason && DeviceFacing.Contains(r));
         if (state.DevicePaused && !stillFacing)
-            yield return new ControlIssued(state.Id, controlId, ControlKind.Resume, state.SourceTable, state.ServerWatermark, null, now, actor);
+            yield return new ControlIssued(state.Id, controlId, ControlKind.ResumeLineage, state.SourceTable, state.ServerWatermark, null, now, actor);
     }
 
     /// <summary>Over either cap: pause. The rows of the batch that tipped it are staged all the same.</summary>

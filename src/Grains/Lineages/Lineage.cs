@@ -81,7 +81,7 @@ public sealed record BatchMaterialized(
 
 /// <summary>A downlink control for the device, recorded before it is published (wire-protocol.md, "Downlink control").</summary>
 public sealed record ControlIssued(
-    Guid LineageId, Guid ControlId, string ControlKind, string SourceTable, long ServerWatermark, string? Reason, DateTimeOffset At, string Actor) : LineageEvent;
+    Guid LineageId, Guid ControlId, ControlKind ControlKind, string SourceTable, long ServerWatermark, string? Reason, DateTimeOffset At, string Actor) : LineageEvent;
 
 public sealed record ControlAcknowledged(Guid LineageId, Guid ControlId, DateTimeOffset At, string Actor) : LineageEvent;
 
@@ -148,10 +148,11 @@ public enum PauseReason
     Operator,
 }
 
-public static class ControlKind
+/// <summary>The downlink controls a lineage issues; on the wire <c>pause_lineage</c> and <c>resume_lineage</c>.</summary>
+public enum ControlKind
 {
-    public const string Pause = "pause_lineage";
-    public const string Resume = "resume_lineage";
+    PauseLineage,
+    ResumeLineage,
 }
 
 public enum StagingReason
@@ -568,7 +569,7 @@ public sealed class Lineage
 
     private void Apply(ControlIssued e)
     {
-        DevicePaused = e.ControlKind == ControlKind.Pause;
+        DevicePaused = e.ControlKind == ControlKind.PauseLineage;
         UpdatedAt = e.At;
     }
 

@@ -11,10 +11,10 @@ public sealed record PendingControl(
 {
     /// <summary>The control just issued, with the <c>sync/ingest/control</c> message the device will get.</summary>
     public static PendingControl Issued(ControlIssued control, Guid deviceId) =>
-        new(control.ControlId, control.LineageId, deviceId, control.SourceTable, control.ControlKind, Message(control).Write(), control.At, null, 0);
+        new(control.ControlId, control.LineageId, deviceId, control.SourceTable, EnumNames.Of(control.ControlKind), Message(control).Write(), control.At, null, 0);
 
     private static ControlMessage Message(ControlIssued control) =>
-        new(control.ControlId.ToString(), control.ControlKind, control.SourceTable, control.ServerWatermark, control.Reason);
+        new(control.ControlId.ToString(), EnumNames.Of(control.ControlKind), control.SourceTable, control.ServerWatermark, control.Reason);
 }
 
 /// <summary>

@@ -42,7 +42,7 @@ public sealed class IngestSpecifications : LineageSpecification
         Then(LineageDecider.Decide(State, Ingest(batch, caps), Now),
             new BatchStaged(LineageId, batch.BatchId, Payloads.Epoch, 4, 5, 4, 2, 0, Bytes(batch, 4), StagingReason.SchemaReview, Now, DeviceActor),
             new LineagePaused(LineageId, PauseReason.Backpressure, Now, SystemActor),
-            new ControlIssued(LineageId, ControlId, ControlKind.Pause, "device_state", 5,
+            new ControlIssued(LineageId, ControlId, ControlKind.PauseLineage, "device_state", 5,
                 FlowControl.BackpressureDetail(caps, 5, State.Counters.StagedBytes + Bytes(batch, 4)), Now, SystemActor));
     }
 
@@ -78,7 +78,7 @@ public sealed class IngestSpecifications : LineageSpecification
             new MaterializationFailed(LineageId, batch.BatchId, "value too long", Permanent: true, 1, Now, DeviceActor),
             new BatchStaged(LineageId, batch.BatchId, Payloads.Epoch, 4, 5, 4, 2, 0, Bytes(batch, 4), StagingReason.MaterializationFailed, Now, DeviceActor),
             new LineagePaused(LineageId, PauseReason.CircuitBreaker, Now, SystemActor),
-            new ControlIssued(LineageId, ControlId, ControlKind.Pause, "device_state", 5, "1 consecutive permanent write errors; last: value too long", Now, SystemActor),
+            new ControlIssued(LineageId, ControlId, ControlKind.PauseLineage, "device_state", 5, "1 consecutive permanent write errors; last: value too long", Now, SystemActor),
             new ReplayStarted(LineageId, ReplayId, "materialization_failed", 2, Now, SystemActor));
     }
 

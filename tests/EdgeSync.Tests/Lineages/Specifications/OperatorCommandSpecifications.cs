@@ -25,7 +25,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
         GivenAnActiveLineage();
         Then(Pause(),
             new LineagePaused(LineageId, PauseReason.Operator, Now, Operator, "maintenance"),
-            new ControlIssued(LineageId, ControlId, ControlKind.Pause, "device_state", 3, "maintenance", Now, Operator));
+            new ControlIssued(LineageId, ControlId, ControlKind.PauseLineage, "device_state", 3, "maintenance", Now, Operator));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
         Given(Pause().Events);
         Then(Resume(),
             new LineageResumed(LineageId, PauseReason.Operator, Now, Operator),
-            new ControlIssued(LineageId, ControlId, ControlKind.Resume, "device_state", 3, null, Now, Operator));
+            new ControlIssued(LineageId, ControlId, ControlKind.ResumeLineage, "device_state", 3, null, Now, Operator));
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
 
         Then(Resume(),
             new LineageResumed(LineageId, PauseReason.Operator, Now, Operator),
-            new ControlIssued(LineageId, ControlId, ControlKind.Resume, "device_state", 5, null, Now, Operator),
+            new ControlIssued(LineageId, ControlId, ControlKind.ResumeLineage, "device_state", 5, null, Now, Operator),
             new ReplayStarted(LineageId, ReplayId, "operator_resume", 2, Now, Operator));
     }
 
@@ -112,7 +112,7 @@ public sealed class OperatorCommandSpecifications : LineageSpecification
         Then(OperatorDecisions.Reset(State, new ResetMaterialization(LineageId, Operator), ControlId, ReplayId, Now),
             new MaterializationReset(LineageId, 2, Now, Operator),
             new LineageResumed(LineageId, PauseReason.CircuitBreaker, Now, Operator),
-            new ControlIssued(LineageId, ControlId, ControlKind.Resume, "device_state", 5, null, Now, Operator),
+            new ControlIssued(LineageId, ControlId, ControlKind.ResumeLineage, "device_state", 5, null, Now, Operator),
             new ReplayStarted(LineageId, ReplayId, "reset", 2, Now, Operator));
     }
 

@@ -34,14 +34,14 @@ public sealed class ReplaySpecifications : LineageSpecification
     {
         var caps = new EdgePolicy { MaxPendingRowsPerLineage = 4 };
         GivenAnApprovedLineage(stagedRows: 3);
-        Assert.Contains(Ingested(Batch(4, 2), caps).Events, e => e is ControlIssued { ControlKind: ControlKind.Pause });
+        Assert.Contains(Ingested(Batch(4, 2), caps).Events, e => e is ControlIssued { ControlKind: ControlKind.PauseLineage });
         Assert.Equal(5, State.Counters.StagedRowCount);
 
         var decision = ReplayDecisions.ChunkApplied(State, Chunk(3, 120, Payloads.Epoch, 3), caps, ControlId, Now);
         Then(decision,
             new ReplayProgressed(LineageId, ReplayId, 3, 120, Payloads.Epoch, 3, Now, SystemActor),
             new LineageResumed(LineageId, PauseReason.Backpressure, Now, SystemActor),
-            new ControlIssued(LineageId, ControlId, ControlKind.Resume, "device_state", 5, null, Now, SystemActor));
+            new ControlIssued(LineageId, ControlId, ControlKind.ResumeLineage, "device_state", 5, null, Now, SystemActor));
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class ReplaySpecifications : LineageSpecification
             new ReplayFailed(LineageId, ReplayId, "boom", Permanent: true, Now, SystemActor),
             new MaterializationFailed(LineageId, null, "boom", Permanent: true, 2, Now, SystemActor),
             new LineagePaused(LineageId, PauseReason.CircuitBreaker, Now, SystemActor),
-            new ControlIssued(LineageId, ControlId, ControlKind.Pause, "device_state", 3, "2 consecutive permanent write errors; last: boom", Now, SystemActor));
+            new ControlIssued(LineageId, ControlId, ControlKind.PauseLineage, "device_state", 3, "2 consecutive permanent write errors; last: boom", Now, SystemActor));
     }
 
     [Fact]
