@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeSync.Api.Auth;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Configuration;

@@ -1,7 +1,7 @@
-using EdgeSync.Api.Edge;
 using System.Net;
 using EdgeSync.Api.Auth;
 using EdgeSync.Api.Devices;
+using EdgeSync.Api.Edge;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Api.OpenApi;
@@ -9,9 +9,7 @@ using EdgeSync.Api.Projects;
 using FluentValidation;
 using Marten;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

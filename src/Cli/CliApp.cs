@@ -1,6 +1,6 @@
-using EdgeSync.Escaping;
 using System.CommandLine;
 using EdgeSync.Cli.Commands;
+using EdgeSync.Escaping;
 
 namespace EdgeSync.Cli;
 

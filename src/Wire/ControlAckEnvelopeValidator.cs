@@ -1,5 +1,3 @@
-using FluentValidation;
-
 namespace EdgeSync.Wire;
 
 /// <summary>

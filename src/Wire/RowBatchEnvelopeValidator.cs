@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FluentValidation;
 
 namespace EdgeSync.Wire;
 

@@ -21,7 +21,8 @@ public static class SchemaObservationReader
             if (SchemaObservationEnvelopeValidator.Instance.Validate(envelope).FirstRejection() is { } invalid)
                 return WireResult<SchemaObservation>.Rejected(invalid);
 
-            Rfc3339.TryParse(envelope.ObservedAt.GetString(), out var observedAt);
+            // The validator accepted observed_at, so it parses.
+            _ = Rfc3339.TryParse(envelope.ObservedAt.GetString(), out var observedAt);
             return WireResult<SchemaObservation>.Accepted(new SchemaObservation(
                 envelope.SourceTable.GetString()!,
                 envelope.SchemaHash.GetString()!,

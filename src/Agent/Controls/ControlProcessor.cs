@@ -1,4 +1,3 @@
-using System.Text;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.State;
 using EdgeSync.Wire;

@@ -1,10 +1,10 @@
-using EdgeSync.Storage;
 using System.Security.Claims;
 using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Lineages;
 using EdgeSync.ReadModels;
+using EdgeSync.Storage;
 using FluentValidation;
 using Marten;
 using Microsoft.AspNetCore.Builder;

@@ -1,7 +1,6 @@
 using EdgeSync.Api.Http;
-using EdgeSync.Lineages;
-using EdgeSync.ReadModels;
 using EdgeSync.Mirrors;
+using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using Marten;
 using Microsoft.AspNetCore.Builder;

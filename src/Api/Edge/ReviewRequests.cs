@@ -1,7 +1,7 @@
-using EdgeSync.Storage;
 using EdgeSync.Api.Http;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.Storage;
 using FluentValidation;
 
 namespace EdgeSync.Api.Edge;

@@ -2,7 +2,6 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 

@@ -1,9 +1,9 @@
-using EdgeSync.Escaping;
 using System.CommandLine;
 using System.Text.Json;
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
 using EdgeSync.Cli.Settings;
+using EdgeSync.Escaping;
 
 namespace EdgeSync.Cli.Commands;
 

@@ -1,7 +1,6 @@
-using EdgeSync.Escaping;
 using System.CommandLine;
 using EdgeSync.Cli.Api;
-using EdgeSync.Cli.Settings;
+using EdgeSync.Escaping;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace EdgeSync.Cli.Commands;

@@ -1,7 +1,7 @@
-using EdgeSync.Escaping;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeSync.Cli.Api;
+using EdgeSync.Escaping;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -1,7 +1,6 @@
 using EdgeSync.Cli.Api;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
-using Terminal.Gui.Views;
 
 namespace EdgeSync.Cli.Ui;
 

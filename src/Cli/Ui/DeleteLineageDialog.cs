@@ -1,4 +1,3 @@
-using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 
 namespace EdgeSync.Cli.Ui;

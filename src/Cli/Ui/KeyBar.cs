@@ -1,5 +1,4 @@
 using Terminal.Gui.Input;
-using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 
 namespace EdgeSync.Cli.Ui;

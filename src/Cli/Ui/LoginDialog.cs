@@ -2,7 +2,6 @@ using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Settings;
 using Terminal.Gui.App;
 using Terminal.Gui.Input;
-using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 
 namespace EdgeSync.Cli.Ui;

@@ -1,10 +1,10 @@
-using EdgeSync.Escaping;
 using System.Data;
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using EdgeSync.Cli.Api;
 using EdgeSync.Cli.Output;
+using EdgeSync.Escaping;
 using Terminal.Gui.Input;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;

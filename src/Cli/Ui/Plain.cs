@@ -1,5 +1,5 @@
-using EdgeSync.Escaping;
 using System.Text;
+using EdgeSync.Escaping;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 

@@ -1,5 +1,5 @@
-using EdgeSync.Escaping;
 using System.Collections.ObjectModel;
+using EdgeSync.Escaping;
 using Terminal.Gui.ViewBase;
 using Terminal.Gui.Views;
 

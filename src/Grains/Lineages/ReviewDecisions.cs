@@ -1,6 +1,5 @@
 using EdgeSync.Mirrors;
 using EdgeSync.Storage;
-using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
 

@@ -4,13 +4,12 @@ using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.ReadModels;
 using EdgeSync.Registry;
-using JasperFx;
-using Weasel.Core;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Weasel.Core;
 
 namespace EdgeSync.Storage;
 

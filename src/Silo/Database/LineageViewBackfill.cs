@@ -1,7 +1,7 @@
 using EdgeSync.Lineages;
 using EdgeSync.ReadModels;
-using Marten;
 using JasperFx;
+using Marten;
 
 namespace EdgeSync.Silo.Database;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.Storage;
-using EdgeSync.Escaping;
 using EdgeSync.Wire;
 using Npgsql;
 

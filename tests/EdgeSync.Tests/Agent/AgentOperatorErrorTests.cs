@@ -1,5 +1,4 @@
 using EdgeSync.Agent;
-using EdgeSync.Agent.Config;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;

@@ -7,12 +7,10 @@ using EdgeSync.Api.Http;
 using EdgeSync.Storage;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace EdgeSync.Tests.Api;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeSync.Tests.Infrastructure;
 using MQTTnet;
 

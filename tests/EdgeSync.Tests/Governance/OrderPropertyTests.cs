@@ -1,5 +1,5 @@
-using CsCheck;
 using System.Text.Json.Nodes;
+using CsCheck;
 using EdgeSync.Tests.Infrastructure;
 using MQTTnet;
 

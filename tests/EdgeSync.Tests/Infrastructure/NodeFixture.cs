@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using EdgeSync.Api;
 using EdgeSync.Api.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using MQTTnet;
 using MQTTnet.Formatter;
-using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace EdgeSync.Tests.Infrastructure;

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using EdgeSync.Api;
 using EdgeSync.Api.Auth;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,9 +5,7 @@ using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using Orleans;
 using Orleans.Configuration;
-using Orleans.Hosting;
 
 namespace EdgeSync.Tests.OrleansAdoNet;
 

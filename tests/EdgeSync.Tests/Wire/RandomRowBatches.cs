@@ -63,8 +63,8 @@ public static class RandomRowBatches
     {
         private readonly Random _random;
         private readonly string _table;
-        private SchemaColumn[] _columns;
-        private string[] _keys;
+        private readonly SchemaColumn[] _columns;
+        private readonly string[] _keys;
         private readonly bool _withSchema;
 
         public BatchModel(Random random)

@@ -108,5 +108,9 @@ public sealed class PacketSizeLimitStream(Stream inner, long maxPacketBytes, Act
         base.Dispose(disposing);
     }
 
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        await base.DisposeAsync();
+    }
 }
