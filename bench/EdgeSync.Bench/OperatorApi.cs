@@ -10,7 +10,7 @@ public sealed record ReviewRef(Guid Id, Guid LineageId, Guid DeviceId, string So
 
 public sealed record LineageRef(Guid Id, Guid DeviceId, string SourceTable, string Status, long StagedRowCount);
 
-/// <summary>What an operator does over the HTTP API (http-api.md), with a PLATFORM_ADMIN token.</summary>
+/// <summary>What an operator does over the HTTP API (docs/http-api.md), with a PLATFORM_ADMIN token.</summary>
 public sealed class OperatorApi(int httpPort, string token) : IDisposable
 {
     private readonly HttpClient _http = new()

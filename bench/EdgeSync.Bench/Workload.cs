@@ -106,7 +106,7 @@ public sealed class TableStream
         return newest.Values.ToList();
     }
 
-    /// <summary>A <c>sync/rows/batch</c> payload (wire-protocol.md), UTF-8.</summary>
+    /// <summary>A <c>sync/rows/batch</c> payload (docs/device-protocol.md), UTF-8.</summary>
     public byte[] Payload(Row[] rows, bool withColumns)
     {
         using var buffer = new MemoryStream(rows.Length * 260 + 1024);

@@ -2,7 +2,7 @@ namespace EdgeSync.Wire;
 
 /// <summary>
 /// The rules of <c>sync/ingest/ack</c>: invalid_format_version, unsupported_format_version, then
-/// invalid_control_id (a code the spec's table does not have: the control id is not a UUID).
+/// invalid_control_id (a code the protocol's original table does not have: the control id is not a UUID).
 /// </summary>
 internal sealed class ControlAckEnvelopeValidator : WireEnvelopeValidator<ControlAckEnvelope>
 {

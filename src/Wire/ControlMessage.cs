@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace EdgeSync.Wire;
 
 /// <summary>
-/// A downlink on <c>sync/ingest/control</c> (wire-protocol.md, "Downlink control"): the cloud
+/// A downlink on <c>sync/ingest/control</c> (docs/device-protocol.md, "Downlink control"): the cloud
 /// writes it with <see cref="Write"/>, the agent reads it with <see cref="TryRead"/>.
 /// </summary>
 public sealed record ControlMessage(string ControlId, string Kind, string? SourceTable, long? ServerWatermark, string? Reason)

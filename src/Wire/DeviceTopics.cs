@@ -1,6 +1,6 @@
 namespace EdgeSync.Wire;
 
-/// <summary>The topic layout of wire-protocol.md: everything a device may touch lives under its own root.</summary>
+/// <summary>The topic layout of docs/device-protocol.md: everything a device may touch lives under its own root.</summary>
 public static class DeviceTopics
 {
     public const string RowBatch = "sync/rows/batch";

@@ -1,7 +1,7 @@
 namespace EdgeSync.Wire;
 
 /// <summary>
-/// The rejection codes of the wire protocol (spec: wire-protocol.md, "Validation and rejection
+/// The rejection codes of the wire protocol (docs/device-protocol.md, "Validation and rejection
 /// codes"). Devices in the field know these strings: never rename them.
 /// </summary>
 public static class RejectionCodes
@@ -34,26 +34,26 @@ public static class RejectionCodes
     public const string StaleBatchSeq = "stale_batch_seq";
 
     /// <summary>
-    /// Not in the spec's table (which has no code for it): <c>observed_at</c> of a
+    /// Added to the protocol's original table (which has no code for it): <c>observed_at</c> of a
     /// <c>sync/schema/observe</c> message is missing or not an RFC 3339 timestamp.
     /// </summary>
     public const string InvalidObservedAt = "invalid_observed_at";
 
     /// <summary>
-    /// Not in the spec's table: <c>control_id</c> of a <c>sync/ingest/ack</c> message is missing or
+    /// Added to the protocol's original table: <c>control_id</c> of a <c>sync/ingest/ack</c> message is missing or
     /// not a UUID.
     /// </summary>
     public const string InvalidControlId = "invalid_control_id";
 
     /// <summary>
-    /// Not in the spec's table: a number in a row's <c>pk</c> or <c>row</c> that PostgreSQL's
+    /// Added to the protocol's original table: a number in a row's <c>pk</c> or <c>row</c> that PostgreSQL's
     /// <c>numeric</c> (and so <c>jsonb</c>) cannot hold — more than 131,072 digits before the
     /// decimal point or more than 16,383 after it, once the exponent is applied (e.g. <c>1e131072</c>).
     /// </summary>
     public const string ValueOutOfRange = "value_out_of_range";
 
     /// <summary>
-    /// Not in the spec's table: the payload passed every check, yet storing it failed in a way it
+    /// Added to the protocol's original table: the payload passed every check, yet storing it failed in a way it
     /// would fail again on every delivery (PostgreSQL refused one of its values, or its text could
     /// not be encoded). The last resort that keeps a device from redelivering it forever.
     /// </summary>

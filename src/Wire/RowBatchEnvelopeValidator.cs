@@ -4,7 +4,7 @@ namespace EdgeSync.Wire;
 
 /// <summary>
 /// The field rules of <c>sync/rows/batch</c>. Rules run in this order and the first failure is
-/// the rejection (the spec's table order; <c>payload_too_large</c>, <c>malformed_json</c> and
+/// the rejection (the protocol's table order; <c>payload_too_large</c>, <c>malformed_json</c> and
 /// <c>envelope_unstripped_tenant_fields</c> are checked before, by <see cref="WireJson.TryOpen"/>):
 /// <list type="number">
 /// <item>invalid_format_version, unsupported_format_version</item>

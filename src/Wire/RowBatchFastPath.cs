@@ -13,7 +13,7 @@ namespace EdgeSync.Wire;
 /// <see cref="RowBatchEnvelopeValidator"/>).
 /// <para>
 /// It also gives up on some valid but unusual payloads, which the reference then reads: top-level
-/// fields other than the ten of the spec, members of a rows entry other than commit_seq, op, pk
+/// fields other than the ten of the protocol, members of a rows entry other than commit_seq, op, pk
 /// and row, escaped member names at those two levels, escaped header strings, and schema_columns
 /// that follow rows or hold an escape.
 /// </para>

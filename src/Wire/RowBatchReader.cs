@@ -6,7 +6,7 @@ public static class RowBatchReader
     /// <summary>
     /// The batch, or the rejection of the first check that fails. Order: payload_too_large
     /// (before parsing), malformed_json, envelope_unstripped_tenant_fields, then the field rules
-    /// in the spec's table order, then value_out_of_range (see <see cref="RowBatchEnvelopeValidator"/>). Never throws for
+    /// in the protocol's table order, then value_out_of_range (see <see cref="RowBatchEnvelopeValidator"/>). Never throws for
     /// device input.
     /// </summary>
     /// <remarks>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace EdgeSync.Wire;
 
 /// <summary>
-/// Writes the envelope of a <c>sync/rows/batch</c> message (wire-protocol.md) around rows the
+/// Writes the envelope of a <c>sync/rows/batch</c> message (docs/device-protocol.md) around rows the
 /// caller writes: the agent encodes journal rows, the benchmark generated ones, and both must
 /// name the same members in the same order that <see cref="RowBatchReader"/>'s fast path expects.
 /// </summary>

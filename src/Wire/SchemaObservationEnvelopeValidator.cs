@@ -5,7 +5,7 @@ namespace EdgeSync.Wire;
 /// share. Order (first failure wins; payload_too_large, malformed_json and
 /// envelope_unstripped_tenant_fields are checked before, by <see cref="WireJson.TryOpen"/>):
 /// invalid_format_version, unsupported_format_version, invalid_source_table, invalid_schema_hash,
-/// invalid_schema_columns, schema_hash_mismatch, and last invalid_observed_at (a code the spec's
+/// invalid_schema_columns, schema_hash_mismatch, and last invalid_observed_at (a code the protocol's original
 /// table does not have).
 /// </summary>
 internal sealed class SchemaObservationEnvelopeValidator : WireEnvelopeValidator<SchemaObservationEnvelope>

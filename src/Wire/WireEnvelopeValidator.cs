@@ -5,7 +5,7 @@ namespace EdgeSync.Wire;
 
 /// <summary>
 /// The field rules the wire messages share (format_version, source_table, schema_hash,
-/// schema_columns). A derived validator declares its rules in the order of the spec's rejection
+/// schema_columns). A derived validator declares its rules in the order of the protocol's rejection
 /// table by calling these methods in that order; evaluation stops at the first failing rule, whose
 /// code is the rejection.
 /// </summary>

@@ -6,7 +6,7 @@ using EdgeSync.Wire;
 namespace EdgeSync.Agent.Publish;
 
 /// <summary>
-/// Builds one <c>sync/rows/batch</c> (wire-protocol.md) from a table's journal rows: the longest
+/// Builds one <c>sync/rows/batch</c> (docs/device-protocol.md) from a table's journal rows: the longest
 /// run of rows that share a schema hash and fit in 4,096 rows and 512 KiB. commit_seq are the
 /// journal's global sequence numbers, strictly increasing, with gaps where other tables' changes
 /// were journaled.

@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace EdgeSync.Api.Edge;
 
 /// <summary>
-/// The governance notifications of lineage.md, keyed by the Marten event type name of the lineage
+/// The governance notifications of docs/lineage.md, keyed by the Marten event type name of the lineage
 /// event that raises them. Keyed by name rather than by CLR type so the stream neither loads nor
 /// depends on the event classes (an event added later only needs a row here).
 /// </summary>

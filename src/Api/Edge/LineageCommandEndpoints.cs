@@ -22,7 +22,7 @@ public sealed class PauseLineageRequestValidator : AbstractValidator<PauseLineag
     public PauseLineageRequestValidator() => RuleFor(r => r.Reason).MaximumLength(500).Storable();
 }
 
-/// <summary>The answer of reset-materialization (http-api.md).</summary>
+/// <summary>The answer of reset-materialization (docs/http-api.md).</summary>
 public sealed record ResetResponse(Guid LineageId, bool Resumed, string Status, long StagedRowCount);
 
 public sealed record DeletedResponse(Guid LineageId);

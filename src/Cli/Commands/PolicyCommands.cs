@@ -3,7 +3,7 @@ using EdgeSync.Cli.Output;
 
 namespace EdgeSync.Cli.Commands;
 
-/// <summary><c>policy get|set</c>: the project's edge policy (lineage.md, Policy).</summary>
+/// <summary><c>policy get|set</c>: the project's edge policy (docs/lineage.md, Policy).</summary>
 public static class PolicyCommands
 {
     public static Command Build(CliHost host) => new("policy", "The project's edge sync policy") { Get(host), Set(host) };

@@ -4,7 +4,7 @@ using EdgeSync.Cli.Output;
 
 namespace EdgeSync.Cli.Commands;
 
-/// <summary><c>rejections list</c>: batches the service refused, and why (wire-protocol.md codes).</summary>
+/// <summary><c>rejections list</c>: batches the service refused, and why (docs/device-protocol.md codes).</summary>
 public static class RejectionCommands
 {
     public static Command Build(CliHost host)

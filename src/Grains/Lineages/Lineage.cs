@@ -79,7 +79,7 @@ public sealed record BatchMaterialized(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
     int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor) : LineageEvent;
 
-/// <summary>A downlink control for the device, recorded before it is published (wire-protocol.md, "Downlink control").</summary>
+/// <summary>A downlink control for the device, recorded before it is published (docs/device-protocol.md, "Downlink control").</summary>
 public sealed record ControlIssued(
     Guid LineageId, Guid ControlId, ControlKind ControlKind, string SourceTable, long ServerWatermark, string? Reason, DateTimeOffset At, string Actor) : LineageEvent;
 

@@ -3,7 +3,7 @@ using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
 
-/// <summary>Classifies an unaccepted schema against the accepted one and its bindings (lineage.md).</summary>
+/// <summary>Classifies an unaccepted schema against the accepted one and its bindings (docs/lineage.md).</summary>
 public static class SchemaClassifier
 {
     public static SchemaClassification Classify(SchemaFingerprint? accepted, IReadOnlyList<ColumnBinding> bindings, SchemaFingerprint? proposed)

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace EdgeSync.Mirrors;
 
 /// <summary>
-/// Names of mirror tables and columns (storage.md, "Mirror tables"). Pure functions; every name
+/// Names of mirror tables and columns (docs/storage.md, "Mirror tables"). Pure functions; every name
 /// they return matches <c>^[a-z_][a-z0-9_]{0,62}$</c> and passes <see cref="IsValidName"/>.
 /// <list type="bullet">
 /// <item>Sanitizing: the name is lowercased with <see cref="string.ToLowerInvariant()"/> (so

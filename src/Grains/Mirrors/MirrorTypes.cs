@@ -1,6 +1,6 @@
 namespace EdgeSync.Mirrors;
 
-/// <summary>storage.md's type mapping from SQLite affinity to PostgreSQL.</summary>
+/// <summary>docs/storage.md's type mapping from SQLite affinity to PostgreSQL.</summary>
 public static class MirrorTypes
 {
     public static string Of(string affinity) => affinity switch

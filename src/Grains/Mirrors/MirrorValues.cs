@@ -10,7 +10,7 @@ using NpgsqlTypes;
 namespace EdgeSync.Mirrors;
 
 /// <summary>
-/// Conversion of wire JSON values (wire-protocol.md, "Value encoding") to the CLR values written
+/// Conversion of wire JSON values (docs/device-protocol.md, "Value encoding") to the CLR values written
 /// to a mirror column, by the column's SQLite affinity:
 /// <list type="table">
 /// <item><term>INTEGER → bigint</term><description>a JSON integer within 64 bits; a number with a fraction or exponent, or a string, is an error.</description></item>

@@ -4,7 +4,7 @@ using Npgsql;
 namespace EdgeSync.Mirrors;
 
 /// <summary>
-/// A mirror or telemetry write failed (lineage.md, "Materialization"). <see cref="IsPermanent"/>
+/// A mirror or telemetry write failed (docs/lineage.md, "Materialization"). <see cref="IsPermanent"/>
 /// errors fail again on every retry (a value that cannot be converted, a constraint violation,
 /// the mirror table or a column missing); the others are transient (connection lost, timeout,
 /// deadlock, serialization failure, the database restarting) and are retried without counting.

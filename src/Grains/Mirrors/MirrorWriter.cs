@@ -7,7 +7,7 @@ namespace EdgeSync.Mirrors;
 
 /// <summary>
 /// Materializes row changes into a mirror table, set-based, inside the caller's transaction
-/// (lineage.md, "Materialization"):
+/// (docs/lineage.md, "Materialization"):
 /// <list type="number">
 /// <item>the changes are converted and collapsed to the newest change per primary key (see <see cref="CollapsedChanges"/>);</item>
 /// <item>one statement inserts the rows whose key sorts after the table's greatest key and upserts

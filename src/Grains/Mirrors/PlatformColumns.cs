@@ -1,6 +1,6 @@
 namespace EdgeSync.Mirrors;
 
-/// <summary>The platform columns every mirror table starts with (storage.md, "Mirror tables").</summary>
+/// <summary>The platform columns every mirror table starts with (docs/storage.md, "Mirror tables").</summary>
 public static class PlatformColumns
 {
     public const string DeviceId = "_edge_device_id";

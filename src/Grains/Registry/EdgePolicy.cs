@@ -1,6 +1,6 @@
 namespace EdgeSync.Registry;
 
-/// <summary>Per-project rules for lineages; defaults are the spec's.</summary>
+/// <summary>Per-project rules for lineages; defaults as the product contract sets them.</summary>
 public sealed record EdgePolicy
 {
     public bool AllowAdditiveContinue { get; init; }

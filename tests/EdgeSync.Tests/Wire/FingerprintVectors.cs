@@ -17,7 +17,7 @@ public static class FingerprintVectors
         public override string ToString() => Table;
     }
 
-    /// <summary>The spec's example; its canonical form is the one printed in wire-protocol.md.</summary>
+    /// <summary>The protocol's example; its canonical form is the one printed in docs/device-protocol.md.</summary>
     public static readonly Vector DeviceState = new(
         "device_state",
         "CREATE TABLE device_state (mode TEXT, id INTEGER PRIMARY KEY NOT NULL, setpoint REAL)",

@@ -8,7 +8,7 @@ using EdgeSync.Wire;
 namespace EdgeSync.Tests.Wire;
 
 /// <summary>
-/// Random <c>sync/rows/batch</c> payloads: valid batches of the shapes the spec allows (with and
+/// Random <c>sync/rows/batch</c> payloads: valid batches of the shapes the protocol allows (with and
 /// without schema_columns, composite and missing keys, unicode and escaped names, any scalar
 /// values, fields in any order, compact or indented), and the same batches with one thing broken
 /// by <see cref="PayloadMutations"/>. Each sample is built from one seed, so a failure prints it.

@@ -260,7 +260,7 @@ public class RowBatchRejectionTests
         Assert.Equal(RejectionCodes.MalformedJson, RowBatchReader.Read(bytes).Rejection!.Code);
     }
 
-    /// <summary>When several things are wrong, the first in the spec's table order wins.</summary>
+    /// <summary>When several things are wrong, the first in the protocol's table order wins.</summary>
     [Theory]
     [InlineData(RejectionCodes.InvalidFormatVersion, "format_version + batch_id + source_table")]
     [InlineData(RejectionCodes.InvalidBatchId, "batch_id + journal_epoch + source_table")]

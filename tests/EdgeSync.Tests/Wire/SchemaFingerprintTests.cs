@@ -38,9 +38,9 @@ public class SchemaFingerprintTests
     }
 
     [Fact]
-    public void Spec_example_canonical_form_is_the_text_printed_in_the_spec()
+    public void The_protocol_examples_canonical_form_is_the_text_its_doc_prints()
     {
-        // wire-protocol.md, "Schema fingerprint": CREATE TABLE device_state (mode TEXT, id INTEGER PRIMARY KEY NOT NULL, setpoint REAL)
+        // docs/device-protocol.md, "Schema fingerprint": CREATE TABLE device_state (mode TEXT, id INTEGER PRIMARY KEY NOT NULL, setpoint REAL)
         const string spec = """{"columns":[{"decl_type_affinity":"INTEGER","name":"id","not_null":true,"pk_ordinal":1},{"decl_type_affinity":"TEXT","name":"mode","not_null":false,"pk_ordinal":0},{"decl_type_affinity":"REAL","name":"setpoint","not_null":false,"pk_ordinal":0}],"table_name":"device_state"}""";
         var fingerprint = new SchemaFingerprint("device_state",
         [

@@ -20,7 +20,7 @@ public static class WirePayloads
             { "decl_type_affinity": "REAL", "name": "setpoint", "not_null": false, "pk_ordinal": 0 } ] }
         """;
 
-    /// <summary>The spec's example batch with three rows (update, insert, delete) and schema_columns.</summary>
+    /// <summary>The protocol's example batch with three rows (update, insert, delete) and schema_columns.</summary>
     public static JsonObject Batch() => JsonNode.Parse($$"""
         {
           "format_version": 1,
