@@ -1,6 +1,6 @@
 using System.Text.Json;
 using EdgeSync.Api.Http;
-using EdgeSync.ReadModels;
+using EdgeSync.Lineages;
 using EdgeSync.Storage;
 using Marten;
 using Microsoft.AspNetCore.Builder;

@@ -3,7 +3,6 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Lineages;
-using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using FluentValidation;
 using Marten;

@@ -1,6 +1,6 @@
 using EdgeSync.Api.Http;
+using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
-using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using Marten;
 using Microsoft.AspNetCore.Builder;

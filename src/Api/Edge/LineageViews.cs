@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeSync.Lineages;
-using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 

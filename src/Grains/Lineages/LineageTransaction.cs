@@ -1,5 +1,5 @@
-using EdgeSync.ReadModels;
 using EdgeSync.Storage;
+using EdgeSync.Wire;
 using Marten;
 using Marten.Services;
 using Npgsql;
@@ -54,7 +54,7 @@ public sealed class LineageTransaction : IAsyncDisposable
         foreach (var e in events)
         {
             if (e is ControlIssued issued)
-                await _controls.RecordAsync(Connection, Transaction, PendingControl.Issued(issued, next.DeviceId));
+                await _controls.RecordAsync(Connection, Transaction, Pending(issued, next.DeviceId));
             else if (e is ControlAcknowledged acknowledged)
                 await _controls.MarkAcknowledgedAsync(Connection, Transaction, acknowledged.ControlId, acknowledged.At);
         }
@@ -93,6 +93,14 @@ public sealed class LineageTransaction : IAsyncDisposable
     }
 
     public Task CommitAsync() => Transaction.CommitAsync();
+
+    /// <summary>The control just issued, with the <c>sync/ingest/control</c> message the device will get.</summary>
+    private static PendingControl Pending(ControlIssued control, Guid deviceId)
+    {
+        var kind = EnumNames.Of(control.ControlKind);
+        var message = new ControlMessage(control.ControlId.ToString(), kind, control.SourceTable, control.ServerWatermark, control.Reason);
+        return new PendingControl(control.ControlId, control.LineageId, deviceId, control.SourceTable, kind, message.Write(), control.At, null, 0);
+    }
 
     private IDocumentSession Session() => _store.LightweightSession(SessionOptions.ForTransaction(Transaction));
 

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using EdgeSync.Lineages;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Mirrors;

@@ -1,21 +1,11 @@
-using EdgeSync.Lineages;
-using EdgeSync.Wire;
 using Npgsql;
 
 namespace EdgeSync.Storage;
 
-/// <summary>A downlink control waiting for its acknowledgement.</summary>
+/// <summary>A downlink control waiting for its acknowledgement, with the message the device gets.</summary>
 public sealed record PendingControl(
     Guid ControlId, Guid LineageId, Guid DeviceId, string SourceTable, string ControlKind, string PayloadJson,
-    DateTimeOffset CreatedAt, DateTimeOffset? LastSentAt, int SendCount)
-{
-    /// <summary>The control just issued, with the <c>sync/ingest/control</c> message the device will get.</summary>
-    public static PendingControl Issued(ControlIssued control, Guid deviceId) =>
-        new(control.ControlId, control.LineageId, deviceId, control.SourceTable, EnumNames.Of(control.ControlKind), Message(control).Write(), control.At, null, 0);
-
-    private static ControlMessage Message(ControlIssued control) =>
-        new(control.ControlId.ToString(), EnumNames.Of(control.ControlKind), control.SourceTable, control.ServerWatermark, control.Reason);
-}
+    DateTimeOffset CreatedAt, DateTimeOffset? LastSentAt, int SendCount);
 
 /// <summary>
 /// <c>edge_pending_controls</c>: every control is recorded here before it is published and stays

@@ -1,5 +1,4 @@
 using EdgeSync.Lineages;
-using EdgeSync.ReadModels;
 using JasperFx;
 using Marten;
 

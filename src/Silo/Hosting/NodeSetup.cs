@@ -4,7 +4,6 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
-using EdgeSync.Storage;
 using EdgeSync.Telemetry;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;

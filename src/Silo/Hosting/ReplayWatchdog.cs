@@ -1,5 +1,4 @@
 using EdgeSync.Lineages;
-using EdgeSync.ReadModels;
 using EdgeSync.Storage;
 using Marten;
 using Microsoft.Extensions.Options;

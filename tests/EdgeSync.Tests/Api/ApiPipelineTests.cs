@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using EdgeSync.Api;
 using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
-using EdgeSync.Storage;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

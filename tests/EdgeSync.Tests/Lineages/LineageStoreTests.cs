@@ -61,8 +61,8 @@ public sealed class LineageStoreTests(NodeFixture node)
         Assert.Equal(stream!.Version, stored.Version);
         Assert.Equal(JsonSerializer.Serialize(folded), JsonSerializer.Serialize(stored));
         // The operators' view is written with the same commit.
-        var view = await session.LoadAsync<EdgeSync.ReadModels.LineageView>(lineageId);
-        Assert.Equal(JsonSerializer.Serialize(EdgeSync.ReadModels.LineageView.From(stored)), JsonSerializer.Serialize(view));
+        var view = await session.LoadAsync<EdgeSync.Lineages.LineageView>(lineageId);
+        Assert.Equal(JsonSerializer.Serialize(EdgeSync.Lineages.LineageView.From(stored)), JsonSerializer.Serialize(view));
     }
 
     [Fact]

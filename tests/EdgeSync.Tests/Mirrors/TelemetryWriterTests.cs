@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EdgeSync.Mirrors;
-using EdgeSync.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using static EdgeSync.Tests.Mirrors.Changes;

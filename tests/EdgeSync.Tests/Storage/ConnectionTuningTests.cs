@@ -1,4 +1,3 @@
-using EdgeSync.Storage;
 using EdgeSync.Tests.Infrastructure;
 using Npgsql;
 

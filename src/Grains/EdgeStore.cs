@@ -2,8 +2,8 @@ using System.Data.Common;
 using System.Text.Json.Serialization;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
-using EdgeSync.ReadModels;
 using EdgeSync.Registry;
+using EdgeSync.Storage;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
@@ -11,21 +11,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Weasel.Core;
 
-namespace EdgeSync.Storage;
+namespace EdgeSync;
 
+/// <summary>
+/// Where the service's state lives, wired in one place: Marten (events, snapshots, views,
+/// registry documents, service tables) and the one Npgsql data source they share.
+/// </summary>
 public static class EdgeStore
 {
     public const string DefaultSchema = "edgesync";
-
-    /// <summary>The PostgreSQL schema that holds the mirror tables unless configured otherwise.</summary>
-    public const string DefaultMirrorSchema = "edge_mirror";
 
     /// <summary>
     /// Marten (event store, read models, registry documents, service tables) and one Npgsql data
     /// source for the set-based writes that share its transactions.
     /// </summary>
     public static IServiceCollection AddEdgeSyncStore(
-        this IServiceCollection services, string connectionString, string schema = DefaultSchema, string mirrorSchema = DefaultMirrorSchema)
+        this IServiceCollection services, string connectionString, string schema = DefaultSchema, string mirrorSchema = EdgeStoreSettings.DefaultMirrorSchema)
     {
         connectionString = Tuned(connectionString);
         services.AddSingleton(new EdgeStoreSettings(schema, mirrorSchema));
@@ -95,11 +96,4 @@ public static class EdgeStore
             builder.WriteBufferSize = 64 * 1024;
         return builder.ConnectionString;
     }
-}
-
-/// <param name="Schema">The schema of Marten's tables and the service tables.</param>
-/// <param name="MirrorSchema">The schema of the mirror tables (created on first provisioning).</param>
-public sealed record EdgeStoreSettings(string Schema, string MirrorSchema = EdgeStore.DefaultMirrorSchema)
-{
-    public string Table(string name) => $"\"{Schema}\".\"{name}\"";
 }

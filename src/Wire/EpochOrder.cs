@@ -1,4 +1,4 @@
-namespace EdgeSync.Lineages;
+namespace EdgeSync.Wire;
 
 /// <summary>
 /// Journal epochs are UUIDv7, whose canonical text sorts by creation time; Guid.CompareTo does

@@ -1,8 +1,7 @@
-using EdgeSync.Lineages;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
-namespace EdgeSync.ReadModels;
+namespace EdgeSync.Lineages;
 
 /// <summary>
 /// The lineage as operators see it: the document the API lists, filters and shows. The grain
