@@ -1,5 +1,7 @@
 namespace EdgeSync.Lineages;
 
+// The commands an operator sends a lineage, and the answer they get.
+
 /// <summary>An operator pauses the lineage by hand; <see cref="Reason"/> is passed on to the device.</summary>
 [GenerateSerializer, Immutable]
 public sealed record PauseLineage([property: Id(0)] Guid LineageId, [property: Id(1)] string? Reason, [property: Id(2)] string Actor);
@@ -12,3 +14,51 @@ public sealed record ResetMaterialization([property: Id(0)] Guid LineageId, [pro
 
 [GenerateSerializer, Immutable]
 public sealed record DeleteLineage([property: Id(0)] Guid LineageId, [property: Id(1)] bool DropMirror, [property: Id(2)] string Actor);
+
+/// <summary>One entry of an approval's <c>column_actions</c>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ColumnAction(
+    [property: Id(0)] string SourceColumnName,
+    [property: Id(1)] string Action,
+    [property: Id(2)] string? MirrorColumnName = null,
+    [property: Id(3)] string? DataPoint = null,
+    [property: Id(4)] string? TimestampColumn = null);
+
+[GenerateSerializer, Immutable]
+public sealed record ApproveReview(
+    [property: Id(0)] Guid ReviewId,
+    [property: Id(1)] int ActionVersion,
+    [property: Id(2)] IReadOnlyList<ColumnAction> ColumnActions,
+    [property: Id(3)] string? MirrorTableName,
+    [property: Id(4)] string Actor);
+
+[GenerateSerializer, Immutable]
+public sealed record RejectReview(
+    [property: Id(0)] Guid ReviewId,
+    [property: Id(1)] int ActionVersion,
+    [property: Id(2)] string? Reason,
+    [property: Id(3)] string Actor);
+
+[GenerateSerializer, Immutable]
+public sealed record ClaimReview(
+    [property: Id(0)] Guid ReviewId,
+    [property: Id(1)] string Actor);
+
+/// <summary>
+/// The answer to an operator command: done, or refused with a stable code and the HTTP status
+/// the API should answer with (404 unknown, 409 state conflict, 400 invalid actions, 503 the store
+/// could not be reached, so whether the command applied is not known: retry it).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CommandResult(
+    [property: Id(0)] bool Succeeded,
+    [property: Id(1)] int Status,
+    [property: Id(2)] string? Code = null,
+    [property: Id(3)] string? Detail = null)
+{
+    public static readonly CommandResult Done = new(true, 200);
+    public static CommandResult NotFound(string code, string detail) => new(false, 404, code, detail);
+    public static CommandResult Conflict(string code, string detail) => new(false, 409, code, detail);
+    public static CommandResult Invalid(string code, string detail) => new(false, 400, code, detail);
+    public static CommandResult Unavailable(string code, string detail) => new(false, 503, code, detail);
+}

@@ -1,18 +1,11 @@
 using EdgeSync.Mirrors;
-using EdgeSync.Registry;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
 
-/// <summary>A row batch as the lineage grain decides on it. Ids are made by the caller so that deciding stays pure.</summary>
-public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, Guid NewControlId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy);
-
-public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);
-
-
 /// <summary>
-/// Pure decisions of a lineage: (state, command, time) → events. The grain persists what these
-/// return and derives every side effect from the stored events.
+/// Pure decisions of a lineage on a device's messages: (state, command, time) → a
+/// <see cref="Decision"/>. The grain performs the effects the decision carries and appends its events.
 /// </summary>
 public static class LineageDecider
 {
