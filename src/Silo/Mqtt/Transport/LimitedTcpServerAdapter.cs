@@ -18,6 +18,7 @@ public sealed class LimitedTcpServerAdapter(IPEndPoint endpoint, long maxPacketB
 {
     private Socket? _listener;
     private readonly CancellationTokenSource _stopping = new();
+    private bool _disposed;
 
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
@@ -32,13 +33,18 @@ public sealed class LimitedTcpServerAdapter(IPEndPoint endpoint, long maxPacketB
 
     public Task StopAsync()
     {
-        _stopping.Cancel();
+        if (!_disposed)
+            _stopping.Cancel();
         _listener?.Dispose();
         return Task.CompletedTask;
     }
 
     public void Dispose()
     {
+        // MQTTnet stops and disposes its adapters, and so may the host: a second call does nothing.
+        if (_disposed)
+            return;
+        _disposed = true;
         _stopping.Cancel();
         _listener?.Dispose();
         _stopping.Dispose();
