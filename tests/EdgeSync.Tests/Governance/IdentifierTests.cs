@@ -83,11 +83,7 @@ public sealed class IdentifierTests(NodeFixture node)
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var api = new EdgeApi(node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
-        await using var mqtt = await device.ConnectAsync(node);
-        Assert.Equal(MqttClientPublishReasonCode.Success,
-            (await mqtt.PublishAsync("sync/rows/batch", new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1)))).ReasonCode);
-        var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
-        var reviewId = (await api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid();
+        var (lineageId, reviewId) = await FirstBatchUnderReviewAsync(device, api);
 
         await AssertValidationFailedAsync(await api.PostAsync($"/schema-reviews/{reviewId}/reject", new { action_version = 1, reason = "no\u0000" }));
         await AssertValidationFailedAsync(await api.PostAsync($"/schema-reviews/{reviewId}/approve", new
@@ -104,11 +100,7 @@ public sealed class IdentifierTests(NodeFixture node)
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var api = new EdgeApi(node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
-        await using var mqtt = await device.ConnectAsync(node);
-        Assert.Equal(MqttClientPublishReasonCode.Success,
-            (await mqtt.PublishAsync("sync/rows/batch", new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1)))).ReasonCode);
-        var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
-        var reviewId = (await api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid();
+        var (_, reviewId) = await FirstBatchUnderReviewAsync(device, api);
 
         var response = await api.PostAsync($"/schema-reviews/{reviewId}/approve", new
         {
@@ -128,5 +120,15 @@ public sealed class IdentifierTests(NodeFixture node)
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
         using var problem = JsonDocument.Parse(text);
         Assert.Equal("validation_failed", problem.RootElement.GetProperty("code").GetString());
+    }
+
+    /// <summary>The device's first batch: its lineage and the review it waits for.</summary>
+    private async Task<(Guid LineageId, Guid ReviewId)> FirstBatchUnderReviewAsync(RegisteredDevice device, EdgeApi api)
+    {
+        await using var mqtt = await device.ConnectAsync(node);
+        Assert.Equal(MqttClientPublishReasonCode.Success,
+            (await mqtt.PublishAsync("sync/rows/batch", new BatchPayloads().BatchJson(BatchPayloads.Inserts(1, 1)))).ReasonCode);
+        var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
+        return (lineageId, (await api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid());
     }
 }
