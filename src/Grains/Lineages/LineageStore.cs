@@ -11,14 +11,18 @@ public sealed class LineageStore(IDocumentStore store, NpgsqlDataSource dataSour
 {
     public Task<LineageTransaction> BeginAsync(CancellationToken ct = default) => LineageTransaction.BeginAsync(dataSource, store, controls, ct);
 
-    /// <summary>The lineage as stored: its snapshot (written in the same transaction as its events, so current) at its stream version.</summary>
+    /// <summary>
+    /// The lineage as stored: its last snapshot with the events appended after it folded in. Null
+    /// when the lineage has none (never created, or deleted).
+    /// </summary>
     public async Task<Lineage?> LoadAsync(Guid lineageId, CancellationToken ct = default)
     {
         await using var session = store.QuerySession();
-        var lineage = await session.LoadAsync<Lineage>(lineageId, ct);
-        if (lineage is not null && await session.Events.FetchStreamStateAsync(lineageId, ct) is { } stream)
-            lineage.Version = stream.Version;
-        return lineage;
+        var snapshot = await session.LoadAsync<Lineage>(lineageId, ct);
+        if (snapshot is null)
+            return null;
+        var after = await session.Events.FetchStreamAsync(lineageId, fromVersion: snapshot.Version + 1, token: ct);
+        return after.Count == 0 ? snapshot : Lineage.Fold(snapshot, after.Select(e => (LineageEvent)e.Data));
     }
 
     /// <summary>Whether the event stored at the version a commit appended <paramref name="last"/> at is that event.</summary>

@@ -18,6 +18,8 @@ public sealed class LineageView
     public string SourceTable { get; set; } = "";
     public string Status { get; set; } = "";
     public List<string> PauseReasons { get; set; } = [];
+    /// <summary>A pause reason stops the backlog from being written (backpressure does not).</summary>
+    public bool WritesBlocked { get; set; }
     public WatermarkView? Watermark { get; set; }
     public CountersView Counters { get; set; } = new();
     public string? AcceptedSchemaHash { get; set; }
@@ -46,6 +48,7 @@ public sealed class LineageView
         SourceTable = l.SourceTable,
         Status = EnumNames.Of(l.Status),
         PauseReasons = l.PauseReasons.Select(EnumNames.Of).ToList(),
+        WritesBlocked = l.IsWriteBlocked,
         Watermark = l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null,
         Counters = new CountersView(l.Counters.BatchesAccepted, l.Counters.BatchesRejected, l.Counters.BatchesStale, l.Counters.RowsReceived,
             l.Counters.RowsStaged, l.Counters.RowsDuplicate, l.Counters.RowsStale, l.Counters.StagedRowCount, l.Counters.StagedBytes,

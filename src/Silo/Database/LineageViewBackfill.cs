@@ -9,7 +9,7 @@ namespace EdgeSync.Silo.Database;
 /// the API from the grain's snapshot has no views until its lineages next change. Runs once at
 /// start; cheap when every lineage has its view (two counts).
 /// </summary>
-public sealed class LineageViewBackfill(IDocumentStore store, ILogger<LineageViewBackfill> logger) : IHostedService
+public sealed class LineageViewBackfill(IDocumentStore store, LineageStore lineages, ILogger<LineageViewBackfill> logger) : IHostedService
 {
     private const int Page = 500;
 
@@ -24,16 +24,18 @@ public sealed class LineageViewBackfill(IDocumentStore store, ILogger<LineageVie
         var written = 0;
         for (var page = 0; ; page++)
         {
-            IReadOnlyList<Lineage> lineages;
+            IReadOnlyList<Guid> ids;
             HashSet<Guid> viewed;
             await using (var query = store.QuerySession())
             {
-                lineages = await query.Query<Lineage>().OrderBy(l => l.Id).Skip(page * Page).Take(Page).ToListAsync(ct);
-                var ids = lineages.Select(l => l.Id).ToArray();
-                viewed = (await query.Query<LineageView>().Where(v => v.Id.IsOneOf(ids)).Select(v => v.Id).ToListAsync(ct)).ToHashSet();
+                ids = await query.Query<Lineage>().OrderBy(l => l.Id).Skip(page * Page).Take(Page).Select(l => l.Id).ToListAsync(ct);
+                var pageIds = ids.ToArray();
+                viewed = (await query.Query<LineageView>().Where(v => v.Id.IsOneOf(pageIds)).Select(v => v.Id).ToListAsync(ct)).ToHashSet();
             }
-            foreach (var lineage in lineages.Where(l => !viewed.Contains(l.Id)))
+            foreach (var id in ids.Where(id => !viewed.Contains(id)))
             {
+                if (await lineages.LoadAsync(id, ct) is not { } lineage)
+                    continue;
                 // Insert, not store: a grain that committed meanwhile wrote a newer view, which must win.
                 await using var session = store.LightweightSession();
                 session.Insert(LineageView.From(lineage));
@@ -47,7 +49,7 @@ public sealed class LineageViewBackfill(IDocumentStore store, ILogger<LineageVie
                     // The lineage's grain wrote its view first.
                 }
             }
-            if (lineages.Count < Page)
+            if (ids.Count < Page)
                 break;
         }
         logger.LogInformation("Wrote the operators' view of {Count} lineages that had none", written);

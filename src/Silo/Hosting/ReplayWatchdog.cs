@@ -58,9 +58,9 @@ public sealed class ReplayWatchdog(
         {
             var quietSince = clock.GetUtcNow() - stallAfter;
             await using var session = store.QuerySession();
-            // A first look at the snapshots; the grain decides on the state it reloads.
-            var candidates = await session.Query<Lineage>().Where(l => l.Counters.StagedRowCount > 0).ToListAsync(ct);
-            foreach (var lineage in candidates.Where(l => !l.IsWriteBlocked && (l.Replay?.LastProgressAt ?? l.Replay?.UpdatedAt ?? l.UpdatedAt) < quietSince))
+            // A first look at the operators' views; the grain decides on the state it reloads.
+            var candidates = await session.Query<LineageView>().Where(l => l.Counters.StagedRowCount > 0 && !l.WritesBlocked).ToListAsync(ct);
+            foreach (var lineage in candidates.Where(l => (l.ReplayIntent?.LastProgressAt ?? l.ReplayIntent?.UpdatedAt ?? l.UpdatedAt) < quietSince))
             {
                 try
                 {
