@@ -6,6 +6,7 @@ using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Api.OpenApi;
 using EdgeSync.Api.Projects;
+using EdgeSync.Registry;
 using FluentValidation;
 using Marten;
 using Microsoft.AspNetCore.Builder;
@@ -43,6 +44,7 @@ public static class ApiSetup
         services.AddEdgeSyncAuth(configuration);
 
         services.TryAddSingleton<IdempotencyStore>();
+        services.TryAddSingleton<IDevicePresence, RecordedPresence>();
         services.AddHostedService<IdempotencyCleanup>();
         services.ConfigureMarten(options => options.Schema.For<IdempotencyRecord>().Index(r => r.ExpiresAt));
 

@@ -37,6 +37,7 @@ public static class EdgeStore
         services.AddSingleton<RejectionLog>();
         services.AddSingleton<PendingControls>();
         services.AddSingleton<MirrorSchemaWriter>();
+        services.AddSingleton<MirrorTombstones>();
         services.AddSingleton<MirrorWriter>();
         services.AddSingleton<TelemetryWriter>();
         services.AddSingleton<MirrorReader>();

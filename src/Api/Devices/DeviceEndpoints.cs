@@ -53,7 +53,7 @@ internal static class DeviceEndpoints
 
     private static async Task<Results<Created<ApiEnvelope<DeviceWithSecret>>, ProblemHttpResult>> CreateAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, CreateDeviceRequest body,
-        IDocumentSession session, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        IDocumentSession session, IDevicePresence presence, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
     {
         var project = await session.LoadAsync<Project>(projectId, cancellationToken);
         if (project is null)
@@ -82,33 +82,33 @@ internal static class DeviceEndpoints
         {
             return NameTaken(name);
         }
-        return ApiResponse.Created(ApiRoutes.Url(http, $"/projects/{projectId}/devices/{device.Id}"), DeviceWithSecret.From(device, secret));
+        return ApiResponse.Created(ApiRoutes.Url(http, $"/projects/{projectId}/devices/{device.Id}"), DeviceWithSecret.From(device, secret, presence));
     }
 
     private static async Task<Ok<ApiPage<DeviceView>>> ListAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, Paging paging,
-        IQuerySession session, CancellationToken cancellationToken)
+        IQuerySession session, IDevicePresence presence, CancellationToken cancellationToken)
     {
         var page = await session.Query<Device>()
             .Where(d => d.ProjectId == projectId)
             .OrderBy(d => d.Name).ThenBy(d => d.Id)
             .ToPageAsync(paging, cancellationToken);
-        return ApiResponse.Page(page.Map(DeviceView.From), paging);
+        return ApiResponse.Page(page.Map(d => DeviceView.From(d, presence)), paging);
     }
 
     private static async Task<Results<Ok<ApiEnvelope<DeviceView>>, ProblemHttpResult>> GetAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, [FromRoute(Name = DeviceIdParameter)] Guid deviceId,
-        IQuerySession session, CancellationToken cancellationToken)
+        IQuerySession session, IDevicePresence presence, CancellationToken cancellationToken)
     {
         var device = await session.LoadAsync<Device>(deviceId, cancellationToken);
         return device is null || device.ProjectId != projectId
             ? DeviceNotFound(deviceId)
-            : ApiResponse.Ok(DeviceView.From(device));
+            : ApiResponse.Ok(DeviceView.From(device, presence));
     }
 
     private static async Task<Results<Ok<ApiEnvelope<DeviceWithSecret>>, ProblemHttpResult>> RotateSecretAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, [FromRoute(Name = DeviceIdParameter)] Guid deviceId,
-        IDocumentSession session, TimeProvider clock, CancellationToken cancellationToken)
+        IDocumentSession session, IDevicePresence presence, TimeProvider clock, CancellationToken cancellationToken)
     {
         var device = await session.LoadAsync<Device>(deviceId, cancellationToken);
         if (device is null || device.ProjectId != projectId)
@@ -122,7 +122,7 @@ internal static class DeviceEndpoints
             .Set(d => d.SecretHash, device.SecretHash)
             .Set(d => d.SecretRotatedAt, device.SecretRotatedAt);
         await session.SaveChangesAsync(cancellationToken);
-        return ApiResponse.Ok(DeviceWithSecret.From(device, secret));
+        return ApiResponse.Ok(DeviceWithSecret.From(device, secret, presence));
     }
 
     private static ProblemHttpResult DeviceNotFound(Guid deviceId)

@@ -15,9 +15,9 @@ public sealed record DeviceView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? SecretRotatedAt)
 {
-    public static DeviceView From(Device device) => new(
+    public static DeviceView From(Device device, IDevicePresence presence) => new(
         device.Id, device.ProjectId, device.Name, device.MqttUsername, device.MqttUsername, device.TopicRoot,
-        device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt);
+        presence.IsConnected(device), device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt);
 }
 
 /// <summary>A device with its MQTT password (<c>secret</c>); returned only by creation and rotation (null in an idempotent replay of them).</summary>
@@ -34,7 +34,7 @@ public sealed record DeviceWithSecret(
     DateTimeOffset? SecretRotatedAt,
     string Secret)
 {
-    public static DeviceWithSecret From(Device device, string secret) => new(
+    public static DeviceWithSecret From(Device device, string secret, IDevicePresence presence) => new(
         device.Id, device.ProjectId, device.Name, device.MqttUsername, device.MqttUsername, device.TopicRoot,
-        device.Connected, device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt, secret);
+        presence.IsConnected(device), device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt, secret);
 }

@@ -36,9 +36,14 @@ public sealed record ReviewAbandoned(Guid LineageId, Guid ReviewId, string Super
 /// <summary><see cref="Note"/> is an operator's own words, when an operator paused.</summary>
 public sealed record LineagePaused(Guid LineageId, PauseReason Reason, DateTimeOffset At, string Actor, string? Note = null) : LineageEvent;
 
+/// <summary>
+/// <see cref="RowsSkipped"/>: rows not kept because the lineage had seen them already (duplicates);
+/// <see cref="RowsLate"/>: rows kept although at or below the watermark, never seen before (late arrivals).
+/// </summary>
 public sealed record BatchStaged(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
-    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, StagingReason StagingReason, DateTimeOffset At, string Actor) : LineageEvent;
+    long StagedFromCommitSeq, int RowsStaged, int RowsSkipped, long Bytes, StagingReason StagingReason, DateTimeOffset At, string Actor,
+    int RowsLate = 0) : LineageEvent;
 
 /// <summary>A batch from an epoch older than the lineage's current one: nothing of it was kept.</summary>
 public sealed record StaleBatchSkipped(Guid LineageId, Guid BatchId, Guid JournalEpoch, int Rows, DateTimeOffset At, string Actor) : LineageEvent;
@@ -75,9 +80,14 @@ public sealed record ReplayFailed(Guid LineageId, Guid ReplayId, string Error, b
 /// <summary>The watchdog found the replay without progress since <see cref="StalledSince"/> and started it again.</summary>
 public sealed record ReplayRestarted(Guid LineageId, Guid ReplayId, DateTimeOffset StalledSince, DateTimeOffset At, string Actor) : LineageEvent;
 
+/// <summary>
+/// <see cref="RowsApplied"/>: rows written through the mirror's ordering guard (a row older than
+/// the mirror's version of its key changes nothing); <see cref="RowsSkipped"/> and
+/// <see cref="RowsLate"/> as for <see cref="BatchStaged"/>.
+/// </summary>
 public sealed record BatchMaterialized(
     Guid LineageId, Guid BatchId, Guid JournalEpoch, long FirstCommitSeq, long LastCommitSeq,
-    int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor) : LineageEvent;
+    int RowsApplied, int RowsSkipped, DateTimeOffset At, string Actor, int RowsLate = 0) : LineageEvent;
 
 /// <summary>A downlink control for the device, recorded before it is published (docs/device-protocol.md, "Downlink control").</summary>
 public sealed record ControlIssued(
@@ -205,6 +215,9 @@ public sealed record ReplayIntent(
 /// <summary>Order of changes is (journal_epoch, commit_seq); epochs are UUIDv7 and so order by time.</summary>
 public sealed record Watermark(Guid JournalEpoch, long LastCommitSeq);
 
+/// <summary>The commit sequences <see cref="First"/> to <see cref="Last"/> of the watermark's epoch, all seen.</summary>
+public sealed record SeenRange(long First, long Last);
+
 public sealed record LineageCounters
 {
     public long BatchesAccepted { get; init; }
@@ -214,6 +227,8 @@ public sealed record LineageCounters
     public long RowsStaged { get; init; }
     public long RowsDuplicate { get; init; }
     public long RowsStale { get; init; }
+    /// <summary>Rows at or below the watermark that had not been seen: applied through the ordering guard.</summary>
+    public long RowsLate { get; init; }
     public long StagedRowCount { get; init; }
     public long StagedBytes { get; init; }
     public long BatchesMaterialized { get; init; }
@@ -235,6 +250,11 @@ public sealed class Lineage
     public List<SchemaVersion> SchemaVersions { get; set; } = [];
     public OpenReview? OpenReview { get; set; }
     public Watermark? Watermark { get; set; }
+    /// <summary>
+    /// The batches of the watermark's epoch the lineage kept, as merged ranges of commit sequences,
+    /// to tell duplicates from late arrivals (<see cref="SeenRanges"/>).
+    /// </summary>
+    public List<SeenRange> Seen { get; set; } = [];
     public LineageCounters Counters { get; set; } = new();
     public string? LastRejectionCode { get; set; }
     public List<ColumnBinding> Bindings { get; set; } = [];
@@ -424,11 +444,12 @@ public sealed class Lineage
             RowsReceived = Counters.RowsReceived + e.RowsStaged + e.RowsSkipped,
             RowsStaged = Counters.RowsStaged + e.RowsStaged,
             RowsDuplicate = Counters.RowsDuplicate + e.RowsSkipped,
+            RowsLate = Counters.RowsLate + e.RowsLate,
             StagedRowCount = Counters.StagedRowCount + e.RowsStaged,
             StagedBytes = Counters.StagedBytes + e.Bytes,
         };
         if (e.RowsStaged > 0)
-            Watermark = new Watermark(e.JournalEpoch, e.LastCommitSeq);
+            Saw(e.JournalEpoch, e.FirstCommitSeq, e.LastCommitSeq);
         UpdatedAt = e.At;
     }
 
@@ -525,6 +546,9 @@ public sealed class Lineage
     {
         if (Replay is not null)
             Replay = Replay with { Status = ReplayStatus.Completed, UpdatedAt = e.At };
+        // The replay found nothing left to drain. The counts can be above zero when a row staged
+        // again (a late copy of one still staged) was stored once but counted twice.
+        Counters = Counters with { StagedRowCount = 0, StagedBytes = 0 };
         UpdatedAt = e.At;
     }
 
@@ -551,9 +575,10 @@ public sealed class Lineage
             RowsReceived = Counters.RowsReceived + e.RowsApplied + e.RowsSkipped,
             RowsMaterialized = Counters.RowsMaterialized + e.RowsApplied,
             RowsDuplicate = Counters.RowsDuplicate + e.RowsSkipped,
+            RowsLate = Counters.RowsLate + e.RowsLate,
         };
         if (e.RowsApplied > 0)
-            Watermark = new Watermark(e.JournalEpoch, e.LastCommitSeq);
+            Saw(e.JournalEpoch, e.FirstCommitSeq, e.LastCommitSeq);
         ConsecutiveFailures = 0;
         LastMaterializationError = null;
         UpdatedAt = e.At;
@@ -587,12 +612,29 @@ public sealed class Lineage
     /// are committed. The lists are the only members that <c>Apply</c> changes in place; every
     /// other member is immutable or replaced whole.
     /// </summary>
+    /// <summary>A batch of <paramref name="epoch"/> with rows from <paramref name="first"/> to <paramref name="last"/> was kept.</summary>
+    private void Saw(Guid epoch, long first, long last)
+    {
+        if (Watermark is null || EpochOrder.Compare(epoch, Watermark.JournalEpoch) > 0)
+        {
+            Watermark = new Watermark(epoch, last);
+            Seen = [new SeenRange(first, last)];
+            return;
+        }
+        if (epoch != Watermark.JournalEpoch)
+            return;
+        if (last > Watermark.LastCommitSeq)
+            Watermark = Watermark with { LastCommitSeq = last };
+        Seen = SeenRanges.Add(Seen, first, last);
+    }
+
     public Lineage Copy()
     {
         var copy = (Lineage)MemberwiseClone();
         copy.PauseReasons = [.. PauseReasons];
         copy.SchemaVersions = [.. SchemaVersions];
         copy.Bindings = [.. Bindings];
+        copy.Seen = [.. Seen];
         return copy;
     }
 }

@@ -47,7 +47,7 @@ public static class LineageDecider
             (pausedForReview, acceptedNow) = DecideNewSchema(state, command, lineageId, batch.SchemaColumns ?? known?.Columns, observed: known is not null,
                 pausedForReview, actor, now, events);
 
-        var fresh = RowsAfter(state?.Watermark, batch);
+        var (fresh, late) = Unseen(state, batch);
         var skipped = batch.Rows.Count - fresh.Count;
         var accepted = acceptedNow || state?.AcceptedSchemaHash == batch.SchemaHash;
         var otherPause = state?.PauseReasons.Any(r => r != PauseReason.SchemaReview) ?? false;
@@ -57,7 +57,7 @@ public static class LineageDecider
         if (canWrite)
         {
             events.Add(new BatchMaterialized(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
-                fresh.Count, skipped, now, actor));
+                fresh.Count, skipped, now, actor, late));
             // The batch may have accepted a schema (and evolved the mirror) on its way.
             var mirror = events.OfType<MirrorProvisioned>().LastOrDefault()?.Table ?? state!.Mirror!;
             var bindings = events.OfType<SchemaAccepted>().LastOrDefault()?.Bindings ?? state!.Bindings;
@@ -68,7 +68,7 @@ public static class LineageDecider
             : otherPause ? StagingReason.LineagePaused
             : state!.ConsecutiveFailures > 0 ? StagingReason.MaterializationFailed
             : StagingReason.BehindBacklog;
-        var staged = Staged(lineageId, batch, fresh, reason, now, actor);
+        var staged = Staged(lineageId, batch, fresh, late, reason, now, actor);
         events.Add(staged);
         events.AddRange(Backpressure(state ?? Lineage.Create((LineageCreated)events[0]), staged, command, now));
         return new Decision(events) { RowsToStage = fresh };
@@ -99,7 +99,7 @@ public static class LineageDecider
         var events = decision.Events.Where(e => e is not BatchMaterialized).ToList();
         events.Add(new MaterializationFailed(written.LineageId, written.BatchId, error, Permanent: true, failures, now, actor));
         var rows = decision.Write!.Rows;
-        var staged = Staged(written.LineageId, command.Batch, rows, StagingReason.MaterializationFailed, now, actor);
+        var staged = Staged(written.LineageId, command.Batch, rows, written.RowsLate, StagingReason.MaterializationFailed, now, actor);
         events.Add(staged);
         events.AddRange(CircuitBreaker.Trip(current, failures, error, command.Policy, staged.LastCommitSeq, command.NewControlId, now));
         events.AddRange(Backpressure(current, staged, command, now));
@@ -109,10 +109,11 @@ public static class LineageDecider
         return new Decision(events) { RowsToStage = rows };
     }
 
-    private static BatchStaged Staged(Guid lineageId, RowBatch batch, IReadOnlyList<RowOperation> fresh, StagingReason reason, DateTimeOffset now, string actor) =>
+    private static BatchStaged Staged(
+        Guid lineageId, RowBatch batch, IReadOnlyList<RowOperation> fresh, int late, StagingReason reason, DateTimeOffset now, string actor) =>
         new(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
             fresh.Count > 0 ? fresh[0].CommitSeq : batch.LastCommitSeq + 1, fresh.Count, batch.Rows.Count - fresh.Count,
-            fresh.Sum(row => (long)StagedRowSize.Of(row)), reason, now, actor);
+            fresh.Sum(row => (long)StagedRowSize.Of(row)), reason, now, actor, late);
 
     /// <summary>
     /// An unseen hash: harmless changes continue under the accepted bindings (or, when the
@@ -193,14 +194,20 @@ public static class LineageDecider
         return new Decision(events);
     }
 
-    /// <summary>The rows of a batch that lie after the watermark; a newer epoch restarts the sequence.</summary>
-    private static IReadOnlyList<RowOperation> RowsAfter(Watermark? mark, RowBatch batch)
+    /// <summary>
+    /// The rows of a batch the lineage has not seen, and how many of them are late (at or below the
+    /// watermark). Batches of one lineage may commit in any order (two nodes, a reconnect), so a
+    /// row below the watermark is kept unless its commit sequence was in a batch already kept; the
+    /// mirror's ordering guard decides what it changes. A newer epoch restarts the sequence.
+    /// </summary>
+    private static (IReadOnlyList<RowOperation> Rows, int Late) Unseen(Lineage? state, RowBatch batch)
     {
-        if (mark is null || EpochOrder.Compare(batch.JournalEpoch, mark.JournalEpoch) > 0)
-            return batch.Rows;
+        if (state?.Watermark is not { } mark || batch.JournalEpoch != mark.JournalEpoch)
+            return (batch.Rows, 0);
         // commit_seq increases within a batch: the usual batch, wholly after the mark, is kept as it is.
-        if (batch.JournalEpoch == mark.JournalEpoch && batch.FirstCommitSeq > mark.LastCommitSeq)
-            return batch.Rows;
-        return batch.Rows.Where(row => row.CommitSeq > mark.LastCommitSeq).ToList();
+        if (batch.FirstCommitSeq > mark.LastCommitSeq)
+            return (batch.Rows, 0);
+        var rows = batch.Rows.Where(row => !SeenRanges.Contains(state.Seen, row.CommitSeq)).ToList();
+        return (rows, rows.Count(row => row.CommitSeq <= mark.LastCommitSeq));
     }
 }

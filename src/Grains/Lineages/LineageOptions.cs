@@ -21,6 +21,13 @@ public sealed class LineageOptions
     /// </summary>
     public TimeSpan ReplayStallAfter { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// How long a delete's tombstone keeps an older insert or update of its key from bringing the
+    /// row back. A change that arrives later than this after a delete of its key is applied as if
+    /// the delete had not happened.
+    /// </summary>
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How often each node's watchdog looks for stalled lineages.</summary>
     public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -20,7 +20,7 @@ namespace EdgeSync.Mirrors;
 /// (in ordinal order, so two provisionings cannot deadlock on each other) before it is examined.
 /// </para>
 /// </summary>
-public sealed class MirrorSchemaWriter(EdgeStoreSettings settings)
+public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombstones tombstones)
 {
     public string Schema { get; } = settings.MirrorSchema;
 
@@ -66,6 +66,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings)
         if (own is not null)
         {
             await EvolveAsync(connection, transaction, own, relations[own], columns, key, owner, ct);
+            await tombstones.EnsureAsync(connection, transaction, new MirrorTable(own, columns), ct);
             return own;
         }
 
@@ -75,16 +76,18 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings)
                     ? $"mirror table name '{requestedName}' is already used by another relation or source table"
                     : $"the mirror table names of source table '{sourceTable}' ({string.Join(", ", candidates)}) are all used by other relations or source tables");
         await CreateAsync(connection, transaction, free, columns, key, owner, ct);
+        await tombstones.EnsureAsync(connection, transaction, new MirrorTable(free, columns), ct);
         return free;
     }
 
-    /// <summary>Drops the mirror table if it exists (no CASCADE: objects built on it make the drop fail).</summary>
+    /// <summary>Drops the mirror table and its tombstones if they exist (no CASCADE: objects built on it make the drop fail).</summary>
     public async Task DropAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tableName, CancellationToken ct = default)
     {
         var qualified = PgIdentifier.Qualified(Schema, tableName);
         await LockAsync(connection, transaction, tableName, ct);
         await using var command = new NpgsqlCommand($"DROP TABLE IF EXISTS {qualified}", connection, transaction);
         await command.ExecuteNonQueryAsync(ct);
+        await tombstones.DropAsync(connection, transaction, tableName, ct);
     }
 
     /// <summary>The owner recorded on the table, or null when it does not exist or records none.</summary>

@@ -18,12 +18,12 @@ namespace EdgeSync.Mirrors;
 /// uuid comparison orders UUIDv7 epochs by time, so a row version is written only when it is
 /// newer than the mirror's. One round trip, whatever the batch size.
 /// <para>
-/// Deletes leave no tombstone: re-applying an insert OLDER than a delete that was already applied
-/// brings the row back. Re-applying the same batch, or any batch not older than the newest
-/// applied delete, is harmless; the lineage watermark keeps older batches away.
+/// Deletes leave a tombstone (see <see cref="MirrorTombstones"/>), and a row version is written
+/// only when it is also newer than its key's tombstone: the mirror ends the same whatever order
+/// the changes arrive in, and however often each arrives.
 /// </para>
 /// </summary>
-public sealed class MirrorWriter(EdgeStoreSettings settings)
+public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones tombstones)
 {
     public string Schema { get; } = settings.MirrorSchema;
 
@@ -46,13 +46,15 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             return;
         var collapsed = CollapsedChanges.From(table, changes);
         var qualified = PgIdentifier.Qualified(Schema, table.Name);
+        var tombs = tombstones.Qualified(table.Name);
         try
         {
+            await tombstones.EnsureAsync(connection, transaction, table, ct);
             await using var batch = new NpgsqlBatch(connection, transaction);
             if (collapsed.Upserts.Count > 0)
-                batch.BatchCommands.Add(UpsertCommand(qualified, table, deviceId, collapsed));
+                batch.BatchCommands.Add(UpsertCommand(qualified, tombs, table, deviceId, collapsed));
             if (collapsed.Deletes.Count > 0)
-                batch.BatchCommands.Add(DeleteCommand(qualified, table, collapsed));
+                batch.BatchCommands.Add(DeleteCommand(qualified, tombs, table, collapsed));
             await batch.ExecuteNonQueryAsync(ct);
         }
         catch (Exception e) when (MirrorWriteException.Wrap(e, $"writing mirror table '{table.Name}'") is { } wrapped)
@@ -77,8 +79,12 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
     /// per batch churns the catalog. <c>unnest</c> in the select list (not in FROM) streams the
     /// rows instead of collecting them in a tuplestore first.
     /// </para>
+    /// <para>
+    /// A row is left out when its key has a tombstone at least as new. Whether the tombstone table
+    /// is empty is looked up once per statement, so a table without deletes pays nothing per row.
+    /// </para>
     /// </summary>
-    private static NpgsqlBatchCommand UpsertCommand(string qualified, MirrorTable table, Guid deviceId, CollapsedChanges changes)
+    private static NpgsqlBatchCommand UpsertCommand(string qualified, string tombs, MirrorTable table, Guid deviceId, CollapsedChanges changes)
     {
         var columns = table.Columns;
         var upserts = changes.Upserts;
@@ -105,6 +111,9 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             .Select(name => $"{name} = EXCLUDED.{name}")
             .Append($"{PlatformColumns.UpdatedAt} = now()");
         var (appendGate, upsertGate) = Gates(table, keyColumns, keyList);
+        var keyMatch = string.Join(" AND ", keyColumns.Select(k => $"d.{PgIdentifier.Quote(k.Name)} = {sources[table.IndexOf(k)]}"));
+        var alive = $"(NOT EXISTS (SELECT FROM {tombs}) OR NOT EXISTS (SELECT FROM {tombs} AS d WHERE {keyMatch} " +
+            $"AND (d.{PlatformColumns.JournalEpoch}, d.{PlatformColumns.CommitSeq}) >= (t.epoch, t.seq)))";
         command.CommandText =
             $"""
             WITH top AS (
@@ -112,12 +121,12 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             ), appended AS (
                 INSERT INTO {qualified} ({targets})
                 {select}
-                WHERE {appendGate}(NOT EXISTS (SELECT FROM top) OR ({keyOfRow}) > (SELECT {keyList} FROM top))
+                WHERE {appendGate}(NOT EXISTS (SELECT FROM top) OR ({keyOfRow}) > (SELECT {keyList} FROM top)) AND {alive}
                 RETURNING 1
             ), upserted AS (
                 INSERT INTO {qualified} AS m ({targets})
                 {select}
-                WHERE {upsertGate}({keyOfRow}) <= (SELECT {keyList} FROM top)
+                WHERE {upsertGate}({keyOfRow}) <= (SELECT {keyList} FROM top) AND {alive}
                 ON CONFLICT ({keyList}) DO UPDATE SET
                     {string.Join(",\n        ", updates)}
                 WHERE (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (EXCLUDED.{PlatformColumns.JournalEpoch}, EXCLUDED.{PlatformColumns.CommitSeq})
@@ -146,29 +155,47 @@ public sealed class MirrorWriter(EdgeStoreSettings settings)
             $"{Extreme("ASC")} <= (SELECT {keyList} FROM top) AND ");
     }
 
-    private static NpgsqlBatchCommand DeleteCommand(string qualified, MirrorTable table, CollapsedChanges changes)
+    /// <summary>
+    /// Deletes the rows older than their delete, and records (or advances) each key's tombstone in
+    /// the same statement. A tombstone older than the row the mirror holds is harmless: the row wins.
+    /// </summary>
+    private static NpgsqlBatchCommand DeleteCommand(string qualified, string tombs, MirrorTable table, CollapsedChanges changes)
     {
         var key = table.Key;
         var deletes = changes.Deletes;
         var command = new NpgsqlBatchCommand();
         var columns = new List<string>();
         var matches = new List<string>();
+        var values = new List<string>();
         for (var k = 0; k < key.Count; k++)
         {
             var affinity = key[k].SqliteAffinity;
             command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = changes.KeyColumn(k, deletes) });
             columns.Add($"unnest(@k{k}) AS k{k}");
-            matches.Add($"m.{PgIdentifier.Quote(key[k].Name)} = d.k{k}" + (affinity == SqliteAffinity.Numeric ? "::numeric" : ""));
+            var value = $"d.k{k}" + (affinity == SqliteAffinity.Numeric ? "::numeric" : "");
+            matches.Add($"m.{PgIdentifier.Quote(key[k].Name)} = {value}");
+            values.Add(value);
         }
         columns.Add($"{AddJournalEpochs(command, changes, deletes)} AS epoch");
         command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.CommitSeqs(deletes) });
         columns.Add("unnest(@seqs) AS seq");
+        var keyList = string.Join(", ", key.Select(c => PgIdentifier.Quote(c.Name)));
+        const string epoch = PlatformColumns.JournalEpoch, seq = PlatformColumns.CommitSeq;
         command.CommandText =
             $"""
-            DELETE FROM {qualified} AS m
-            USING (SELECT {string.Join(", ", columns)}) AS d
-            WHERE {string.Join(" AND ", matches)}
-              AND (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (d.epoch, d.seq)
+            WITH d AS (
+                SELECT {string.Join(", ", columns)}
+            ), gone AS (
+                DELETE FROM {qualified} AS m
+                USING d
+                WHERE {string.Join(" AND ", matches)}
+                  AND (m.{epoch}, m.{seq}) < (d.epoch, d.seq)
+            )
+            INSERT INTO {tombs} AS t ({keyList}, {epoch}, {seq})
+            SELECT {string.Join(", ", values)}, d.epoch, d.seq FROM d
+            ON CONFLICT ({keyList}) DO UPDATE SET
+                {epoch} = EXCLUDED.{epoch}, {seq} = EXCLUDED.{seq}, {MirrorTombstones.DeletedAt} = now()
+            WHERE (t.{epoch}, t.{seq}) < (EXCLUDED.{epoch}, EXCLUDED.{seq})
             """;
         return command;
     }

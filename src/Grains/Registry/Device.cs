@@ -13,6 +13,8 @@ public sealed class Device
     public DateTimeOffset? SecretRotatedAt { get; set; }
     public DateTimeOffset? LastSeenAt { get; set; }
     public bool Connected { get; set; }
+    /// <summary>The node (its Orleans silo address) that accepted the connection <see cref="Connected"/> records.</summary>
+    public string? ConnectedVia { get; set; }
 
     /// <summary>The MQTT username the embedded broker expects; also the only client id it accepts. Unique across projects.</summary>
     public string MqttUsername => $"{TopicSlug}/{Name}";

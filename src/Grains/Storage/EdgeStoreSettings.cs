@@ -7,5 +7,13 @@ public sealed record EdgeStoreSettings(string Schema, string MirrorSchema = Edge
     /// <summary>The PostgreSQL schema that holds the mirror tables unless configured otherwise.</summary>
     public const string DefaultMirrorSchema = "edge_mirror";
 
+    /// <summary>
+    /// The schema of the mirrors' tombstones: one table per mirror table, of the same name, so that
+    /// a plain SELECT of a mirror shows only live rows.
+    /// </summary>
+    public string TombstoneSchema { get; } = MirrorSchema.Length <= 52
+        ? MirrorSchema + "_tombstones"
+        : throw new ArgumentException($"the mirror schema name '{MirrorSchema}' leaves no room for '{MirrorSchema}_tombstones' (at most 52 characters)", nameof(MirrorSchema));
+
     public string Table(string name) => $"\"{Schema}\".\"{name}\"";
 }

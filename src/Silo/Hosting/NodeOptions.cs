@@ -36,4 +36,12 @@ public sealed class MqttOptions
 
     /// <summary>Refused CONNECTs allowed per source address and per username in each second, after a burst of as many.</summary>
     public int RefusedConnectsPerSecond { get; set; } = 5;
+
+    /// <summary>
+    /// How long an uplink's grain call is tried again, with its acknowledgement held, when it fails
+    /// because a node died or the cluster is changing. Above the time the cluster takes to declare
+    /// a node dead (about 7 s with the default membership settings), well below the 45 s after
+    /// which a broker drops a device with the agent's 30 s keep-alive.
+    /// </summary>
+    public TimeSpan ClusterRetryFor { get; set; } = TimeSpan.FromSeconds(15);
 }

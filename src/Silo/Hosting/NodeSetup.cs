@@ -2,6 +2,7 @@ using System.Net;
 using EdgeSync.Api;
 using EdgeSync.Api.Auth;
 using EdgeSync.Lineages;
+using EdgeSync.Registry;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
 using EdgeSync.Telemetry;
@@ -39,12 +40,14 @@ public static class NodeSetup
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddEdgeSyncStore(connections.ForStore(connectionString), configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);
         builder.Services.AddEdgeSyncApi(configuration);
+        builder.Services.AddSingleton<IDevicePresence, ClusterPresence>();
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway();
         builder.Services.AddSingleton<LineageMetrics>();
         builder.Services.AddHostedService<LineageViewBackfill>();
         builder.Services.AddHostedService<ReplayWatchdog>();
+        builder.Services.AddHostedService<TombstonePruning>();
         var ownMeters = new NodeMeters();
         builder.Services.AddSingleton(ownMeters);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics

@@ -30,11 +30,25 @@ public sealed class DeviceDirectory(IDocumentStore store)
         return devices.ToDictionary(d => d.Id, d => d.SecretHash);
     }
 
-    public async Task MarkConnectionAsync(Guid deviceId, bool connected, DateTimeOffset at, CancellationToken ct = default)
+    /// <summary>
+    /// Records that the device connected to <paramref name="node"/>, or disconnected from it. A
+    /// disconnect recorded by a node the device has since left (it reconnected elsewhere before
+    /// this node noticed) changes only the time last seen.
+    /// </summary>
+    public async Task MarkConnectionAsync(Guid deviceId, bool connected, string node, DateTimeOffset at, CancellationToken ct = default)
     {
         await using var session = store.LightweightSession();
-        session.Patch<Device>(deviceId).Set(d => d.Connected, connected);
         session.Patch<Device>(deviceId).Set(d => d.LastSeenAt, at);
+        if (connected)
+        {
+            session.Patch<Device>(deviceId).Set(d => d.Connected, true);
+            session.Patch<Device>(deviceId).Set(d => d.ConnectedVia, node);
+        }
+        else
+        {
+            session.Patch<Device>(d => d.Id == deviceId && d.ConnectedVia == node).Set(d => d.Connected, false);
+            session.Patch<Device>(d => d.Id == deviceId && d.ConnectedVia == node).Set(d => d.ConnectedVia, null);
+        }
         await session.SaveChangesAsync(ct);
     }
 }

@@ -25,6 +25,7 @@ public sealed class EmbeddedBroker(
     IngestMetrics metrics,
     ConnectedDevices connected,
     TimeProvider clock,
+    ILocalSiloDetails silo,
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
     private MqttServer? _server;
@@ -232,7 +233,7 @@ public sealed class EmbeddedBroker(
     {
         try
         {
-            await directory.MarkConnectionAsync(device.Identity.DeviceId, isConnected, clock.GetUtcNow());
+            await directory.MarkConnectionAsync(device.Identity.DeviceId, isConnected, silo.SiloAddress.ToParsableString(), clock.GetUtcNow());
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
         {

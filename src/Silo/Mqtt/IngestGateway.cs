@@ -2,9 +2,12 @@ using System.Text;
 using System.Text.Json;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.Silo.Hosting;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Runtime.Messaging;
 
 namespace EdgeSync.Silo.Mqtt;
 
@@ -28,7 +31,8 @@ public enum UplinkVerdict
 /// redeliver the same bytes forever.
 /// </summary>
 public sealed class IngestGateway(
-    IGrainFactory grains, RejectionLog rejections, PendingControls controls, IngestMetrics metrics, TimeProvider clock, ILogger<IngestGateway> logger)
+    IGrainFactory grains, RejectionLog rejections, PendingControls controls, IngestMetrics metrics, IOptions<MqttOptions> options, TimeProvider clock,
+    ILogger<IngestGateway> logger)
 {
     public async Task<UplinkVerdict> HandleAsync(DeviceSession device, string topic, string uplink, ReadOnlyMemory<byte> payload)
     {
@@ -103,7 +107,7 @@ public sealed class IngestGateway(
             return (IngestOutcome.Rejected(null, rejection), null);
         var batch = read.Value!;
         var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, batch.SourceTable));
-        return (await grain.IngestRows(device.Identity, batch), batch.SourceTable);
+        return (await ThroughMembershipChangesAsync(() => grain.IngestRows(device.Identity, batch)), batch.SourceTable);
     }
 
     private async Task<(IngestOutcome, string?)> ObserveSchemaAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
@@ -113,7 +117,7 @@ public sealed class IngestGateway(
             return (IngestOutcome.Rejected(null, rejection), null);
         var observation = read.Value!;
         var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, observation.SourceTable));
-        return (await grain.ObserveSchema(device.Identity, observation), observation.SourceTable);
+        return (await ThroughMembershipChangesAsync(() => grain.ObserveSchema(device.Identity, observation)), observation.SourceTable);
     }
 
     /// <summary>
@@ -127,9 +131,46 @@ public sealed class IngestGateway(
             return (IngestOutcome.Rejected(null, rejection), null);
         if (await controls.FindOpenAsync(device.Identity.DeviceId, read.Value!.ControlId) is not { } control)
             return (new IngestOutcome(IngestStatus.Duplicate, null, 0, 0, null), null);
-        await grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, control.SourceTable)).AcknowledgeControl(control.ControlId);
+        var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, control.SourceTable));
+        await ThroughMembershipChangesAsync(async () =>
+        {
+            await grain.AcknowledgeControl(control.ControlId);
+            return true;
+        });
         return (new IngestOutcome(IngestStatus.Accepted, control.LineageId, 0, 0, null), control.SourceTable);
     }
+
+    /// <summary>
+    /// A grain call that fails because the node holding the grain has just died (or its messages
+    /// are refused while the cluster changes) is tried again, with the acknowledgement held, until
+    /// <see cref="MqttOptions.ClusterRetryFor"/> has passed: the cluster declares a dead node dead
+    /// and activates the grain elsewhere within seconds. Giving up at once would drop the device's
+    /// connection, and every device that reconnected and redelivered would be dropped again until
+    /// the cluster settled. The calls are idempotent (the batch ledger, acknowledged controls).
+    /// </summary>
+    private async Task<T> ThroughMembershipChangesAsync<T>(Func<Task<T>> call)
+    {
+        var giveUpAt = clock.GetUtcNow() + options.Value.ClusterRetryFor;
+        var pause = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when (IsClusterChange(e) && clock.GetUtcNow() + pause < giveUpAt)
+            {
+                logger.LogInformation("A grain call failed while the cluster changes ({Error}); trying again in {Pause}", e.GetType().Name, pause);
+                metrics.RecordClusterRetry();
+                await Task.Delay(pause, clock);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
+    }
+
+    private static bool IsClusterChange(Exception e) =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException
+            or TimeoutException;
 
     /// <summary>Best-effort table and batch id of a refused payload, for the rejection record.</summary>
     private sealed record RejectedPayloadContext(string? SourceTable, string? BatchId)

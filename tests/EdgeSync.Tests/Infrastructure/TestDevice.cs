@@ -22,7 +22,18 @@ public sealed class TestDevice : IAsyncDisposable
             lock (Received) Received.Add(e.ApplicationMessage);
             return Task.CompletedTask;
         };
+        _client.DisconnectedAsync += e =>
+        {
+            if (e.ClientWasConnected)
+                Interlocked.Increment(ref _disconnects);
+            return Task.CompletedTask;
+        };
     }
+
+    private int _disconnects;
+
+    /// <summary>How often the broker (or the network) ended this client's connection.</summary>
+    public int Disconnects => Volatile.Read(ref _disconnects);
 
     public bool IsConnected => _client.IsConnected;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using EdgeSync.Api.Auth;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -49,6 +50,124 @@ public sealed class TwoSiloTests
         Assert.True((await viaFirst.SendAsync(pause)).IsSuccessStatusCode);
         var control = await listening.WaitForControlAsync("pause_lineage");
         Assert.Equal("cross-node", control.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Batches_of_one_table_racing_through_two_nodes_end_in_a_mirror_equal_to_the_SQLite_table()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
+        await using var first = await NodeProcess.StartAsync(database, firstPorts);
+        await using var second = await NodeProcess.StartAsync(database, secondPorts);
+        Assert.Equal(2, await ActiveSilosAsync(database));
+
+        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        using var admin = Http(firstPorts, token);
+        var device = await Fleet.RegisterDeviceAsync(admin);
+        using var api = new EdgeApi(Http(secondPorts, token), device.ProjectId);
+        // One device, connected to both nodes at once (each node runs its own broker): its
+        // consecutive batches commit on two nodes in whatever order the race gives.
+        await using var viaFirst = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
+        await using var viaSecond = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
+        using var source = new SqliteSource("meter", "k INTEGER PRIMARY KEY NOT NULL, t TEXT");
+
+        source.Upsert(new Dictionary<string, object?> { ["k"] = 0L, ["t"] = "seed" });
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await viaFirst.PublishAsync("sync/rows/batch", source.TakeBatch()!)).ReasonCode);
+        var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
+        await api.ApproveAsync((await api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid(),
+            [new { source_column_name = "k", action = "mirror" }, new { source_column_name = "t", action = "mirror" }]);
+        await api.WaitForBacklogDrainedAsync(lineageId);
+
+        var random = new Random(20261206);
+        var batches = new List<string>();
+        for (var b = 0; b < 60; b++)
+        {
+            for (var op = 0; op < 4; op++)
+            {
+                var key = new Dictionary<string, object?> { ["k"] = (long)random.Next(12) };
+                if (random.Next(3) == 0)
+                    source.Delete(key);
+                else
+                    source.Upsert(new Dictionary<string, object?>(key) { ["t"] = $"v{b}.{op}" });
+            }
+            if (source.TakeBatch() is { } batch)
+                batches.Add(batch);
+        }
+        async Task PublishAsync(TestDevice mqtt, int parity)
+        {
+            for (var i = parity; i < batches.Count; i += 2)
+                Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", batches[i])).ReasonCode);
+        }
+        await Task.WhenAll(PublishAsync(viaFirst, 0), PublishAsync(viaSecond, 1));
+
+        await api.WaitForBacklogDrainedAsync(lineageId);
+        var mirror = (await api.MirrorRowsAsync(lineageId)).Select(r => (r.GetProperty("k").GetInt64(), r.GetProperty("t").GetString())).Order().ToList();
+        var expected = source.Rows().Values.Select(r => (r["k"]!.GetValue<long>(), (string?)r["t"]!.GetValue<string>())).Order().ToList();
+        Assert.Equal(expected, mirror);
+    }
+
+    [Fact]
+    public async Task A_device_on_a_node_killed_with_SIGKILL_is_no_longer_connected_once_the_cluster_declares_the_node_dead()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
+        await using var first = await NodeProcess.StartAsync(database, firstPorts);
+        var second = await NodeProcess.StartAsync(database, secondPorts);
+        Assert.Equal(2, await ActiveSilosAsync(database));
+
+        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        using var viaFirst = Http(firstPorts, token);
+        var device = await Fleet.RegisterDeviceAsync(viaFirst);
+        var deviceUrl = $"{Api}/{device.ProjectId}/devices/{device.DeviceId}";
+        await using var mqtt = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
+        await Eventually.GetAsync(() => viaFirst.GetJsonAsync(deviceUrl), d => d.GetProperty("data").GetProperty("connected").GetBoolean(), null, "the device to show connected");
+
+        await second.DisposeAsync(); // SIGKILL: the node records no disconnect
+
+        var shown = await Eventually.GetAsync(() => viaFirst.GetJsonAsync(deviceUrl), d => !d.GetProperty("data").GetProperty("connected").GetBoolean(),
+            TimeSpan.FromSeconds(90), "the device to show disconnected");
+        Assert.NotEqual(JsonValueKind.Null, shown.GetProperty("data").GetProperty("last_seen_at").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_device_on_a_healthy_node_keeps_its_connection_and_every_batch_while_another_node_holding_lineages_is_killed()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
+        await using var first = await NodeProcess.StartAsync(database, firstPorts);
+        var second = await NodeProcess.StartAsync(database, secondPorts);
+        Assert.Equal(2, await ActiveSilosAsync(database));
+
+        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        using var viaFirst = Http(firstPorts, token);
+        var device = await Fleet.RegisterDeviceAsync(viaFirst);
+        // Sixteen tables: their lineage grains are activated on both nodes, half of them first
+        // called through the node that will die.
+        var tables = Enumerable.Range(0, 16).Select(i => new BatchPayloads($"t{i:00}")).ToList();
+        await using (var onSecond = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot))
+        {
+            foreach (var table in tables.Where((_, i) => i % 2 == 1))
+                Assert.Equal(MqttClientPublishReasonCode.Success, (await onSecond.PublishAsync("sync/rows/batch", table.BatchJson(BatchPayloads.Inserts(1, 2)))).ReasonCode);
+        }
+        await using var mqtt = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
+        foreach (var table in tables.Where((_, i) => i % 2 == 0))
+            Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", table.BatchJson(BatchPayloads.Inserts(1, 2)))).ReasonCode);
+
+        await second.DisposeAsync(); // SIGKILL, while the device keeps publishing to the first node
+
+        for (var round = 0; round < 4; round++)
+        {
+            foreach (var table in tables)
+            {
+                var result = await mqtt.PublishAsync("sync/rows/batch", table.BatchJson(BatchPayloads.Inserts(3 + round * 2, 2), withColumns: false));
+                Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+            }
+        }
+
+        Assert.Equal(0, mqtt.Disconnects);
+        var lineages = await viaFirst.GetJsonAsync($"{Api}/{device.ProjectId}/edge/lineages?device_id={device.DeviceId}&limit=100");
+        var staged = lineages.GetProperty("data").EnumerateArray().Select(l => l.GetProperty("staged_row_count").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Repeat(10L, 16), staged);
     }
 
     private static HttpClient Http(NodeProcess.Ports ports, string token)

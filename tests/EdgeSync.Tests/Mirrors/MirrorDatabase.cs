@@ -11,8 +11,11 @@ public sealed class MirrorDatabase : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public EdgeStoreSettings Settings { get; } = new("edgesync", "edge_mirror");
-    public MirrorSchemaWriter SchemaWriter => new(Settings);
-    public MirrorWriter Writer => new(Settings);
+    public MirrorTombstones Tombstones { get; }
+    public MirrorSchemaWriter SchemaWriter => new(Settings, Tombstones);
+    public MirrorWriter Writer => new(Settings, Tombstones);
+
+    public MirrorDatabase() => Tombstones = new MirrorTombstones(Settings);
     public MirrorReader Reader => new(Settings, DataSource);
 
     public async Task InitializeAsync()

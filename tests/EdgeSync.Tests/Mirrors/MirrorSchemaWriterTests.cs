@@ -232,7 +232,7 @@ public class MirrorSchemaWriterTests(MirrorDatabase db) : IClassFixture<MirrorDa
     public async Task The_mirror_schema_is_configurable_and_created_when_missing()
     {
         var settings = new EdgeStoreSettings("edgesync", "Mirror \"Data\"");
-        var writer = new MirrorSchemaWriter(settings);
+        var writer = new MirrorSchemaWriter(settings, new MirrorTombstones(settings));
         var name = await db.InTransactionAsync((c, t) => writer.ProvisionAsync(c, t, Guid.NewGuid(), "t", null, Readings, Guid.NewGuid()));
         Assert.Equal(1L, await db.ScalarAsync<long>($"SELECT count(*) FROM pg_tables WHERE schemaname = 'Mirror \"Data\"' AND tablename = '{name}'"));
     }

@@ -11,7 +11,8 @@ namespace EdgeSync.Tests.Mirrors;
 /// Random insert/update/delete sequences on a small key space, run against a real SQLite table;
 /// the journal they produce, cut into batches at random points (each its own transaction, some
 /// applied twice, the journal epoch sometimes switching to a newer one), is materialized through
-/// <see cref="MirrorWriter"/>; after every batch the PostgreSQL mirror equals the SQLite table.
+/// <see cref="MirrorWriter"/>. In journal order the PostgreSQL mirror equals the SQLite table after
+/// every batch; in any order, with any batch applied again, it equals the table in the end.
 /// </summary>
 public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<MirrorDatabase>
 {
@@ -49,23 +50,72 @@ public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<Mirror
     private static readonly Gen<Scenario> GenScenario = Gen.Select(GenOp.Array[1, 40], Gen.Int[0, 1000].Array[0, 8], Gen.Bool.Array[9], Gen.Int[-20, 40],
         (ops, cuts, twice, epochSwitch) => new Scenario(ops, cuts, twice, epochSwitch));
 
+    /// <param name="Order">Sort keys of the batches: they are applied in the order of their keys.</param>
+    /// <param name="Again">Which batches are applied a second time, at the end.</param>
+    public sealed record Arrival(Scenario Scenario, int[] Order, bool[] Again)
+    {
+        public override string ToString() => $"{Scenario} Order=[{string.Join(",", Order)}] Again=[{string.Join(",", Again)}]";
+    }
+
+    private static readonly Gen<Arrival> GenArrival = Gen.Select(GenScenario, Gen.Int[0, 100].Array[9], Gen.Bool.Array[9],
+        (scenario, order, again) => new Arrival(scenario, order, again));
+
+    private static readonly string[] Sources = ["k", "s", WeirdColumn, "r", "b", "n"];
+    private static readonly string[] Affinities = ["INTEGER", "TEXT", "INTEGER", "REAL", "BLOB", "NUMERIC"];
+    private static readonly IReadOnlyList<string> Names = MirrorNaming.DefaultColumnNames(Sources);
+    private static readonly MirrorColumn[] Columns = Sources.Select((s, i) => new MirrorColumn(Names[i], s, Affinities[i], i < 2 ? i + 1 : 0)).ToArray();
+
+    /// <summary>A batch of journal entries, and the SQLite table's rows once they were made.</summary>
+    private sealed record Batch(List<MirrorRowChange> Changes, List<string> RowsAfter);
+
     [Fact]
     public Task Mirror_equals_the_sqlite_table_after_every_batch() =>
         GenScenario.SampleAsync(RunAsync, iter: 80, threads: 4, print: s => s.ToString());
 
+    [Fact]
+    public Task Mirror_equals_the_sqlite_table_whatever_order_the_batches_arrive_in_and_however_often() =>
+        GenArrival.SampleAsync(async arrival =>
+        {
+            var batches = await JournalAsync(arrival.Scenario);
+            var (table, device) = await ProvisionAsync();
+            var order = Enumerable.Range(0, batches.Count).OrderBy(i => arrival.Order[i % arrival.Order.Length]).ToList();
+            order.AddRange(order.Where(i => arrival.Again[i % arrival.Again.Length]).ToList());
+            foreach (var i in order)
+                await db.ApplyAsync(table, device, batches[i].Changes);
+            Assert.Equal(batches[^1].RowsAfter, await MirrorRowsAsync(table.Name, Names));
+        }, iter: 80, threads: 4, print: a => a.ToString());
+
+    private async Task<(MirrorTable Table, Guid Device)> ProvisionAsync()
+    {
+        var device = Guid.NewGuid();
+        return (new MirrorTable(await db.ProvisionAsync(device, "t", Columns), Columns), device);
+    }
+
     private async Task RunAsync(Scenario scenario)
+    {
+        var batches = await JournalAsync(scenario);
+        var (table, device) = await ProvisionAsync();
+        for (var batchIndex = 0; batchIndex < batches.Count; batchIndex++)
+        {
+            var (changes, expected) = batches[batchIndex];
+            for (var attempt = 0; attempt < (scenario.Twice[batchIndex % scenario.Twice.Length] ? 2 : 1); attempt++)
+            {
+                var before = attempt == 1 ? await db.RowsAsync(table.Name, Names[0], Names[1]) : null;
+                await db.ApplyAsync(table, device, changes);
+                if (before is not null)
+                    Assert.Equal(before, await db.RowsAsync(table.Name, Names[0], Names[1])); // the second time writes nothing
+                Assert.Equal(expected, await MirrorRowsAsync(table.Name, Names));
+            }
+        }
+    }
+
+    /// <summary>Runs the scenario's ops on a SQLite table and cuts the journal they make into its batches.</summary>
+    private static async Task<List<Batch>> JournalAsync(Scenario scenario)
     {
         await using var sqlite = new SqliteConnection("Data Source=:memory:");
         await sqlite.OpenAsync();
         await ExecAsync(sqlite, $"CREATE TABLE t (k INTEGER NOT NULL, s TEXT NOT NULL, \"{WeirdColumn.Replace("\"", "\"\"")}\" INTEGER, r REAL, b BLOB, n NUMERIC, PRIMARY KEY (k, s))");
-
-        string[] sources = ["k", "s", WeirdColumn, "r", "b", "n"];
-        string[] affinities = ["INTEGER", "TEXT", "INTEGER", "REAL", "BLOB", "NUMERIC"];
-        var names = MirrorNaming.DefaultColumnNames(sources);
-        var columns = sources.Select((s, i) => new MirrorColumn(names[i], s, affinities[i], i < 2 ? i + 1 : 0)).ToArray();
-        var device = Guid.NewGuid();
-        var table = new MirrorTable(await db.ProvisionAsync(device, "t", columns), columns);
-
+        var batches = new List<Batch>();
         var ops = scenario.Ops;
         var cuts = scenario.Cuts.Select(c => c % ops.Length).Where(c => c > 0).Append(ops.Length).Distinct().Order().ToArray();
         var epoch = Guid.CreateVersion7(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
@@ -85,18 +135,9 @@ public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<Mirror
                     changes.Add(new MirrorRowChange(epoch, ++seq, journal.Op, journal.Pk, journal.Row));
             }
             start = cuts[batchIndex];
-
-            var expected = await SqliteRowsAsync(sqlite);
-            for (var attempt = 0; attempt < (scenario.Twice[batchIndex % scenario.Twice.Length] ? 2 : 1); attempt++)
-            {
-                var before = attempt == 1 ? await db.RowsAsync(table.Name, names[0], names[1]) : null;
-                await db.ApplyAsync(table, device, changes);
-                if (before is not null)
-                    Assert.Equal(before, await db.RowsAsync(table.Name, names[0], names[1])); // the second time writes nothing
-                var actual = await MirrorRowsAsync(table.Name, names);
-                Assert.Equal(expected, actual);
-            }
+            batches.Add(new Batch(changes, await SqliteRowsAsync(sqlite)));
         }
+        return batches;
     }
 
     /// <summary>Runs the op on SQLite and returns the journal entry it makes (as a trigger-based agent would), or null.</summary>

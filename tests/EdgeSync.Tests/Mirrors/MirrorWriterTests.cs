@@ -75,6 +75,50 @@ public class MirrorWriterTests(MirrorDatabase db) : IClassFixture<MirrorDatabase
     }
 
     [Fact]
+    public async Task A_delete_leaves_a_tombstone_so_an_older_insert_arriving_later_does_not_bring_the_row_back()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Delete(7, """{"id":1}""")]);
+        await db.ApplyAsync(table, device, [Insert(5, """{"id":1}""", """{"id":1,"Name":"late"}"""), Insert(6, """{"id":2}""", """{"id":2,"Name":"b"}""")]);
+        Assert.Equal([(2L, "b", 6L)], await ContentAsync(table));
+
+        // A newer insert wins over the tombstone; an older delete does not take the row again.
+        await db.ApplyAsync(table, device, [Insert(8, """{"id":1}""", """{"id":1,"Name":"again"}""")]);
+        await db.ApplyAsync(table, device, [Delete(3, """{"id":1}"""), Delete(4, """{"id":2}""")]);
+        Assert.Equal([(1L, "again", 8L), (2L, "b", 6L)], await ContentAsync(table));
+
+        // The mirror shows live rows only; the tombstone of id 1 is beside it, at its newest delete.
+        Assert.Equal(7L, await db.ScalarAsync<long>($"SELECT _edge_commit_seq FROM {db.Tombstones.Qualified(table.Name)} WHERE id = 1"));
+    }
+
+    [Fact]
+    public async Task Tombstones_older_than_the_retention_are_pruned_and_younger_ones_kept()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Delete(7, """{"id":1}"""), Delete(8, """{"id":2}""")]);
+        await db.ScalarAsync<int>($"UPDATE {db.Tombstones.Qualified(table.Name)} SET _edge_deleted_at = now() - interval '8 days' WHERE id = 1 RETURNING 0");
+
+        Assert.True(await db.Tombstones.PruneAsync(db.DataSource, TimeSpan.FromDays(7)) >= 1);
+
+        // Past the retention an older insert of the pruned key is applied; the kept tombstone still guards id 2.
+        await db.ApplyAsync(table, device, [Insert(5, """{"id":1}""", """{"id":1,"Name":"late"}"""), Insert(6, """{"id":2}""", """{"id":2,"Name":"late"}""")]);
+        Assert.Equal([(1L, "late", 5L)], await ContentAsync(table));
+    }
+
+    [Fact]
+    public async Task Dropping_a_mirror_drops_its_tombstones()
+    {
+        var (table, device) = await NewTableAsync();
+        await db.ApplyAsync(table, device, [Delete(7, """{"id":1}""")]);
+        await db.InTransactionAsync(async (c, t) =>
+        {
+            await db.SchemaWriter.DropAsync(c, t, table.Name);
+            return 0;
+        });
+        Assert.True(await db.ScalarAsync<bool>($"SELECT to_regclass('{db.Tombstones.Qualified(table.Name).Replace("'", "''")}') IS NULL"));
+    }
+
+    [Fact]
     public async Task Applying_the_same_changes_twice_changes_nothing()
     {
         var (table, device) = await NewTableAsync();

@@ -25,6 +25,48 @@ public sealed class IngestSpecifications : LineageSpecification
     }
 
     [Fact]
+    public void A_batch_below_the_watermark_that_was_never_seen_is_a_late_arrival_and_written_whole()
+    {
+        GivenAnActiveLineage();
+        Ingested(Batch(7, 2, withColumns: false));
+        var late = Batch(4, 3, withColumns: false);
+        var decision = LineageDecider.Decide(State, Ingest(late), Now);
+        Then(decision, new BatchMaterialized(LineageId, late.BatchId, Payloads.Epoch, 4, 6, 3, 0, Now, DeviceActor, RowsLate: 3));
+        Assert.Equal([4L, 5, 6], decision.Write!.Rows.Select(r => r.CommitSeq));
+    }
+
+    [Fact]
+    public void Rows_of_a_new_batch_that_repeat_rows_already_kept_are_duplicates_and_not_written_again()
+    {
+        GivenAnActiveLineage();
+        Ingested(Batch(4, 2, withColumns: false));
+        var rebatched = Batch(4, 3, withColumns: false);
+        var decision = LineageDecider.Decide(State, Ingest(rebatched), Now);
+        Then(decision, new BatchMaterialized(LineageId, rebatched.BatchId, Payloads.Epoch, 4, 6, 1, 2, Now, DeviceActor));
+        Assert.Equal([6L], decision.Write!.Rows.Select(r => r.CommitSeq));
+    }
+
+    [Fact]
+    public void A_late_batch_while_the_backlog_replays_is_staged_behind_it_and_counted_late()
+    {
+        GivenAnApprovedLineage(stagedRows: 3);
+        Ingested(Batch(7, 2, withColumns: false));
+        var late = Batch(4, 3, withColumns: false);
+        Then(LineageDecider.Decide(State, Ingest(late), Now),
+            new BatchStaged(LineageId, late.BatchId, Payloads.Epoch, 4, 6, 4, 3, 0, Bytes(late, 4), StagingReason.BehindBacklog, Now, DeviceActor, RowsLate: 3));
+    }
+
+    [Fact]
+    public void The_watermark_is_the_newest_row_kept_whatever_the_order_of_the_batches()
+    {
+        GivenAnActiveLineage();
+        Ingested(Batch(7, 2, withColumns: false));
+        Ingested(Batch(4, 3, withColumns: false));
+        Assert.Equal((Payloads.Epoch, 8L), (State.Watermark!.JournalEpoch, State.ServerWatermark));
+        Assert.Equal((3L, 0L), (State.Counters.RowsLate, State.Counters.RowsDuplicate));
+    }
+
+    [Fact]
     public void A_batch_arriving_while_the_backlog_replays_queues_behind_it()
     {
         GivenAnApprovedLineage(stagedRows: 3);

@@ -52,6 +52,16 @@ public sealed class ReplaySpecifications : LineageSpecification
     }
 
     [Fact]
+    public void A_replay_that_finds_nothing_left_leaves_no_staged_rows_counted()
+    {
+        // Counted 3 staged rows, but a late copy of a staged row is stored once: the store can hold fewer.
+        GivenAnApprovedLineage(stagedRows: 3);
+        Given(ReplayDecisions.NothingLeft(State, Now).Events);
+        Assert.Equal((0L, 0L), (State.Counters.StagedRowCount, State.Counters.StagedBytes));
+        Assert.False(State.HasStagedBacklog);
+    }
+
+    [Fact]
     public void A_permanent_chunk_failure_counts_towards_the_breaker()
     {
         GivenAnApprovedLineage(stagedRows: 3);
