@@ -9,6 +9,7 @@ public static class MqttGatewaySetup
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<EmbeddedBroker>();
         services.AddSingleton<ConnectedDevices>();
+        services.AddSingleton<IDeviceLink, EmbeddedDeviceLink>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
         services.AddHostedService<ControlDispatcher>();
         services.AddHostedService<CredentialWatch>();
