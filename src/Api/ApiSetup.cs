@@ -42,6 +42,7 @@ public static class ApiSetup
 
         services.AddEdgeSyncAuth(configuration);
 
+        services.TryAddSingleton<IBrokerAccounts, RegistryOnlyAccounts>();
         services.TryAddSingleton<IdempotencyStore>();
         services.AddHostedService<IdempotencyCleanup>();
         services.ConfigureMarten(options => options.Schema.For<IdempotencyRecord>().Index(r => r.ExpiresAt));
