@@ -14,6 +14,7 @@ public sealed class IngestMetrics
     private readonly Counter<long> _rowsSkipped;
     private readonly Counter<long> _notDurable;
     private readonly Counter<long> _refusedConnections;
+    private readonly Counter<long> _unknownUplinks;
 
     public IngestMetrics(IMeterFactory meters, NodeMeters own)
     {
@@ -24,6 +25,8 @@ public sealed class IngestMetrics
         _notDurable = meter.CreateCounter<long>("edgesync.ingest.not_durable", description: "Messages left unacknowledged because they could not be made durable");
         _refusedConnections = meter.CreateCounter<long>("edgesync.mqtt.refused_connections",
             description: "MQTT connections refused (bad credentials, foreign client id, throttled) or closed for a packet over the size limit, by reason");
+        _unknownUplinks = meter.CreateCounter<long>("edgesync.mqtt.unknown_uplinks",
+            description: "Uplinks an external broker delivered on the topic of no registered device: acknowledged and dropped, by uplink");
     }
 
     public void Record(string uplink, IngestOutcome outcome)
@@ -37,6 +40,8 @@ public sealed class IngestMetrics
     }
 
     public void RecordRefusedConnection(string reason) => _refusedConnections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordUnknownUplink(string uplink) => _unknownUplinks.Add(1, new KeyValuePair<string, object?>("uplink", uplink));
 
     public void RecordNotDurable(string uplink) => _notDurable.Add(1, new KeyValuePair<string, object?>("uplink", uplink));
 }
