@@ -83,12 +83,25 @@ public sealed class SecuredMosquitto : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        await WaitForPortAsync(process, port, log);
-
         var broker = new SecuredMosquitto(process, port, directory, log);
-        await broker._admin.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("test-operator")
+        try
+        {
+            await WaitForPortAsync(process, port, log);
+            await broker.SetUpAsync(adminPassword);
+            return broker;
+        }
+        catch
+        {
+            await broker.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task SetUpAsync(string adminPassword)
+    {
+        await _admin.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Port).WithClientId("test-operator")
             .WithCredentials("admin", adminPassword).WithProtocolVersion(MqttProtocolVersion.V500).Build());
-        await broker._admin.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"{ControlTopic}/response").Build());
+        await _admin.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter($"{ControlTopic}/response").Build());
         // The node's own account: the admin role (dynamic security, shared subscriptions) and the control topics, which
         // that role does not allow. Made apart from the administrator, since changing a connected client's roles disconnects it.
         foreach (var command in new[]
@@ -100,16 +113,15 @@ public sealed class SecuredMosquitto : IAsyncDisposable
                      },
                      new JsonObject
                      {
-                         ["command"] = "createClient", ["username"] = broker.NodeUsername, ["password"] = broker.NodePassword,
+                         ["command"] = "createClient", ["username"] = NodeUsername, ["password"] = NodePassword,
                          ["roles"] = new JsonArray(new JsonObject { ["rolename"] = "admin" }, new JsonObject { ["rolename"] = "edgesync-node" }),
                      },
                  })
         {
-            var answer = await broker.CommandAsync(command);
+            var answer = await CommandAsync(command);
             if (answer.TryGetProperty("error", out var error))
                 throw new InvalidOperationException($"{command["command"]} failed: {error}");
         }
-        return broker;
     }
 
     /// <summary>The settings that put a node in external mode against this broker.</summary>
