@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # Runs the EdgeSync service (one silo: HTTP API, embedded MQTT broker, Orleans, dashboard).
 #
-#   scripts/run.sh [app args...]
+#   scripts/run.sh [--broker embedded|external] [app args...]
 #
 # Makes sure PostgreSQL is reachable first (scripts/postgres.sh: EDGESYNC_PG if set and up,
 # otherwise the private cluster on 127.0.0.1:${EDGESYNC_PG_PORT:-55432}), then runs
 # src/Silo in Release with ConnectionStrings__EdgeSync pointing at it. Extra arguments go to
 # the application, e.g. `scripts/run.sh --Http:Port=8080`.
+#
+# --broker external: devices connect to a private Mosquitto with dynamic security
+# (scripts/mosquitto.sh starts it) and the node consumes from it (Mqtt__Mode=external). The
+# default, embedded, is the node's own broker on Mqtt:Port.
 set -euo pipefail
 
 repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+broker=embedded
+if [ "${1:-}" = --broker ]; then
+    broker=${2:-}
+    shift 2 || { echo "run.sh: --broker needs embedded or external" >&2; exit 2; }
+fi
+case $broker in
+    embedded) ;;
+    external)
+        # shellcheck source=scripts/mosquitto.sh
+        source "$repo/scripts/mosquitto.sh" --lib
+        edgesync_mqtt_ensure || { echo "run.sh: no MQTT broker; giving up" >&2; exit 1; }
+        edgesync_mqtt_export
+        echo "run.sh: external broker $Mqtt__External__Url as $Mqtt__External__Username" >&2
+        ;;
+    *) echo "run.sh: --broker must be embedded or external, not '$broker'" >&2; exit 2 ;;
+esac
 # shellcheck source=scripts/postgres.sh
 source "$repo/scripts/postgres.sh" --lib
 edgesync_pg_ensure || { echo "run.sh: no PostgreSQL server; giving up" >&2; exit 1; }

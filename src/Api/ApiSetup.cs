@@ -43,6 +43,7 @@ public static class ApiSetup
 
         services.AddEdgeSyncAuth(configuration);
 
+        services.TryAddSingleton<IBrokerAccounts, RegistryOnlyAccounts>();
         services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton<IDevicePresence, RecordedPresence>();
         services.AddHostedService<IdempotencyCleanup>();

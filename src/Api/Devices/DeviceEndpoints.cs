@@ -45,6 +45,13 @@ internal static class DeviceEndpoints
             .WithSummary("Issue a new device secret")
             .WithDescription("The new secret is shown only in this response (a replay of the same Idempotency-Key answers with `secret: null`); the previous one stops working.");
 
+        devices.MapDelete($"/{{{DeviceIdParameter}:guid}}", DeleteAsync)
+            .RequireProjectPermission(ProjectPermission.Manage)
+            .WithIdempotency()
+            .WithName("DeleteDevice")
+            .WithSummary("Remove a device")
+            .WithDescription("The device can no longer connect and its connections are closed. Its lineages, mirrors and history stay.");
+
         return api;
     }
 
@@ -53,7 +60,7 @@ internal static class DeviceEndpoints
 
     private static async Task<Results<Created<ApiEnvelope<DeviceWithSecret>>, ProblemHttpResult>> CreateAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, CreateDeviceRequest body,
-        IDocumentSession session, IDevicePresence presence, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        IDocumentSession session, IBrokerAccounts accounts, IDevicePresence presence, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
     {
         var project = await session.LoadAsync<Project>(projectId, cancellationToken);
         if (project is null)
@@ -82,6 +89,17 @@ internal static class DeviceEndpoints
         {
             return NameTaken(name);
         }
+        try
+        {
+            await accounts.CreateAsync(device, secret, cancellationToken);
+        }
+        catch (BrokerAccountsUnavailableException e)
+        {
+            // A registered device that cannot log in would be worse than none: undo, and let the caller retry.
+            session.Delete(device);
+            await session.SaveChangesAsync(CancellationToken.None);
+            return BrokerUnavailable(e);
+        }
         return ApiResponse.Created(ApiRoutes.Url(http, $"/projects/{projectId}/devices/{device.Id}"), DeviceWithSecret.From(device, secret, presence));
     }
 
@@ -108,13 +126,23 @@ internal static class DeviceEndpoints
 
     private static async Task<Results<Ok<ApiEnvelope<DeviceWithSecret>>, ProblemHttpResult>> RotateSecretAsync(
         [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, [FromRoute(Name = DeviceIdParameter)] Guid deviceId,
-        IDocumentSession session, IDevicePresence presence, TimeProvider clock, CancellationToken cancellationToken)
+        IDocumentSession session, IBrokerAccounts accounts, IDevicePresence presence, TimeProvider clock, CancellationToken cancellationToken)
     {
         var device = await session.LoadAsync<Device>(deviceId, cancellationToken);
         if (device is null || device.ProjectId != projectId)
             return DeviceNotFound(deviceId);
 
         var secret = DeviceSecret.Generate();
+        // The broker first: a rotation is often for a leaked secret, and whichever step fails, the old
+        // one must not keep working where devices log in.
+        try
+        {
+            await accounts.RotateSecretAsync(device, secret, cancellationToken);
+        }
+        catch (BrokerAccountsUnavailableException e)
+        {
+            return BrokerUnavailable(e);
+        }
         device.SecretHash = DeviceSecret.Hash(secret);
         device.SecretRotatedAt = clock.GetUtcNow();
         // Patch only the secret fields so concurrent connection-state updates are not overwritten.
@@ -124,6 +152,32 @@ internal static class DeviceEndpoints
         await session.SaveChangesAsync(cancellationToken);
         return ApiResponse.Ok(DeviceWithSecret.From(device, secret, presence));
     }
+
+    private static async Task<Results<Ok<ApiEnvelope<DeletedDevice>>, ProblemHttpResult>> DeleteAsync(
+        [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, [FromRoute(Name = DeviceIdParameter)] Guid deviceId,
+        IDocumentSession session, IBrokerAccounts accounts, CancellationToken cancellationToken)
+    {
+        var device = await session.LoadAsync<Device>(deviceId, cancellationToken);
+        if (device is null || device.ProjectId != projectId)
+            return DeviceNotFound(deviceId);
+
+        // The broker first, as for a rotation: a device being removed must stop getting in.
+        try
+        {
+            await accounts.DeleteAsync(device, cancellationToken);
+        }
+        catch (BrokerAccountsUnavailableException e)
+        {
+            return BrokerUnavailable(e);
+        }
+        session.Delete(device);
+        await session.SaveChangesAsync(cancellationToken);
+        return ApiResponse.Ok(new DeletedDevice(deviceId));
+    }
+
+    private static ProblemHttpResult BrokerUnavailable(BrokerAccountsUnavailableException e)
+        => ApiProblem.Create(StatusCodes.Status503ServiceUnavailable, ProblemCodes.BrokerUnavailable,
+            $"The MQTT broker did not take the device's account ({e.Message}); nothing was changed, try again.");
 
     private static ProblemHttpResult DeviceNotFound(Guid deviceId)
         => ApiProblem.NotFound(ProblemCodes.DeviceNotFound, $"Device {deviceId} does not exist in this project.");

@@ -38,3 +38,6 @@ public sealed record DeviceWithSecret(
         device.Id, device.ProjectId, device.Name, device.MqttUsername, device.MqttUsername, device.TopicRoot,
         presence.IsConnected(device), device.LastSeenAt, device.CreatedAt, device.SecretRotatedAt, secret);
 }
+
+/// <summary>The answer of DELETE …/devices/{device_id}.</summary>
+public sealed record DeletedDevice(Guid DeviceId);

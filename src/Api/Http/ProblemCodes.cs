@@ -17,6 +17,7 @@ public static class ProblemCodes
     public const string DeviceNotFound = "device_not_found";
     public const string DeviceNameTaken = "device_name_taken";
     public const string TopicSlugTaken = "topic_slug_taken";
+    public const string BrokerUnavailable = "broker_unavailable";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
 

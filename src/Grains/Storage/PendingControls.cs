@@ -65,6 +65,22 @@ public sealed class PendingControls(EdgeStoreSettings settings, NpgsqlDataSource
         QueryAsync("device_id = ANY(@devices) AND (last_sent_at IS NULL OR last_sent_at < @before)", ct,
             ("devices", deviceIds.ToArray()), ("before", now - resendAfter));
 
+    /// <summary>
+    /// For a broker that queues controls for offline devices: open controls never sent, and those
+    /// not sent for <paramref name="resendAfter"/> to a device heard from since their last send
+    /// (<paramref name="seen"/>: device → when), which is online and yet has not acknowledged them.
+    /// </summary>
+    public Task<IReadOnlyList<PendingControl>> DueThroughBrokerAsync(
+        IReadOnlyDictionary<Guid, DateTimeOffset> seen, DateTimeOffset now, TimeSpan resendAfter, CancellationToken ct = default) =>
+        QueryAsync(
+            """
+            (last_sent_at IS NULL
+             OR (last_sent_at < @before
+                 AND EXISTS (SELECT 1 FROM unnest(@seen_devices, @seen_at) AS s(device_id, at)
+                             WHERE s.device_id = pending.device_id AND s.at > pending.last_sent_at)))
+            """, ct,
+            ("seen_devices", seen.Keys.ToArray()), ("seen_at", seen.Values.ToArray()), ("before", now - resendAfter));
+
     public Task<IReadOnlyList<PendingControl>> OpenForDeviceAsync(Guid deviceId, CancellationToken ct = default) =>
         QueryAsync("device_id = @device", ct, ("device", deviceId));
 
@@ -88,7 +104,7 @@ public sealed class PendingControls(EdgeStoreSettings settings, NpgsqlDataSource
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT control_id, lineage_id, device_id, source_table, control_kind, payload::text, created_at, last_sent_at, send_count
-            FROM {_table}
+            FROM {_table} AS pending
             WHERE acknowledged_at IS NULL AND superseded_at IS NULL AND {where}
             ORDER BY created_at
             """);

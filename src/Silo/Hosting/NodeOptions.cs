@@ -9,8 +9,17 @@ public sealed class OrleansNodeOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 }
 
+/// <summary>Where devices connect: the node's own broker, or an external broker the node consumes from.</summary>
+public enum MqttMode
+{
+    Embedded,
+    External,
+}
+
 public sealed class MqttOptions
 {
+    public MqttMode Mode { get; set; } = MqttMode.Embedded;
+
     public int Port { get; set; } = 1883;
     /// <summary>Address the embedded broker listens on.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";

@@ -43,7 +43,7 @@ public static class NodeSetup
         builder.Services.AddSingleton<IDevicePresence, ClusterPresence>();
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
-        builder.Services.AddMqttGateway();
+        builder.Services.AddMqttGateway(configuration);
         builder.Services.AddSingleton<LineageMetrics>();
         builder.Services.AddHostedService<LineageViewBackfill>();
         builder.Services.AddHostedService<ReplayWatchdog>();

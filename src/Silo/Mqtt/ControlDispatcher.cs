@@ -5,15 +5,15 @@ using Microsoft.Extensions.Options;
 namespace EdgeSync.Silo.Mqtt;
 
 /// <summary>
-/// Publishes pending controls to the devices connected to this node: everything open as soon as a
-/// device listens on its control topic, new controls within a second, and every unacknowledged
-/// one again after <see cref="MqttOptions.ControlResendInterval"/>. The table is the only state,
-/// so restarts and failover lose nothing.
+/// Publishes pending controls through the node's <see cref="IDeviceLink"/>: everything open as soon
+/// as a device listens on its control topic, new controls within a second, and unacknowledged ones
+/// again after <see cref="MqttOptions.ControlResendInterval"/> (which devices the link can reach,
+/// and when it sends again, is the link's rule). The table is the only state, so restarts and
+/// failover lose nothing.
 /// </summary>
 public sealed class ControlDispatcher(
     PendingControls controls,
-    ConnectedDevices devices,
-    EmbeddedBroker broker,
+    IDeviceLink link,
     IOptions<MqttOptions> options,
     TimeProvider clock,
     ILogger<ControlDispatcher> logger) : BackgroundService
@@ -28,9 +28,7 @@ public sealed class ControlDispatcher(
         {
             try
             {
-                var connected = devices.DeviceIds;
-                if (connected.Count > 0)
-                    await SendAsync(await controls.DueAsync(connected, clock.GetUtcNow(), options.Value.ControlResendInterval, stoppingToken), stoppingToken);
+                await SendAsync(await link.DueAsync(clock.GetUtcNow(), options.Value.ControlResendInterval, stoppingToken), stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -42,11 +40,12 @@ public sealed class ControlDispatcher(
 
     private async Task SendToListeningDevicesAsync(CancellationToken ct)
     {
-        await foreach (var device in devices.Listening.ReadAllAsync(ct))
+        await foreach (var device in link.Listening.ReadAllAsync(ct))
         {
             try
             {
-                await SendAsync(await controls.OpenForDeviceAsync(device.Identity.DeviceId, ct), ct);
+                var open = await controls.OpenForDeviceAsync(device.Identity.DeviceId, ct);
+                await SendAsync(open.Select(c => new DueControl(c, device.TopicRoot)).ToList(), ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -55,14 +54,12 @@ public sealed class ControlDispatcher(
         }
     }
 
-    private async Task SendAsync(IReadOnlyList<PendingControl> due, CancellationToken ct)
+    private async Task SendAsync(IReadOnlyList<DueControl> due, CancellationToken ct)
     {
         var sent = new List<Guid>();
-        foreach (var control in due)
+        foreach (var (control, topicRoot) in due)
         {
-            if (devices.Find(control.DeviceId) is not { } device)
-                continue;
-            await broker.PublishControlAsync(device, control.PayloadJson, ct);
+            await link.PublishControlAsync(topicRoot, control.PayloadJson, ct);
             sent.Add(control.ControlId);
         }
         if (sent.Count > 0)

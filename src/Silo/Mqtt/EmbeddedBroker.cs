@@ -215,11 +215,11 @@ public sealed class EmbeddedBroker(
     public Task DisconnectAsync(DeviceSession device, MqttDisconnectReasonCode reason, string why) =>
         _server!.DisconnectClientAsync(device.ClientId, new MqttServerClientDisconnectOptions { ReasonCode = reason, ReasonString = why });
 
-    /// <summary>Publishes a downlink control at QoS 1 on the device's control topic.</summary>
-    public async Task PublishControlAsync(DeviceSession device, string payloadJson, CancellationToken ct)
+    /// <summary>Publishes a downlink control at QoS 1 on the control topic of the device with this root.</summary>
+    public async Task PublishControlAsync(string topicRoot, string payloadJson, CancellationToken ct)
     {
         var message = new MqttApplicationMessageBuilder()
-            .WithTopic(DeviceTopics.ControlTopic(device.TopicRoot))
+            .WithTopic(DeviceTopics.ControlTopic(topicRoot))
             .WithPayload(payloadJson)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();

@@ -15,6 +15,7 @@ public sealed class IngestMetrics
     private readonly Counter<long> _notDurable;
     private readonly Counter<long> _refusedConnections;
     private readonly Counter<long> _clusterRetries;
+    private readonly Counter<long> _unknownUplinks;
 
     public IngestMetrics(IMeterFactory meters, NodeMeters own)
     {
@@ -27,6 +28,8 @@ public sealed class IngestMetrics
             description: "MQTT connections refused (bad credentials, foreign client id, throttled) or closed for a packet over the size limit, by reason");
         _clusterRetries = meter.CreateCounter<long>("edgesync.ingest.cluster_retries",
             description: "Grain calls of uplinks tried again, with the acknowledgement held, because a node died or the cluster was changing");
+        _unknownUplinks = meter.CreateCounter<long>("edgesync.mqtt.unknown_uplinks",
+            description: "Uplinks an external broker delivered on the topic of no registered device: acknowledged and dropped, by uplink");
     }
 
     public void Record(string uplink, IngestOutcome outcome)
@@ -42,6 +45,7 @@ public sealed class IngestMetrics
     public void RecordRefusedConnection(string reason) => _refusedConnections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordClusterRetry() => _clusterRetries.Add(1);
+    public void RecordUnknownUplink(string uplink) => _unknownUplinks.Add(1, new KeyValuePair<string, object?>("uplink", uplink));
 
     public void RecordNotDurable(string uplink) => _notDurable.Add(1, new KeyValuePair<string, object?>("uplink", uplink));
 }

@@ -54,9 +54,9 @@ public sealed class NodeFixture : IAsyncLifetime
         _ = _factory.Server;
     }
 
-    /// <summary>Another node of the same cluster and database, as a second silo would be.</summary>
-    public WebApplicationFactory<Program> StartPeer(int mqttPort) =>
-        Start(ConnectionString, mqttPort, ClusterId, Settings);
+    /// <summary>Another node of the same cluster and database, as a second silo would be; <paramref name="overrides"/> change some of its settings.</summary>
+    public WebApplicationFactory<Program> StartPeer(int mqttPort, IReadOnlyDictionary<string, string?>? overrides = null) =>
+        Start(ConnectionString, mqttPort, ClusterId, overrides is null ? Settings : Settings.Concat(overrides).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
     private static WebApplicationFactory<Program> Start(string connectionString, int mqttPort, string clusterId, IReadOnlyDictionary<string, string?> extra)
     {

@@ -42,6 +42,27 @@ public sealed class SecurityTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task A_deleted_device_loses_its_connection_and_is_refused_and_only_a_manager_of_its_project_can_delete_it()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        await using var connected = await device.ConnectAsync(node);
+        var other = await Fleet.CreateProjectAsync(node);
+        using var outsider = node.CreateClient($"{other}:PROJECT_CAN_MANAGE_DEVICES");
+        Assert.Equal(HttpStatusCode.NotFound, (await outsider.DeleteAsync($"{Api}/{other}/devices/{device.DeviceId}")).StatusCode);
+        using var viewer = node.CreateClient($"{device.ProjectId}:PROJECT_CAN_VIEW_DEVICES");
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync($"{Api}/{device.ProjectId}/devices/{device.DeviceId}")).StatusCode);
+        using var manager = node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES");
+
+        var deleted = await Fleet.ReadDataAsync(await manager.DeleteAsync($"{Api}/{device.ProjectId}/devices/{device.DeviceId}"));
+
+        Assert.Equal(device.DeviceId, deleted.GetProperty("device_id").GetGuid());
+        await Eventually.GetAsync(() => Task.FromResult(connected.IsConnected), isConnected => !isConnected, what: "the connection to be closed");
+        var (_, again) = await TestDevice.TryConnectAsync(node.MqttPort, device.Username, device.Username, device.Secret, device.TopicRoot);
+        Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, again.ResultCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await manager.DeleteAsync($"{Api}/{device.ProjectId}/devices/{device.DeviceId}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_device_can_neither_publish_under_another_root_nor_subscribe_to_its_controls()
     {
         var project = await Fleet.CreateProjectAsync(node);
