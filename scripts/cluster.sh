@@ -2,7 +2,8 @@
 # A local EdgeSync cluster: N nodes (separate processes) on one PostgreSQL database, to try
 # failover by hand.
 #
-#   scripts/cluster.sh up [N]        start N nodes (default 3); builds src/Silo first
+#   scripts/cluster.sh up [N] [--broker embedded|external]
+#                                    start N nodes (default 3); builds src/Silo first
 #   scripts/cluster.sh status        each node: pid, ports, health; the cluster's membership
 #   scripts/cluster.sh kill I        SIGKILL node I (no goodbye: the others declare it dead)
 #   scripts/cluster.sh stop I        SIGTERM node I (a clean leave)
@@ -10,7 +11,9 @@
 #   scripts/cluster.sh down          SIGTERM every node
 #
 # Node I listens on HTTP 8080+I, MQTT 1883+I (embedded broker), silo port 11110+I and gateway
-# port 30000+I, all on 127.0.0.1, and is named node-I. PostgreSQL comes from scripts/postgres.sh
+# port 30000+I, all on 127.0.0.1, and is named node-I. With --broker external every node consumes
+# from one private Mosquitto (scripts/mosquitto.sh; devices connect to it, port 18830 by default)
+# instead of running its own broker; the mode is remembered for start I. PostgreSQL comes from scripts/postgres.sh
 # (EDGESYNC_PG if set and up, otherwise the private server it starts). Logs and pid files are in
 # .data/cluster/ (git-ignored). Devices may connect to any node's MQTT port; the HTTP API answers
 # on every node.
@@ -38,6 +41,19 @@ ensure_database() {
     printf '%s' "$EDGESYNC_PG" >"$state/connection-string"
 }
 
+# The external broker's settings for the nodes, kept in $state/broker.env (empty: embedded).
+ensure_broker() {
+    : >"$state/broker.env"
+    [ "$1" = external ] || return 0
+    # shellcheck source=scripts/mosquitto.sh
+    source "$repo/scripts/mosquitto.sh" --lib
+    edgesync_mqtt_ensure || { log "no MQTT broker; giving up"; exit 1; }
+    edgesync_mqtt_export
+    printf 'export Mqtt__Mode=%q Mqtt__External__Url=%q Mqtt__External__Username=%q Mqtt__External__Password=%q\n' \
+        "$Mqtt__Mode" "$Mqtt__External__Url" "$Mqtt__External__Username" "$Mqtt__External__Password" >"$state/broker.env"
+    log "external broker $Mqtt__External__Url: devices connect there"
+}
+
 start_node() {
     local i=$1
     if alive "$i"; then
@@ -52,11 +68,15 @@ start_node() {
         export Orleans__SiloPort=$((11110 + i)) Orleans__GatewayPort=$((30000 + i)) Node__Name="node-$i"
         export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
         export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
+        # shellcheck disable=SC1091
+        [ -f "$state/broker.env" ] && source "$state/broker.env"
         cd "$(dirname "$dll")"
         nohup dotnet "$dll" >>"$state/node-$i.log" 2>&1 &
         echo $! >"$state/node-$i.pid"
     )
-    log "node-$i started (pid $(pid_of "$i")): http://127.0.0.1:$((8080 + i))  mqtt://127.0.0.1:$((1883 + i))  log $state/node-$i.log"
+    local mqtt="mqtt://127.0.0.1:$((1883 + i))"
+    [ -s "$state/broker.env" ] && mqtt="devices on the external broker"
+    log "node-$i started (pid $(pid_of "$i")): http://127.0.0.1:$((8080 + i))  $mqtt  log $state/node-$i.log"
 }
 
 wait_ready() {
@@ -77,8 +97,17 @@ nodes() { find "$state" -name 'node-*.pid' -printf '%f\n' 2>/dev/null | sed 's/n
 
 case "${1:-}" in
 up)
-    count=${2:-3}
+    shift
+    count=3 broker=embedded
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --broker) broker=${2:?embedded or external}; shift 2 ;;
+            *) count=$1; shift ;;
+        esac
+    done
+    case $broker in embedded | external) ;; *) log "--broker must be embedded or external"; exit 2 ;; esac
     ensure_database
+    ensure_broker "$broker"
     log "building src/Silo (Release)"
     dotnet build "$repo/src/Silo" -c Release -nologo -v quiet >/dev/null
     for i in $(seq 1 "$count"); do start_node "$i"; done
@@ -124,7 +153,7 @@ status)
     fi
     ;;
 *)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
