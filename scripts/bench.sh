@@ -3,6 +3,7 @@
 #
 #   scripts/bench.sh [benchmark args...]    e.g. scripts/bench.sh --quick
 #                                                 scripts/bench.sh --devices 20 --rows 1000 --inflight 2
+#                                                 scripts/bench.sh --broker external   (devices -> Mosquitto -> node)
 #                                                 scripts/bench.sh --help
 #
 # 1. Builds src/Silo (the node) and bench/EdgeSync.Bench in Release.
@@ -32,10 +33,36 @@ for project in src/Silo bench/EdgeSync.Bench; do
     fi
 done
 
+# --broker external: devices publish to a private Mosquitto (scripts/mosquitto.sh), which the node
+# consumes from; its settings reach the node through the environment. The benchmark's broker has
+# its own folder and port and starts empty: persistent sessions of other nodes (a local cluster)
+# would keep their share of the shared subscription while offline.
+external=false
+for arg in "$@"; do
+    [ "${previous:-}" = --broker ] && [ "$arg" = external ] && external=true
+    previous=$arg
+done
+if $external; then
+    export EDGESYNC_MQTT_DATA="$repo/.data/bench-mosquitto" EDGESYNC_MQTT_PORT="${EDGESYNC_BENCH_MQTT_PORT:-18831}"
+    # shellcheck source=scripts/mosquitto.sh
+    source "$repo/scripts/mosquitto.sh" --lib
+    edgesync_mqtt_stop >/dev/null 2>&1 || true
+    rm -rf "$EDGESYNC_MQTT_DATA"
+    edgesync_mqtt_ensure || { echo "bench.sh: no MQTT broker; giving up" >&2; exit 1; }
+    edgesync_mqtt_export
+    echo "bench.sh: external broker $Mqtt__External__Url" >&2
+fi
+
 # shellcheck source=scripts/postgres.sh
 source "$repo/scripts/postgres.sh" --lib
 edgesync_pg_ensure || { echo "bench.sh: no PostgreSQL server; giving up" >&2; exit 1; }
 export EDGESYNC_PG
 echo "bench.sh: EDGESYNC_PG=$EDGESYNC_PG" >&2
 
+if $external; then
+    status=0
+    dotnet "$repo/bench/EdgeSync.Bench/bin/Release/net10.0/EdgeSync.Bench.dll" "$@" || status=$?
+    edgesync_mqtt_stop
+    exit $status
+fi
 exec dotnet "$repo/bench/EdgeSync.Bench/bin/Release/net10.0/EdgeSync.Bench.dll" "$@"

@@ -9,6 +9,9 @@
 #   scripts/cluster.sh stop I        SIGTERM node I (a clean leave)
 #   scripts/cluster.sh start I       start node I again (after kill or stop)
 #   scripts/cluster.sh down          SIGTERM every node
+#   scripts/cluster.sh forget I      external broker: remove node I's session from the broker, for a
+#                                    node slot gone for good (a stopped node keeps its share of the
+#                                    uplinks queued in its session until it comes back)
 #
 # Node I listens on HTTP 8080+I, MQTT 1883+I (embedded broker), silo port 11110+I and gateway
 # port 30000+I, all on 127.0.0.1, and is named node-I. With --broker external every node consumes
@@ -152,8 +155,19 @@ status)
         psql "$conninfo" -Atc "SELECT DISTINCT ON (address, port) 'member ' || address || ':' || port || '  ' || CASE status WHEN 3 THEN 'active' WHEN 6 THEN 'dead' WHEN 5 THEN 'stopping' WHEN 4 THEN 'shutting down' ELSE status::text END FROM orleansmembershiptable ORDER BY address, port, generation DESC" 2>/dev/null || true
     fi
     ;;
+forget)
+    [ -s "$state/broker.env" ] || { log "the cluster does not use an external broker"; exit 1; }
+    alive "${2:?node number}" && { log "node-$2 is running; stop it first"; exit 1; }
+    # shellcheck disable=SC1091
+    source "$state/broker.env"
+    # Connecting with the node's client id and a clean session ends the persistent one.
+    url=${Mqtt__External__Url#mqtt://}
+    mosquitto_sub -h "${url%:*}" -p "${url##*:}" -u "$Mqtt__External__Username" -P "$Mqtt__External__Password" \
+        -i "edgesync-${Orleans__ClusterId:-edgesync}-node-$2" -t "edgesync/forget" -W 1 >/dev/null 2>&1 || true
+    log "the broker session of node-$2 is gone; its share of the uplinks goes to the other nodes"
+    ;;
 *)
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -27,6 +27,12 @@ public sealed record BenchOptions
     public string Pg { get; init; } = DefaultPg;
     public string? SiloDll { get; init; }
     public string? Output { get; init; }
+    /// <summary>
+    /// <c>embedded</c>: devices connect to the node's own broker. <c>external</c>: to the broker in
+    /// <c>Mqtt__External__Url</c> (scripts/bench.sh starts a private Mosquitto and exports it), which
+    /// the node consumes from.
+    /// </summary>
+    public string Broker { get; init; } = "embedded";
 
     public const string Usage = """
         usage: EdgeSync.Bench [options]
@@ -49,6 +55,9 @@ public sealed record BenchOptions
           --silo PATH       EdgeSync.Silo.dll to start (default src/Silo/bin/Release/net10.0)
           --output PATH     JSON results (default bench/results/latest.json)
           --seed S          data generator seed                       (default 42)
+          --broker MODE     embedded (devices connect to the node) or external (devices
+                            connect to the broker in $Mqtt__External__Url, the node consumes
+                            from it; scripts/bench.sh starts Mosquitto)  (default embedded)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -65,7 +74,7 @@ public sealed record BenchOptions
                     values[name] = null;
                     break;
                 case "--devices" or "--tables" or "--batches" or "--warmup-batches" or "--rows" or "--inflight" or "--update-pct" or "--sample-ms"
-                    or "--seed" or "--pg" or "--silo" or "--output":
+                    or "--seed" or "--pg" or "--silo" or "--output" or "--broker":
                     values[name] = inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value"));
                     break;
                 default:
@@ -102,6 +111,13 @@ public sealed record BenchOptions
             Pg = values.GetValueOrDefault("--pg") ?? o.Pg,
             SiloDll = values.GetValueOrDefault("--silo"),
             Output = values.GetValueOrDefault("--output"),
+            Broker = values.GetValueOrDefault("--broker") switch
+            {
+                null or "embedded" => "embedded",
+                "external" when Environment.GetEnvironmentVariable("Mqtt__External__Url") is { Length: > 0 } => "external",
+                "external" => throw new ArgumentException("--broker external needs Mqtt__External__Url (and the node's credentials): run it through scripts/bench.sh"),
+                var other => throw new ArgumentException($"--broker must be embedded or external, not '{other}'"),
+            },
         };
         return o;
     }

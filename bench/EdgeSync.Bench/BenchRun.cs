@@ -66,6 +66,10 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
     private List<byte[]> _sample = [];
     private List<DeviceClient> _devices = [];
 
+    /// <summary>Where devices connect: the node's broker, or the external one it consumes from (its node inherits the Mqtt__ settings).</summary>
+    private int DevicePort(Node node) =>
+        o.Broker == "external" ? new Uri(Environment.GetEnvironmentVariable("Mqtt__External__Url")!).Port : node.MqttPort;
+
     private async Task RunEndToEndAsync(string silo, string connectionString, NpgsqlDataSource db, BenchResult result)
     {
         var phase = Stopwatch.StartNew();
@@ -112,7 +116,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             phase.Restart();
             _devices = new List<DeviceClient>(new DeviceClient[o.Devices]);
             await Parallel.ForAsync(0, o.Devices, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-                async (i, _) => _devices[i] = await DeviceClient.ConnectAsync(node.MqttPort, credentials[i]));
+                async (i, _) => _devices[i] = await DeviceClient.ConnectAsync(DevicePort(node), credentials[i]));
             result.Warmup["connect_s"] = phase.Elapsed.TotalSeconds;
 
             phase.Restart();
@@ -124,7 +128,13 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             result.Warmup["first_batches_s"] = phase.Elapsed.TotalSeconds;
 
             phase.Restart();
+            // Through an external broker a PUBACK says the broker has the batch, not the node: wait for it.
             var reviews = await api.QueuedReviewsAsync(project);
+            for (var waited = Stopwatch.StartNew(); reviews.Count < _streams.Count && o.Broker == "external" && waited.Elapsed < TimeSpan.FromSeconds(60);)
+            {
+                await Task.Delay(200, ct);
+                reviews = await api.QueuedReviewsAsync(project);
+            }
             if (reviews.Count != _streams.Count)
                 throw new InvalidOperationException($"expected {_streams.Count} queued schema reviews after the first batches, found {reviews.Count}");
             var columns = TableStream.Columns.Select(c => c.Name).ToArray();

@@ -98,7 +98,7 @@ public static class Report
         var copy = r.Copy!;
         void Line(string name, long rows, double seconds, double rate) =>
             w.WriteLine($"  {name,-46} {rows,10:N0} {seconds,9:0.00} {rate,10:N0} {rate / copy.RowsPerSecond,8:0.00}");
-        Line("end to end (MQTT publish -> mirror rows)", e.Rows, e.Seconds, e.RowsPerSecond);
+        Line(r.Parameters.Broker == "external" ? "end to end (MQTT via Mosquitto -> mirror rows)" : "end to end (MQTT publish -> mirror rows)", e.Rows, e.Seconds, e.RowsPerSecond);
         foreach (var b in r.Baselines)
             Line(b.Name, b.Rows, b.Seconds, b.RowsPerSecond);
         w.WriteLine();
@@ -184,7 +184,7 @@ public static class Report
             r.GitCommit,
             r.Cores,
             r.Postgres,
-            Parameters = new { o.Devices, o.Tables, o.Batches, o.Rows, o.InFlight, o.UpdatePercent, o.WarmupRows, o.WarmupBatches, o.Quick, o.Seed, Lineages = o.Devices * o.Tables },
+            Parameters = new { o.Devices, o.Tables, o.Batches, o.Rows, o.InFlight, o.UpdatePercent, o.WarmupRows, o.WarmupBatches, o.Quick, o.Seed, o.Broker, Lineages = o.Devices * o.Tables },
             EndToEnd = new
             {
                 e.Rows, e.Batches, e.PayloadBytes, e.Seconds, e.RowsPerSecond, e.SecondHalfRowsPerSecond, e.PublishSeconds, e.DrainSeconds,
