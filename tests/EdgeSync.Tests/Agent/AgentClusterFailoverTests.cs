@@ -85,10 +85,11 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         await Task.Delay(300);
         await doomed.DisposeAsync(); // SIGKILL: what the broker handed it and it did not acknowledge stays in its session
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await writing;
-        // Its replacement under the same node name resumes the session and gets those messages again.
+        // Its replacement under the same node name (as an orchestrator would start it) resumes the
+        // session and gets those messages again, while the device goes on writing.
         await using var replacement = await NodeProcess.StartAsync(database, NodeProcess.Ports.Free(), Settings("node-2"));
-        output.WriteLine($"replacement node up {clock.Elapsed.TotalSeconds:F1} s after the kill");
+        output.WriteLine($"replacement node ready {clock.Elapsed.TotalSeconds:F1} s after the kill");
+        await writing;
 
         await cloud.WaitForMirrorAsync(readings, db, "readings", ["id"], TimeSpan.FromSeconds(60));
         await cloud.WaitForMirrorAsync(valves, db, "valves", ["site", "slot"], TimeSpan.FromSeconds(30));
