@@ -173,6 +173,54 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         Assert.Equal(Enumerable.Repeat(10L, 16), staged);
     }
 
+    [Fact]
+    public async Task Three_nodes_on_a_server_with_PostgreSQLs_stock_100_connections_take_every_batch_of_a_busy_fleet()
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using (var check = new NpgsqlConnection(postgres.ConnectionString))
+        {
+            await check.OpenAsync();
+            await using var show = new NpgsqlCommand("SHOW max_connections", check);
+            Assert.Equal("100", (string?)await show.ExecuteScalarAsync());
+        }
+        var ports = new[] { NodeProcess.Ports.Free(), NodeProcess.Ports.Free(), NodeProcess.Ports.Free() };
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            foreach (var p in ports)
+                nodes.Add(await NodeProcess.StartAsync(postgres.ConnectionString, p)); // one at a time: the first applies the migrations
+            var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+            using var admin = Http(ports[0], token);
+            var project = (await Fleet.RegisterDeviceAsync(admin)).ProjectId;
+            var devices = new List<RegisteredDevice>();
+            for (var d = 0; d < 24; d++)
+                devices.Add(await Fleet.RegisterDeviceAsync(admin, project, $"gw-{d:00}"));
+
+            // Every device on one of the nodes, four tables each, all publishing at once.
+            await Task.WhenAll(devices.Select(async (device, d) =>
+            {
+                var node = ports[d % ports.Length];
+                await using var mqtt = await TestDevice.ConnectAsync(node.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
+                for (var t = 0; t < 4; t++)
+                {
+                    var table = new BatchPayloads($"t{t}");
+                    for (var b = 0; b < 3; b++)
+                        Assert.Equal(MqttClientPublishReasonCode.Success,
+                            (await mqtt.PublishAsync("sync/rows/batch", table.BatchJson(BatchPayloads.Inserts(1 + b * 50, 50), withColumns: b == 0))).ReasonCode);
+                }
+            }));
+
+            var lineages = await admin.GetJsonAsync($"{Api}/{project}/edge/lineages?limit=200");
+            var staged = lineages.GetProperty("data").EnumerateArray().Select(l => l.GetProperty("staged_row_count").GetInt64()).ToList();
+            Assert.Equal(Enumerable.Repeat(150L, 96), staged);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                await node.DisposeAsync();
+        }
+    }
+
     private static HttpClient Http(NodeProcess.Ports ports, string token)
     {
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
