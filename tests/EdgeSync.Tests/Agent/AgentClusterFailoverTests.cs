@@ -9,23 +9,18 @@ namespace EdgeSync.Tests.Agent;
 /// <summary>
 /// Two node processes on one database; the reference agent publishes (to one of them, or to
 /// Mosquitto that both consume from) while a node that holds the agent's lineages is killed with
-/// SIGKILL.
+/// SIGKILL. Its mirrors end equal to SQLite and it never has to reconnect.
 /// </summary>
 public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
 {
+    private static readonly string Token =
+        DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+
     [Fact]
     public async Task Killing_the_node_that_holds_the_lineages_loses_and_doubles_nothing_and_the_agent_keeps_its_connection()
     {
         var database = await TestDatabase.CreateAsync();
         var (agentPorts, doomedPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
-        var token = DevTokens.Mint(configuration, ["PLATFORM_ADMIN"]);
-        HttpClient Http(NodeProcess.Ports ports)
-        {
-            var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return client;
-        }
         using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SqliteWorkload.ValvesSql);
         var workload = new SqliteWorkload(db, seed: 23);
         await workload.RunAsync(20);
@@ -35,24 +30,19 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         var doomed = await NodeProcess.StartAsync(database, doomedPorts);
         using var viaSurvivor = Http(agentPorts);
         var device = await Fleet.RegisterDeviceAsync(viaSurvivor);
+        using var cloud = new Cloud(viaSurvivor, device);
         // Approved through the node that will die: operator commands activate the grains they call,
         // so the lineages are likely to live there.
         using var viaDoomed = new Cloud(Http(doomedPorts), device);
-        using var cloud = new Cloud(viaSurvivor, device);
         await using var agent = RunningAgent.Start(db.ConfigFor(device, agentPorts.Mqtt), log);
-        var readings = await cloud.WaitForLineageAsync("readings");
-        var valves = await cloud.WaitForLineageAsync("valves");
-        await viaDoomed.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
-        await viaDoomed.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
+        var (readings, valves) = await ApproveBothAsync(cloud, viaDoomed);
 
         var writing = workload.RunAsync(300);
         await Task.Delay(300);
         await doomed.DisposeAsync(); // SIGKILL mid-stream
         await writing;
 
-        await cloud.WaitForMirrorAsync(readings, db, "readings", ["id"], TimeSpan.FromSeconds(60));
-        await cloud.WaitForMirrorAsync(valves, db, "valves", ["site", "slot"], TimeSpan.FromSeconds(30));
-        Assert.False(log.Contains("Reconnecting to"), log.Dump());
+        await AssertMirrorsEqualSqliteAsync(cloud, db, readings, valves, log);
     }
 
     [Fact]
@@ -61,10 +51,7 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         var database = await TestDatabase.CreateAsync();
         await using var broker = await SecuredMosquitto.StartAsync();
         Dictionary<string, string> Settings(string node) => broker.NodeSettings(node).ToDictionary(s => s.Key, s => s.Value!);
-        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build();
         var ports = NodeProcess.Ports.Free();
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DevTokens.Mint(configuration, ["PLATFORM_ADMIN"]));
         using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SqliteWorkload.ValvesSql);
         var workload = new SqliteWorkload(db, seed: 29);
         await workload.RunAsync(20);
@@ -73,13 +60,11 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         await using var survivor = await NodeProcess.StartAsync(database, ports, Settings("node-1"));
         var doomed = await NodeProcess.StartAsync(database, NodeProcess.Ports.Free(), Settings("node-2"));
         await broker.WaitForUplinkSubscriberAsync("edgesync-edgesync-node-2");
+        using var http = Http(ports);
         var device = await Fleet.RegisterDeviceAsync(http);
         using var cloud = new Cloud(http, device);
         await using var agent = RunningAgent.Start(db.ConfigFor(device, broker.Port), log);
-        var readings = await cloud.WaitForLineageAsync("readings");
-        var valves = await cloud.WaitForLineageAsync("valves");
-        await cloud.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
-        await cloud.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
+        var (readings, valves) = await ApproveBothAsync(cloud, cloud);
 
         var writing = workload.RunAsync(300);
         await Task.Delay(300);
@@ -91,9 +76,30 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         output.WriteLine($"replacement node ready {clock.Elapsed.TotalSeconds:F1} s after the kill");
         await writing;
 
+        await AssertMirrorsEqualSqliteAsync(cloud, db, readings, valves, log);
+        output.WriteLine($"both mirrors equal SQLite {clock.Elapsed.TotalSeconds:F1} s after the kill");
+    }
+
+    private static HttpClient Http(NodeProcess.Ports ports)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return client;
+    }
+
+    private static async Task<(Guid Readings, Guid Valves)> ApproveBothAsync(Cloud cloud, Cloud approver)
+    {
+        var readings = await cloud.WaitForLineageAsync("readings");
+        var valves = await cloud.WaitForLineageAsync("valves");
+        await approver.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
+        await approver.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
+        return (readings, valves);
+    }
+
+    private static async Task AssertMirrorsEqualSqliteAsync(Cloud cloud, DeviceDatabase db, Guid readings, Guid valves, LogSink agentLog)
+    {
         await cloud.WaitForMirrorAsync(readings, db, "readings", ["id"], TimeSpan.FromSeconds(60));
         await cloud.WaitForMirrorAsync(valves, db, "valves", ["site", "slot"], TimeSpan.FromSeconds(30));
-        output.WriteLine($"both mirrors equal SQLite {clock.Elapsed.TotalSeconds:F1} s after the kill");
-        Assert.False(log.Contains("Reconnecting to"), log.Dump());
+        Assert.False(agentLog.Contains("Reconnecting to"), agentLog.Dump());
     }
 }

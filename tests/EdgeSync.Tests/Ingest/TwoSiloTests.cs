@@ -24,7 +24,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         await using var second = await NodeProcess.StartAsync(database, secondPorts);
         Assert.Equal(2, await ActiveSilosAsync(database));
 
-        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        var token = AdminToken();
         using var viaFirst = Http(firstPorts, token);
         using var viaSecond = Http(secondPorts, token);
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
@@ -62,7 +62,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         await using var second = await NodeProcess.StartAsync(database, secondPorts);
         Assert.Equal(2, await ActiveSilosAsync(database));
 
-        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        var token = AdminToken();
         using var admin = Http(firstPorts, token);
         var device = await Fleet.RegisterDeviceAsync(admin);
         using var api = new EdgeApi(Http(secondPorts, token), device.ProjectId);
@@ -116,7 +116,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         var second = await NodeProcess.StartAsync(database, secondPorts);
         Assert.Equal(2, await ActiveSilosAsync(database));
 
-        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        var token = AdminToken();
         using var viaFirst = Http(firstPorts, token);
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
         var deviceUrl = $"{Api}/{device.ProjectId}/devices/{device.DeviceId}";
@@ -139,7 +139,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         var second = await NodeProcess.StartAsync(database, secondPorts);
         Assert.Equal(2, await ActiveSilosAsync(database));
 
-        var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+        var token = AdminToken();
         using var viaFirst = Http(firstPorts, token);
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
         // Sixteen tables: their lineage grains are activated on both nodes, half of them first
@@ -189,7 +189,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         {
             foreach (var p in ports)
                 nodes.Add(await NodeProcess.StartAsync(postgres.ConnectionString, p)); // one at a time: the first applies the migrations
-            var token = DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
+            var token = AdminToken();
             using var admin = Http(ports[0], token);
             var project = (await Fleet.RegisterDeviceAsync(admin)).ProjectId;
             var devices = new List<RegisteredDevice>();
@@ -220,6 +220,10 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
                 await node.DisposeAsync();
         }
     }
+
+    /// <summary>A platform administrator's token for the nodes' development key.</summary>
+    private static string AdminToken() =>
+        DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
 
     private static HttpClient Http(NodeProcess.Ports ports, string token)
     {
