@@ -67,6 +67,16 @@ public sealed class NodeProcess : IAsyncDisposable
         throw new TimeoutException($"node did not become ready:\n{node.Log}");
     }
 
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Sends SIGTERM, as an orchestrator stopping the node does, and waits for the process to end.</summary>
+    public async Task TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            await kill.WaitForExitAsync();
+        await WaitForExitAsync(timeout);
+    }
+
     public async Task WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -174,6 +174,58 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SIGTERM_mid_stream_ends_the_node_cleanly_and_loses_no_acknowledged_batch_nor_doubles_one()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
+        await using var first = await NodeProcess.StartAsync(database, firstPorts);
+        var second = await NodeProcess.StartAsync(database, secondPorts);
+        Assert.Equal(2, await ActiveSilosAsync(database));
+        using var admin = Http(firstPorts, AdminToken());
+        var device = await Fleet.RegisterDeviceAsync(admin);
+        var payloads = new BatchPayloads();
+        const int rows = 5;
+        var batches = Enumerable.Range(0, 5000).Select(b => payloads.BatchJson(BatchPayloads.Inserts(1 + b * rows, rows), withColumns: b == 0)).ToList();
+
+        // The device publishes to the second node until that node goes away; SIGTERM comes mid-stream.
+        var acknowledged = 0;
+        var publishing = Task.Run(async () =>
+        {
+            await using var mqtt = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
+            try
+            {
+                for (; acknowledged < batches.Count; acknowledged++)
+                {
+                    if ((await mqtt.PublishAsync("sync/rows/batch", batches[acknowledged])).ReasonCode != MqttClientPublishReasonCode.Success)
+                        break;
+                }
+            }
+            catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or MQTTnet.Exceptions.MqttClientNotConnectedException)
+            {
+                // The node closed the connection: this batch was not acknowledged.
+            }
+        });
+        await Task.Delay(1000);
+        await second.TerminateAsync(TimeSpan.FromSeconds(60));
+        await publishing;
+        Assert.Equal(0, second.ExitCode);
+        Assert.InRange(acknowledged, 1, batches.Count - 1);
+
+        // What was acknowledged is there; the device sends the rest (and the one in doubt) to the other node.
+        var api = new EdgeApi(admin, device.ProjectId);
+        var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
+        var staged = (await api.LineageAsync(lineageId)).GetProperty("counters").GetProperty("staged_row_count").GetInt64();
+        Assert.InRange(staged, (long)acknowledged * rows, (acknowledged + 1L) * rows);
+        await using (var mqtt = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot))
+        {
+            foreach (var batch in batches.Skip(acknowledged))
+                Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", batch)).ReasonCode);
+        }
+        Assert.Equal((long)batches.Count * rows, (await api.LineageAsync(lineageId)).GetProperty("counters").GetProperty("staged_row_count").GetInt64());
+        await second.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Three_nodes_on_a_server_with_PostgreSQLs_stock_100_connections_take_every_batch_of_a_busy_fleet()
     {
         await using var postgres = await PrivatePostgres.StartAsync();
