@@ -16,6 +16,7 @@ public static class EdgeEndpoints
         edge.MapLineageEndpoints();
         edge.MapLineageCommandEndpoints();
         edge.MapReviewEndpoints();
+        edge.MapSchemaGroupEndpoints();
         edge.MapPolicyEndpoints();
         edge.MapRejectionEndpoints();
         edge.MapEventStreamEndpoints();
