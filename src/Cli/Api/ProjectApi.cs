@@ -43,6 +43,9 @@ public sealed class ProjectApi(EdgeSyncClient client, Guid projectId)
     public Task<ApiResult> ReviewsAsync(ReviewFilter filter, PageRequest page, CancellationToken ct = default) =>
         client.GetAsync(Query($"{Edge}/schema-reviews", page, ("status", filter.Status), ("lineage_id", filter.LineageId?.ToString()), ("device_id", filter.DeviceId?.ToString())), ct);
 
+    public Task<ApiResult> SchemaGroupsAsync(PageRequest page, CancellationToken ct = default) =>
+        client.GetAsync(Query($"{Edge}/schema-groups", page), ct);
+
     public Task<ApiResult> ReviewAsync(Guid reviewId, CancellationToken ct = default) => client.GetAsync($"{Edge}/schema-reviews/{reviewId}", ct);
 
     public Task<ApiResult> ClaimAsync(Guid reviewId, string idempotencyKey, CancellationToken ct = default) =>

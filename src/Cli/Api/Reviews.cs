@@ -5,6 +5,11 @@ public sealed record ReviewSummary(
     Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,
     string State, int ActionVersion, bool Automatic, DateTimeOffset QueuedAt, DateTimeOffset UpdatedAt);
 
+/// <summary>A row of <c>GET …/edge/schema-groups</c>: the open reviews of one table schema.</summary>
+public sealed record SchemaGroup(
+    string SourceTable, string SchemaHash, string Classification, IReadOnlyList<ColumnView>? ProposedColumns, IReadOnlyList<ColumnView>? AcceptedColumns,
+    SchemaDiffView Diff, int LineageCount, int DeviceCount, long StagedRows, long StagedBytes, DateTimeOffset OldestWaitingSince, Guid ExampleReviewId);
+
 /// <summary><c>GET …/edge/schema-reviews/{id}</c>: the proposed columns and what changed.</summary>
 public sealed record ReviewDetail(
     Guid Id, Guid LineageId, Guid DeviceId, string SourceTable, string SchemaHash, string Classification,

@@ -5,7 +5,7 @@ using EdgeSync.Cli.Output;
 
 namespace EdgeSync.Cli.Commands;
 
-/// <summary><c>reviews list|get|claim|approve|reject</c>: schema reviews waiting for an operator.</summary>
+/// <summary><c>reviews list|groups|get|claim|approve|reject</c>: schema reviews waiting for an operator.</summary>
 public static class ReviewCommands
 {
     public static Command Build(CliHost host)
@@ -13,7 +13,7 @@ public static class ReviewCommands
         var review = new Argument<Guid>("review-id") { Description = "The review's id (see `edgesync reviews list`)" };
         return new Command("reviews", "Schema reviews: new or changed table schemas waiting for a decision")
         {
-            List(host), Get(host, review), Claim(host, review), Approve(host, review), Reject(host, review),
+            List(host), Groups(host), Get(host, review), Claim(host, review), Approve(host, review), Reject(host, review),
         };
     }
 
@@ -32,6 +32,27 @@ public static class ReviewCommands
                 r =>
                 [
                     r.Id.ToString(), r.SourceTable, r.State + (r.Automatic ? " (auto)" : ""), r.Classification, r.ActionVersion.ToString(), r.LineageId.ToString(), Cells.Time(r.QueuedAt),
+                ]);
+        }));
+        return command;
+    }
+
+    private static Command Groups(CliHost host)
+    {
+        var command = new Command("groups", "Waiting reviews grouped by table and schema: how many lineages and devices wait on each, oldest first")
+        {
+            host.PageOption, host.LimitOption, host.AllOption,
+        };
+        command.SetAction((parse, ct) => host.RunAsync(async () =>
+        {
+            var api = host.Project(parse);
+            var (items, page) = await host.ListAsync(parse, p => api.SchemaGroupsAsync(p, ct));
+            host.Printer(parse).List<SchemaGroup>(items, page,
+                ["table", "schema", "classification", "lineages", "devices", "staged rows", "waiting since", "example review"],
+                g =>
+                [
+                    g.SourceTable, g.SchemaHash[..Math.Min(12, g.SchemaHash.Length)], g.Classification, g.LineageCount.ToString(), g.DeviceCount.ToString(),
+                    g.StagedRows.ToString(), Cells.Time(g.OldestWaitingSince), g.ExampleReviewId.ToString(),
                 ]);
         }));
         return command;

@@ -167,6 +167,10 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
             await cli.JsonAsync("reviews", "list", "--status", "queued"));
         AssertSameJson((await api.Client.GetJsonAsync($"{edge}/schema-reviews/{reviewId}")).GetProperty("data"),
             await cli.JsonAsync("reviews", "get", reviewId.ToString()));
+        AssertSameJson((await api.Client.GetJsonAsync($"{edge}/schema-groups")).GetProperty("data"),
+            await cli.JsonAsync("reviews", "groups"));
+        var groups = await cli.RunAsync("reviews", "groups");
+        Assert.Contains(reviewId.ToString(), groups.Out);
         var notYet = await cli.RunAsync("lineages", "written", lineageId.ToString());
         Assert.Equal(4, notYet.ExitCode);
         Assert.Contains("mirror_not_provisioned", notYet.Error);
