@@ -38,7 +38,7 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         var (readings, valves) = await ApproveBothAsync(cloud, viaDoomed);
 
         var writing = workload.RunAsync(300);
-        await Task.Delay(300);
+        await PublishingAsync(cloud, readings);
         await doomed.DisposeAsync(); // SIGKILL mid-stream
         await writing;
 
@@ -67,7 +67,7 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         var (readings, valves) = await ApproveBothAsync(cloud, cloud);
 
         var writing = workload.RunAsync(300);
-        await Task.Delay(300);
+        await PublishingAsync(cloud, readings);
         await doomed.DisposeAsync(); // SIGKILL: what the broker handed it and it did not acknowledge stays in its session
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // Its replacement under the same node name (as an orchestrator would start it) resumes the
@@ -94,6 +94,14 @@ public sealed class AgentClusterFailoverTests(ITestOutputHelper output)
         await approver.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
         await approver.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
         return (readings, valves);
+    }
+
+    /// <summary>Mid-stream: returns once the cloud has counted rows of the workload's writing phase, not only those of its warm-up.</summary>
+    private static async Task PublishingAsync(Cloud cloud, Guid readings)
+    {
+        static long Received(System.Text.Json.JsonElement l) => l.GetProperty("counters").GetProperty("rows_received").GetInt64();
+        var before = Received(await cloud.Api.LineageAsync(readings));
+        await Eventually.GetAsync(() => cloud.Api.LineageAsync(readings), l => Received(l) > before, TimeSpan.FromSeconds(30), "the agent to publish the new rows");
     }
 
     private static async Task AssertMirrorsEqualSqliteAsync(Cloud cloud, DeviceDatabase db, Guid readings, Guid valves, LogSink agentLog)

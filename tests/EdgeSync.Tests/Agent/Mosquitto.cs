@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using EdgeSync.Tests.Infrastructure;
 using MQTTnet;
@@ -15,18 +14,15 @@ namespace EdgeSync.Tests.Agent;
 /// </summary>
 public sealed class Mosquitto : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly MosquittoProcess _process;
     private readonly IMqttClient _observer;
     private readonly List<MqttApplicationMessage> _messages = [];
-    private readonly string _directory;
 
-    public int Port { get; }
+    public int Port => _process.Port;
 
-    private Mosquitto(Process process, int port, string directory, IMqttClient observer)
+    private Mosquitto(MosquittoProcess process, IMqttClient observer)
     {
         _process = process;
-        Port = port;
-        _directory = directory;
         _observer = observer;
         _observer.ApplicationMessageReceivedAsync += e =>
         {
@@ -35,44 +31,15 @@ public sealed class Mosquitto : IAsyncDisposable
         };
     }
 
-    public static string? Executable() =>
-        new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists);
-
     /// <param name="extraListeners">More mosquitto.conf lines (e.g. a TLS listener); the plain listener on <see cref="Port"/> is always there.</param>
     public static async Task<Mosquitto> StartAsync(string extraListeners = "")
     {
-        var executable = Executable() ?? throw new InvalidOperationException(
-            "the Mosquitto broker is not installed: run 'apt-get install -y mosquitto' (scripts/test.sh installs it)");
-        var directory = Directory.CreateTempSubdirectory("edgesync-mosquitto-").FullName;
-        var port = FreePort.Next();
-        var config = Path.Combine(directory, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, $"user root\nper_listener_settings false\nallow_anonymous true\npersistence false\nlog_dest stderr\nlistener {port} 127.0.0.1\n{extraListeners}");
+        var (directory, port) = MosquittoProcess.Prepare("edgesync-mosquitto-");
         // "user root": when the tests run as root, Mosquitto would otherwise switch to its own user, which cannot read the temporary folder.
-        var process = Process.Start(new ProcessStartInfo(executable, ["-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var log = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"mosquitto exited with {process.ExitCode}: {log}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
-
+        var process = await MosquittoProcess.StartAsync(directory, port,
+            $"user root\nper_listener_settings false\nallow_anonymous true\npersistence false\nlog_dest stderr\nlistener {port} 127.0.0.1\n{extraListeners}");
         var observer = new MqttClientFactory().CreateMqttClient();
-        var broker = new Mosquitto(process, port, directory, observer);
+        var broker = new Mosquitto(process, observer);
         await observer.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("test-observer")
             .WithProtocolVersion(MqttProtocolVersion.V500).Build());
         await observer.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic("#").WithAtLeastOnceQoS()).Build());
@@ -113,12 +80,6 @@ public sealed class Mosquitto : IAsyncDisposable
         {
         }
         _observer.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        await _process.DisposeAsync();
     }
 }

@@ -83,8 +83,14 @@ public sealed class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the process (SIGKILL) if it still runs. Safe to call again.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

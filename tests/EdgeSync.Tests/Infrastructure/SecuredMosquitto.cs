@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -23,22 +22,17 @@ public sealed class SecuredMosquitto : IAsyncDisposable
     public const string Plugin = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so";
     private const string ControlTopic = "$CONTROL/dynamic-security/v1";
 
-    private readonly Process _process;
-    private readonly string _directory;
-    private readonly System.Text.StringBuilder _log;
+    private readonly MosquittoProcess _process;
     private readonly IMqttClient _admin;
     private readonly Dictionary<string, TaskCompletionSource<JsonElement>> _waiting = [];
 
-    public int Port { get; }
+    public int Port => _process.Port;
     public string NodeUsername { get; } = "edgesync-node";
     public string NodePassword { get; } = Guid.NewGuid().ToString("N");
 
-    private SecuredMosquitto(Process process, int port, string directory, System.Text.StringBuilder log)
+    private SecuredMosquitto(MosquittoProcess process)
     {
         _process = process;
-        Port = port;
-        _directory = directory;
-        _log = log;
         _admin = new MqttClientFactory().CreateMqttClient();
         _admin.ApplicationMessageReceivedAsync += e =>
         {
@@ -53,21 +47,16 @@ public sealed class SecuredMosquitto : IAsyncDisposable
     }
 
     /// <summary>What the broker logged so far.</summary>
-    public string Log { get { lock (_log) return _log.ToString(); } }
+    public string Log => _process.Log;
 
     public static async Task<SecuredMosquitto> StartAsync()
     {
-        var executable = Mosquitto.Executable() ?? throw new InvalidOperationException(
-            "the Mosquitto broker is not installed: run 'apt-get install -y mosquitto' (scripts/test.sh installs it)");
-        var directory = Directory.CreateTempSubdirectory("edgesync-dynsec-").FullName;
-        var port = FreePort.Next();
-        var log = new System.Text.StringBuilder();
+        var (directory, port) = MosquittoProcess.Prepare("edgesync-dynsec-");
         var dynsec = Path.Combine(directory, "dynsec.json");
         var adminPassword = Guid.NewGuid().ToString("N");
         await RunAsync("mosquitto_ctrl", ["dynsec", "init", dynsec, "admin", adminPassword]);
-        var config = Path.Combine(directory, "mosquitto.conf");
         // "user root": when the tests run as root, Mosquitto would otherwise switch to its own user, which cannot read the temporary folder.
-        await File.WriteAllTextAsync(config, $"""
+        var broker = new SecuredMosquitto(await MosquittoProcess.StartAsync(directory, port, $"""
             user root
             per_listener_settings false
             allow_anonymous false
@@ -78,15 +67,9 @@ public sealed class SecuredMosquitto : IAsyncDisposable
             plugin {Plugin}
             plugin_opt_config_file {dynsec}
 
-            """);
-        var process = Process.Start(new ProcessStartInfo(executable, ["-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        process.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var broker = new SecuredMosquitto(process, port, directory, log);
+            """));
         try
         {
-            await WaitForPortAsync(process, port, log);
             await broker.SetUpAsync(adminPassword);
             return broker;
         }
@@ -185,33 +168,7 @@ public sealed class SecuredMosquitto : IAsyncDisposable
         {
         }
         _admin.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private static async Task WaitForPortAsync(Process process, int port, System.Text.StringBuilder log)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (process.HasExited)
-                throw new InvalidOperationException($"mosquitto exited with {process.ExitCode}: {log}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
+        await _process.DisposeAsync();
     }
 
     private static async Task RunAsync(string file, string[] arguments)

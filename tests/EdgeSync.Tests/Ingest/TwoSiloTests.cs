@@ -18,11 +18,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     [Fact]
     public async Task Batches_through_either_node_reach_the_same_lineage()
     {
-        var database = await TestDatabase.CreateAsync();
-        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-        await using var first = await NodeProcess.StartAsync(database, firstPorts);
-        await using var second = await NodeProcess.StartAsync(database, secondPorts);
-        Assert.Equal(2, await ActiveSilosAsync(database));
+        await using var nodes = await TwoNodes.StartAsync();
+        var (firstPorts, _, secondPorts, _) = nodes;
 
         var token = AdminToken();
         using var viaFirst = Http(firstPorts, token);
@@ -56,11 +53,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     [Fact]
     public async Task Batches_of_one_table_racing_through_two_nodes_end_in_a_mirror_equal_to_the_SQLite_table()
     {
-        var database = await TestDatabase.CreateAsync();
-        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-        await using var first = await NodeProcess.StartAsync(database, firstPorts);
-        await using var second = await NodeProcess.StartAsync(database, secondPorts);
-        Assert.Equal(2, await ActiveSilosAsync(database));
+        await using var nodes = await TwoNodes.StartAsync();
+        var (firstPorts, _, secondPorts, _) = nodes;
 
         var token = AdminToken();
         using var admin = Http(firstPorts, token);
@@ -110,11 +104,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     [Fact]
     public async Task A_device_on_a_node_killed_with_SIGKILL_is_no_longer_connected_once_the_cluster_declares_the_node_dead()
     {
-        var database = await TestDatabase.CreateAsync();
-        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-        await using var first = await NodeProcess.StartAsync(database, firstPorts);
-        var second = await NodeProcess.StartAsync(database, secondPorts);
-        Assert.Equal(2, await ActiveSilosAsync(database));
+        await using var nodes = await TwoNodes.StartAsync();
+        var (firstPorts, _, secondPorts, second) = nodes;
 
         var token = AdminToken();
         using var viaFirst = Http(firstPorts, token);
@@ -133,11 +124,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     [Fact]
     public async Task A_device_on_a_healthy_node_keeps_its_connection_and_every_batch_while_another_node_holding_lineages_is_killed()
     {
-        var database = await TestDatabase.CreateAsync();
-        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-        await using var first = await NodeProcess.StartAsync(database, firstPorts);
-        var second = await NodeProcess.StartAsync(database, secondPorts);
-        Assert.Equal(2, await ActiveSilosAsync(database));
+        await using var nodes = await TwoNodes.StartAsync();
+        var (firstPorts, _, secondPorts, second) = nodes;
 
         var token = AdminToken();
         using var viaFirst = Http(firstPorts, token);
@@ -176,11 +164,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     [Fact]
     public async Task SIGTERM_mid_stream_ends_the_node_cleanly_and_loses_no_acknowledged_batch_nor_doubles_one()
     {
-        var database = await TestDatabase.CreateAsync();
-        var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-        await using var first = await NodeProcess.StartAsync(database, firstPorts);
-        var second = await NodeProcess.StartAsync(database, secondPorts);
-        Assert.Equal(2, await ActiveSilosAsync(database));
+        await using var nodes = await TwoNodes.StartAsync();
+        var (firstPorts, _, secondPorts, second) = nodes;
         using var admin = Http(firstPorts, AdminToken());
         var device = await Fleet.RegisterDeviceAsync(admin);
         var payloads = new BatchPayloads();
@@ -205,7 +190,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
                 // The node closed the connection: this batch was not acknowledged.
             }
         });
-        await Task.Delay(1000);
+        await Eventually.GetAsync(() => Task.FromResult(Volatile.Read(ref acknowledged)), n => n >= 50, TimeSpan.FromSeconds(30), "the device to be mid-stream");
         await second.TerminateAsync(TimeSpan.FromSeconds(60));
         await publishing;
         Assert.Equal(0, second.ExitCode);
@@ -222,7 +207,6 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
                 Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/rows/batch", batch)).ReasonCode);
         }
         Assert.Equal((long)batches.Count * rows, (await api.LineageAsync(lineageId)).GetProperty("counters").GetProperty("staged_row_count").GetInt64());
-        await second.DisposeAsync();
     }
 
     [Fact]
@@ -270,6 +254,26 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         {
             foreach (var node in nodes)
                 await node.DisposeAsync();
+        }
+    }
+
+    /// <summary>Two node processes of one cluster on a fresh database; disposing them kills whichever still runs.</summary>
+    private sealed record TwoNodes(NodeProcess.Ports FirstPorts, NodeProcess First, NodeProcess.Ports SecondPorts, NodeProcess Second) : IAsyncDisposable
+    {
+        public static async Task<TwoNodes> StartAsync()
+        {
+            var database = await TestDatabase.CreateAsync();
+            var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
+            var first = await NodeProcess.StartAsync(database, firstPorts);
+            var second = await NodeProcess.StartAsync(database, secondPorts);
+            Assert.Equal(2, await ActiveSilosAsync(database));
+            return new TwoNodes(firstPorts, first, secondPorts, second);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Second.DisposeAsync();
+            await First.DisposeAsync();
         }
     }
 

@@ -6,8 +6,8 @@ namespace EdgeSync.Silo.Mqtt.External;
 /// <summary>What every connection of the node to the external broker has in common: MQTT 5, address, TLS, account.</summary>
 public static class BrokerClientOptions
 {
-    // TODO: a client certificate (Mqtt:External:ClientCertificate) and a private CA for mqtts://;
-    // today the broker's certificate is checked against the system trust store.
+    // With mqtts:// the broker's certificate is checked against the system trust store; a client
+    // certificate for the node is not supported (docs/external-broker.md).
     public static MqttClientOptionsBuilder For(ExternalBrokerOptions broker, string clientId)
     {
         var host = broker.Address.DnsSafeHost;
