@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Text.Json.Serialization;
+using EdgeSync.Fleets;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.Registry;
@@ -41,6 +42,8 @@ public static class EdgeStore
         services.AddSingleton<MirrorWriter>();
         services.AddSingleton<TelemetryWriter>();
         services.AddSingleton<MirrorReader>();
+        services.AddSingleton<RegistryStore>();
+        services.AddSingleton<IRegistryDecisionLookup>(sp => sp.GetRequiredService<RegistryStore>());
         services.AddSingleton<LineageStore>();
         services.AddSingleton<LineageEffects>();
 
@@ -51,7 +54,7 @@ public static class EdgeStore
                     configure: json => json.Converters.Insert(0, new JsonStringEnumConverter(EnumNames.Policy)));
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
                 options.Events.AppendMode = EventAppendMode.Quick;
-                foreach (var (type, name) in LineageEventNames.ByType)
+                foreach (var (type, name) in LineageEventNames.ByType.Concat(RegistryEventNames.ByType))
                     options.Events.MapEventType(type, name);
 
                 // No snapshot projection for Lineage: the grain already holds the folded state
@@ -66,6 +69,7 @@ public static class EdgeStore
                 options.Schema.For<Lineage>().UseNumericRevisions(true).Index(l => l.ProjectId).Index(l => l.DeviceId);
                 options.Schema.For<LineageView>().Index(l => l.ProjectId).Index(l => l.DeviceId);
                 options.Schema.For<SchemaReview>().Index(r => r.ProjectId).Index(r => r.LineageId);
+                options.Schema.For<RegistryDecision>().Index(d => d.ProjectId).UniqueIndex(d => d.InForceKey!);
 
                 foreach (var table in EdgeTables.All(schema))
                     options.Storage.ExtendedSchemaObjects.Add(table);

@@ -17,6 +17,7 @@ public static class EdgeEndpoints
         edge.MapLineageCommandEndpoints();
         edge.MapReviewEndpoints();
         edge.MapSchemaGroupEndpoints();
+        edge.MapRegistryEndpoints();
         edge.MapPolicyEndpoints();
         edge.MapRejectionEndpoints();
         edge.MapEventStreamEndpoints();

@@ -23,13 +23,13 @@ public sealed record LineageDetail(
     string? AcceptedSchemaHash, IReadOnlyList<SchemaVersionView> SchemaVersions, OpenReviewView? OpenReview,
     IReadOnlyList<BindingView> Bindings, MirrorTableView? Mirror, ReplayView? ReplayIntent,
     int MaterializationFailureCount, string? MaterializationLastError, bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls,
-    string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? RegistryDecisionId)
 {
     public static LineageDetail From(LineageView l, IReadOnlyList<PendingControl> controls) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.Watermark, l.Counters,
         l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.ReplayIntent,
         l.MaterializationFailureCount, l.MaterializationLastError, l.DevicePaused, controls.Select(PendingControlView.From).ToList(),
-        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt);
+        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt, l.RegistryDecisionId);
 }
 
 /// <summary>A downlink waiting for the device's acknowledgement, with the message as sent.</summary>

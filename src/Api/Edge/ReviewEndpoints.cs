@@ -2,12 +2,14 @@ using System.Security.Claims;
 using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
+using EdgeSync.Fleets;
 using EdgeSync.Lineages;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeSync.Api.Edge;
 
@@ -56,10 +58,19 @@ public static class ReviewEndpoints
         ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, CancellationToken ct) =>
         SendAsync(projectId, reviewId, session, grains, grain => grain.ClaimReview(new ClaimReview(reviewId, Actor(user))), ct);
 
-    private static Task<IResult> Approve(
+    /// <summary>With <c>scope: "project"</c> a fleet approval: a registry decision for the review's schema, carried to every open review of it.</summary>
+    private static async Task<IResult> Approve(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, ApproveReviewRequest body,
-        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, CancellationToken ct) =>
-        SendAsync(projectId, reviewId, session, grains, grain => grain.ApproveReview(body.ToCommand(reviewId, Actor(user))), ct);
+        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, RegistryStore registry, RegistryFanOut fanOut,
+        ILoggerFactory logs, CancellationToken ct)
+    {
+        if (!body.ForProject)
+            return await SendAsync(projectId, reviewId, session, grains, grain => grain.ApproveReview(body.ToCommand(reviewId, Actor(user))), ct);
+        var (review, _) = await LoadAsync(session, projectId, reviewId, ct);
+        if (review is null)
+            return NotFound(reviewId);
+        return await RegistryEndpoints.DecideAsync(projectId, body.ToDecision(review, Actor(user)), grains, registry, fanOut, logs);
+    }
 
     private static Task<IResult> Reject(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, RejectReviewRequest body,

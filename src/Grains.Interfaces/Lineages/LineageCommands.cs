@@ -24,13 +24,19 @@ public sealed record ColumnAction(
     [property: Id(3)] string? DataPoint = null,
     [property: Id(4)] string? TimestampColumn = null);
 
+/// <param name="RegistryDecisionId">
+/// Set when a fleet approval carries out a project registry decision: the review is approved
+/// whatever its action_version (the operator decided for the schema, not for this review), and a
+/// lineage that already accepted the schema under that decision answers done.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record ApproveReview(
     [property: Id(0)] Guid ReviewId,
     [property: Id(1)] int ActionVersion,
     [property: Id(2)] IReadOnlyList<ColumnAction> ColumnActions,
     [property: Id(3)] string? MirrorTableName,
-    [property: Id(4)] string Actor);
+    [property: Id(4)] string Actor,
+    [property: Id(6)] Guid? RegistryDecisionId = null);
 
 [GenerateSerializer, Immutable]
 public sealed record RejectReview(

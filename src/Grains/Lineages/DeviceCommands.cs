@@ -6,7 +6,14 @@ namespace EdgeSync.Lineages;
 // The commands a device's messages become in its lineage's grain (the operators' commands are in
 // Grains.Interfaces, LineageCommands.cs: they cross the grain boundary).
 
-/// <summary>A row batch as the lineage grain decides on it. Ids are made by the caller so that deciding stays pure.</summary>
-public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, Guid NewControlId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy);
+/// <summary>
+/// A row batch as the lineage grain decides on it. Ids are made by the caller so that deciding stays
+/// pure, and so is the registry decision in force for the batch's schema when the lineage has not
+/// accepted it (<see cref="Registry"/>).
+/// </summary>
+public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, Guid NewControlId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy)
+{
+    public RegistryAcceptance? Registry { get; init; }
+}
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);

@@ -53,14 +53,20 @@ public sealed record BatchRejected(Guid LineageId, Guid BatchId, string Code, st
 /// <summary><see cref="ActionVersion"/> is the review's version after the transition.</summary>
 public sealed record ReviewClaimed(Guid LineageId, Guid ReviewId, int ActionVersion, DateTimeOffset At, string Actor) : LineageEvent;
 
+/// <param name="RegistryDecisionId">Set when the approval was a fleet approval: the project's registry decision it carried out.</param>
 public sealed record ReviewApproved(
     Guid LineageId, Guid ReviewId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, string MirrorTableName,
-    int ActionVersion, bool Automatic, DateTimeOffset At, string Actor) : LineageEvent;
+    int ActionVersion, bool Automatic, DateTimeOffset At, string Actor, Guid? RegistryDecisionId = null) : LineageEvent;
 
 public sealed record ReviewRejected(Guid LineageId, Guid ReviewId, string? Reason, int ActionVersion, DateTimeOffset At, string Actor) : LineageEvent;
 
-/// <summary>The schema version became the accepted one, with these bindings (by approval or automatically).</summary>
-public sealed record SchemaAccepted(Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, SchemaClassification Classification, DateTimeOffset At, string Actor) : LineageEvent;
+/// <summary>
+/// The schema version became the accepted one, with these bindings (by approval or automatically);
+/// <paramref name="RegistryDecisionId"/> names the project's registry decision whose bindings these are.
+/// </summary>
+public sealed record SchemaAccepted(
+    Guid LineageId, string SchemaHash, IReadOnlyList<ColumnBinding> Bindings, SchemaClassification Classification, DateTimeOffset At, string Actor,
+    Guid? RegistryDecisionId = null) : LineageEvent;
 
 /// <summary>The mirror table was created or evolved to hold these columns.</summary>
 public sealed record MirrorProvisioned(Guid LineageId, MirrorTable Table, DateTimeOffset At, string Actor) : LineageEvent;
@@ -247,6 +253,8 @@ public sealed class Lineage
     public LineageStatus Status { get; set; } = LineageStatus.Active;
     public List<PauseReason> PauseReasons { get; set; } = [];
     public string? AcceptedSchemaHash { get; set; }
+    /// <summary>The registry decision the accepted schema's bindings came from (null when decided for this lineage alone).</summary>
+    public Guid? RegistryDecisionId { get; set; }
     public List<SchemaVersion> SchemaVersions { get; set; } = [];
     public OpenReview? OpenReview { get; set; }
     public Watermark? Watermark { get; set; }
@@ -500,6 +508,7 @@ public sealed class Lineage
     private void Apply(SchemaAccepted e)
     {
         AcceptedSchemaHash = e.SchemaHash;
+        RegistryDecisionId = e.RegistryDecisionId;
         Bindings = [.. e.Bindings];
         for (var i = 0; i < SchemaVersions.Count; i++)
             if (SchemaVersions[i].SchemaHash == e.SchemaHash)

@@ -43,7 +43,9 @@ public static class LineageDecider
         // new hash, one known only from sync/schema/observe, one accepted before but since replaced
         // (a device rolled back), or one whose review was superseded. Staging its rows without a
         // review would hold them, and everything behind them, with nothing to release them.
-        if (known is null || (state!.AcceptedSchemaHash != batch.SchemaHash && state.OpenReview?.SchemaHash != batch.SchemaHash && !known.Rejected))
+        if (command.Registry is { } registry && registry.SchemaHash == batch.SchemaHash && state?.AcceptedSchemaHash != batch.SchemaHash && known?.Rejected != true)
+            (pausedForReview, acceptedNow) = AcceptByRegistry(state, command, registry, lineageId, observed: known is not null, pausedForReview, now, events);
+        else if (known is null || (state!.AcceptedSchemaHash != batch.SchemaHash && state.OpenReview?.SchemaHash != batch.SchemaHash && !known.Rejected))
             (pausedForReview, acceptedNow) = DecideNewSchema(state, command, lineageId, batch.SchemaColumns ?? known?.Columns, observed: known is not null,
                 pausedForReview, actor, now, events);
 
@@ -51,9 +53,9 @@ public static class LineageDecider
         var skipped = batch.Rows.Count - fresh.Count;
         var accepted = acceptedNow || state?.AcceptedSchemaHash == batch.SchemaHash;
         var otherPause = state?.PauseReasons.Any(r => r != PauseReason.SchemaReview) ?? false;
-        var canWrite = state is not null && accepted && !pausedForReview && !otherPause
-            && (state.Mirror is not null || events.OfType<MirrorProvisioned>().Any())
-            && !state.HasStagedBacklog && !state.IsReplaying;
+        var canWrite = accepted && !pausedForReview && !otherPause
+            && (state?.Mirror is not null || events.OfType<MirrorProvisioned>().Any())
+            && state?.HasStagedBacklog != true && state?.IsReplaying != true;
         if (canWrite)
         {
             events.Add(new BatchMaterialized(lineageId, batch.BatchId, batch.JournalEpoch, batch.FirstCommitSeq, batch.LastCommitSeq,
@@ -155,6 +157,37 @@ public static class LineageDecider
         if (!pausedForReview)
             events.Add(new LineagePaused(lineageId, PauseReason.SchemaReview, now, actor));
         return (true, false);
+    }
+
+    /// <summary>
+    /// A schema the project decided for its fleet: accepted with the decision's bindings, no review
+    /// and no pause. A review of the same schema left open (its lineage was missed by the decision's
+    /// fan-out, or queued while the decision was recorded) is approved under the decision; a review
+    /// of another schema is superseded as by any new schema.
+    /// </summary>
+    private static (bool PausedForReview, bool Accepted) AcceptByRegistry(
+        Lineage? state, IngestRows command, RegistryAcceptance registry, Guid lineageId, bool observed, bool pausedForReview,
+        DateTimeOffset now, List<LineageEvent> events)
+    {
+        const string actor = "system";
+        var hash = command.Batch.SchemaHash;
+        var classification = SchemaClassifier.Classify(state?.AcceptedSchema?.Columns, state?.Bindings ?? [], registry.Columns);
+        if (!observed)
+            events.Add(new SchemaObserved(lineageId, hash, registry.Columns, classification, now, $"device:{command.Device.DeviceName}"));
+        if (state?.OpenReview is { } open)
+        {
+            events.Add(open.SchemaHash == hash
+                ? new ReviewApproved(lineageId, open.ReviewId, hash, registry.Bindings, registry.Mirror.Name, open.ActionVersion + 1, Automatic: true, now, actor,
+                    registry.DecisionId)
+                : new ReviewAbandoned(lineageId, open.ReviewId, hash, now, actor));
+        }
+        events.Add(new SchemaAccepted(lineageId, hash, registry.Bindings, classification, now, actor, registry.DecisionId));
+        events.Add(new MirrorProvisioned(lineageId, registry.Mirror, now, actor));
+        if (pausedForReview)
+            events.Add(new LineageResumed(lineageId, PauseReason.SchemaReview, now, actor));
+        if (state is { HasStagedBacklog: true, IsReplaying: false })
+            events.Add(new ReplayStarted(lineageId, command.NewReplayId, "registry_decision", state.Counters.StagedRowCount, now, actor));
+        return (false, true);
     }
 
     private static (MirrorTable Table, IReadOnlyList<ColumnBinding> Bindings) AddNullableColumns(

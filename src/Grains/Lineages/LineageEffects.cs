@@ -26,8 +26,8 @@ public sealed class LineageEffects(
     }
 
     /// <summary>Creates or evolves the mirror table; answers the name it has (a default name may already be taken).</summary>
-    public Task<string> ProvisionAsync(LineageTransaction tx, Lineage lineage, string? name, IReadOnlyList<MirrorColumn> columns) =>
-        mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, lineage.DeviceId, lineage.SourceTable, name, columns, lineage.Id);
+    public Task<string> ProvisionAsync(LineageTransaction tx, Guid lineageId, Guid deviceId, string sourceTable, string? name, IReadOnlyList<MirrorColumn> columns) =>
+        mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, sourceTable, name, columns, lineageId);
 
     /// <summary>Writes row changes to the mirror, and the values of <c>map</c> bindings to the telemetry points.</summary>
     public async Task WriteAsync(LineageTransaction tx, Guid lineageId, Guid projectId, Guid deviceId, MirrorTable mirror,

@@ -38,6 +38,8 @@ public sealed partial class LineageGrain(
     /// <summary>The store may hold something else than <see cref="_lineage"/> (a commit's outcome was unknown and the reload failed).</summary>
     private bool _stale;
     private (EdgePolicy Policy, DateTimeOffset ReadAt)? _policy;
+    /// <summary>The schema hash the registry had no decision for, and when it was asked.</summary>
+    private (string SchemaHash, DateTimeOffset At)? _noDecision;
     /// <summary>The operator command being run, as text, so that a retry of it can be recognised.</summary>
     private string? _command;
     /// <summary>The last commit whose outcome the store could not tell, and the command that made it.</summary>
@@ -103,6 +105,7 @@ public sealed partial class LineageGrain(
 
     private async Task<IngestOutcome> IngestOnceAsync(IngestRows command)
     {
+        command = await WithRegistryDecisionAsync(command);
         var now = clock.GetUtcNow();
         var decision = LineageDecider.Decide(_lineage, command, now);
         if (decision.Rejection is { } rejection)
@@ -143,6 +146,53 @@ public sealed partial class LineageGrain(
             staged?.RowsStaged ?? 0, staged?.RowsSkipped ?? written?.RowsSkipped ?? batch.Rows.Count, null);
     }
 
+    /// <summary>
+    /// A schema the lineage has not accepted may have a registry decision: then its bindings are
+    /// worked out and its mirror table provisioned (in a transaction of its own: provisioning is safe
+    /// to repeat) before the batch is decided. A decision that cannot be applied here (a NOT NULL
+    /// column deferred, a mirror table that cannot take the columns) leaves the schema to a review.
+    /// Looking for none is remembered for a few seconds, so a lineage waiting for its review does not
+    /// query the registry with every batch.
+    /// </summary>
+    private async Task<IngestRows> WithRegistryDecisionAsync(IngestRows command)
+    {
+        var batch = command.Batch;
+        if (_lineage?.AcceptedSchemaHash == batch.SchemaHash || _lineage?.FindSchema(batch.SchemaHash)?.Rejected == true)
+            return command;
+        var now = clock.GetUtcNow();
+        if (_noDecision is { } none && none.SchemaHash == batch.SchemaHash && now - none.At < options.Value.PolicyFreshness)
+            return command;
+        if (await store.RegistryDecisionAsync(command.Device.ProjectId, batch.SourceTable, batch.SchemaHash) is not { } terms)
+        {
+            _noDecision = (batch.SchemaHash, now);
+            return command;
+        }
+        var (plan, refused) = ReviewDecisions.PlanBindings(_lineage, terms.Columns, terms.ColumnActions);
+        if (plan is null || plan.KeepsPaused)
+        {
+            logger.LogWarning("Registry decision {DecisionId} does not apply to lineage {LineageId} ({Detail}); its schema waits for a review",
+                terms.DecisionId, command.NewLineageId, refused.Detail ?? "a NOT NULL column is deferred");
+            return command;
+        }
+        string tableName;
+        await using (var tx = await store.BeginAsync())
+        {
+            try
+            {
+                tableName = await effects.ProvisionAsync(tx, command.NewLineageId, command.Device.DeviceId, batch.SourceTable,
+                    terms.MirrorTableName ?? _lineage?.Mirror?.Name, plan.MirrorColumns);
+            }
+            catch (MirrorConflictException e)
+            {
+                logger.LogWarning("Registry decision {DecisionId} does not apply to lineage {LineageId} ({Detail}); its schema waits for a review",
+                    terms.DecisionId, command.NewLineageId, e.Message);
+                return command;
+            }
+            await tx.CommitAsync();
+        }
+        return command with { Registry = new RegistryAcceptance(terms.DecisionId, batch.SchemaHash, terms.Columns, plan.Bindings, new MirrorTable(tableName, plan.MirrorColumns)) };
+    }
+
     // ---- Operator commands ------------------------------------------------------------------
 
     public Task<CommandResult> ClaimReview(ClaimReview command) =>
@@ -178,7 +228,7 @@ public sealed partial class LineageGrain(
             string tableName;
             try
             {
-                tableName = await effects.ProvisionAsync(tx, _lineage, plan.RequestedTableName ?? _lineage.Mirror?.Name, plan.MirrorColumns);
+                tableName = await effects.ProvisionAsync(tx, _lineage.Id, _lineage.DeviceId, _lineage.SourceTable, plan.RequestedTableName ?? _lineage.Mirror?.Name, plan.MirrorColumns);
             }
             catch (MirrorConflictException e)
             {

@@ -6,8 +6,8 @@ using Npgsql;
 
 namespace EdgeSync.Lineages;
 
-/// <summary>Where a lineage grain reads and writes its lineage: snapshots, streams, transactions, its project's policy.</summary>
-public sealed class LineageStore(IDocumentStore store, NpgsqlDataSource dataSource, PendingControls controls)
+/// <summary>Where a lineage grain reads and writes its lineage: snapshots, streams, transactions, its project's policy and registry decisions.</summary>
+public sealed class LineageStore(IDocumentStore store, NpgsqlDataSource dataSource, PendingControls controls, IRegistryDecisionLookup registry)
 {
     public Task<LineageTransaction> BeginAsync(CancellationToken ct = default) => LineageTransaction.BeginAsync(dataSource, store, controls, ct);
 
@@ -39,4 +39,8 @@ public sealed class LineageStore(IDocumentStore store, NpgsqlDataSource dataSour
         await using var session = store.QuerySession();
         return (await session.LoadAsync<Project>(projectId))?.Policy ?? new EdgePolicy();
     }
+
+    /// <summary>The project's registry decision in force for a table's schema, if any.</summary>
+    public Task<RegistryDecisionTerms?> RegistryDecisionAsync(Guid projectId, string sourceTable, string schemaHash) =>
+        registry.FindAsync(projectId, sourceTable, schemaHash);
 }

@@ -23,6 +23,7 @@ public sealed class LineageView
     public WatermarkView? Watermark { get; set; }
     public CountersView Counters { get; set; } = new();
     public string? AcceptedSchemaHash { get; set; }
+    public Guid? RegistryDecisionId { get; set; }
     public List<SchemaVersionView> SchemaVersions { get; set; } = [];
     public OpenReviewView? OpenReview { get; set; }
     public List<BindingView> Bindings { get; set; } = [];
@@ -54,6 +55,7 @@ public sealed class LineageView
             l.Counters.RowsStaged, l.Counters.RowsDuplicate, l.Counters.RowsStale, l.Counters.StagedRowCount, l.Counters.StagedBytes,
             l.Counters.BatchesMaterialized, l.Counters.RowsMaterialized, l.Counters.RowsLate),
         AcceptedSchemaHash = l.AcceptedSchemaHash,
+        RegistryDecisionId = l.RegistryDecisionId,
         SchemaVersions = l.SchemaVersions.Select(v => new SchemaVersionView(v.SchemaHash, v.Columns, EnumNames.Of(v.Classification), v.FirstSeenAt, v.Accepted,
             v.ReviewQueuedAt, v.Rejected)).ToList(),
         OpenReview = l.OpenReview is { } r ? new OpenReviewView(r.ReviewId, r.SchemaHash, EnumNames.Of(r.State), r.ActionVersion, r.QueuedAt) : null,

@@ -1,12 +1,19 @@
 using EdgeSync.Mirrors;
 using EdgeSync.Storage;
+using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
 
+/// <summary>The bindings column actions give a schema, and the mirror columns they need.</summary>
+public sealed record BindingPlan(IReadOnlyList<ColumnBinding> Bindings, IReadOnlyList<MirrorColumn> MirrorColumns, bool KeepsPaused);
+
 /// <summary>What an approval will do, worked out before the mirror table is provisioned.</summary>
-public sealed record ApprovalPlan(
-    OpenReview Review, SchemaVersion Schema, IReadOnlyList<ColumnBinding> Bindings,
-    IReadOnlyList<MirrorColumn> MirrorColumns, string? RequestedTableName, bool KeepsPaused);
+public sealed record ApprovalPlan(OpenReview Review, SchemaVersion Schema, BindingPlan Binding, string? RequestedTableName, Guid? RegistryDecisionId)
+{
+    public IReadOnlyList<ColumnBinding> Bindings => Binding.Bindings;
+    public IReadOnlyList<MirrorColumn> MirrorColumns => Binding.MirrorColumns;
+    public bool KeepsPaused => Binding.KeepsPaused;
+}
 
 /// <summary>Pure decisions on operator review commands.</summary>
 public static class ReviewDecisions
@@ -33,24 +40,42 @@ public static class ReviewDecisions
     public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command)
     {
         if (OpenReviewOf(state, command.ReviewId) is not { } review)
-            return (null, ReviewNotOpen(command.ReviewId));
-        if (review.ActionVersion != command.ActionVersion)
+        {
+            // A fleet approval reaching a lineage a second time (a resumed fan-out) finds its work done.
+            var done = command.RegistryDecisionId is { } decision && state.RegistryDecisionId == decision;
+            return (null, done ? CommandResult.Done : ReviewNotOpen(command.ReviewId));
+        }
+        if (command.RegistryDecisionId is null && review.ActionVersion != command.ActionVersion)
             return (null, StaleVersion(review));
         var schema = state.FindSchema(review.SchemaHash)!;
         if (schema.Columns is null)
             return (null, CommandResult.Conflict("review_columns_unknown",
                 "The columns of this schema are not known yet; they arrive with sync/schema/observe or a batch carrying schema_columns."));
+        var (bindings, result) = PlanBindings(state, schema.Columns, command.ColumnActions);
+        if (bindings is null)
+            return (null, result);
+        return (new ApprovalPlan(review, schema, bindings, command.MirrorTableName, command.RegistryDecisionId), CommandResult.Done);
+    }
 
-        var columns = schema.Columns.Columns;
+    /// <summary>
+    /// What column actions make of a schema: a binding per column (unnamed columns are deferred),
+    /// the mirror columns, and whether the lineage must stay paused (a NOT NULL column deferred).
+    /// Refused, with every problem named, when an action names no column of the schema, no known
+    /// action, or leaves a key column unmirrored. <paramref name="state"/> (null for a lineage not
+    /// created yet) keeps the names its columns were mirrored under before.
+    /// </summary>
+    public static (BindingPlan? Plan, CommandResult Result) PlanBindings(Lineage? state, SchemaFingerprint schema, IReadOnlyList<ColumnAction> columnActions)
+    {
+        var columns = schema.Columns;
         var byName = columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         var problems = new List<string>();
-        foreach (var duplicate in command.ColumnActions.GroupBy(a => a.SourceColumnName).Where(g => g.Count() > 1))
+        foreach (var duplicate in columnActions.GroupBy(a => a.SourceColumnName).Where(g => g.Count() > 1))
             problems.Add($"column '{duplicate.Key}' has more than one action");
-        foreach (var action in command.ColumnActions.Where(a => !byName.ContainsKey(a.SourceColumnName)))
+        foreach (var action in columnActions.Where(a => !byName.ContainsKey(a.SourceColumnName)))
             problems.Add($"column '{action.SourceColumnName}' is not in the proposed schema");
-        foreach (var action in command.ColumnActions.Where(a => !EnumNames.TryParse<BindingAction>(a.Action, out _)))
+        foreach (var action in columnActions.Where(a => !EnumNames.TryParse<BindingAction>(a.Action, out _)))
             problems.Add($"column '{action.SourceColumnName}' has no action named '{action.Action}'");
-        var actions = command.ColumnActions.Where(a => byName.ContainsKey(a.SourceColumnName))
+        var actions = columnActions.Where(a => byName.ContainsKey(a.SourceColumnName))
             .GroupBy(a => a.SourceColumnName).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         foreach (var key in columns.Where(c => c.PkOrdinal > 0 && (!actions.TryGetValue(c.Name, out var a) || ActionOf(a) != BindingAction.Mirror)))
             problems.Add($"key column '{key.Name}' must be mirrored");
@@ -71,7 +96,7 @@ public static class ReviewDecisions
             .Select(b => new MirrorColumn(names[b.SourceColumn], b.SourceColumn, byName[b.SourceColumn].DeclTypeAffinity, byName[b.SourceColumn].PkOrdinal))
             .ToList();
         var keepsPaused = columns.Any(c => c.NotNull && bindings.Single(b => b.SourceColumn == c.Name).Action == BindingAction.Defer);
-        return (new ApprovalPlan(review, schema, bindings, mirrorColumns, command.MirrorTableName, keepsPaused), CommandResult.Done);
+        return (new BindingPlan(bindings, mirrorColumns, keepsPaused), CommandResult.Done);
     }
 
     /// <summary>The events of an approval whose mirror table is provisioned as <paramref name="table"/>.</summary>
@@ -79,8 +104,9 @@ public static class ReviewDecisions
     {
         var events = new List<LineageEvent>
         {
-            new ReviewApproved(state.Id, plan.Review.ReviewId, plan.Schema.SchemaHash, plan.Bindings, table.Name, plan.Review.ActionVersion + 1, Automatic: false, now, actor),
-            new SchemaAccepted(state.Id, plan.Schema.SchemaHash, plan.Bindings, plan.Schema.Classification, now, actor),
+            new ReviewApproved(state.Id, plan.Review.ReviewId, plan.Schema.SchemaHash, plan.Bindings, table.Name, plan.Review.ActionVersion + 1, Automatic: false, now, actor,
+                plan.RegistryDecisionId),
+            new SchemaAccepted(state.Id, plan.Schema.SchemaHash, plan.Bindings, plan.Schema.Classification, now, actor, plan.RegistryDecisionId),
             new MirrorProvisioned(state.Id, table, now, actor),
         };
         if (!plan.KeepsPaused && state.PauseReasons.Contains(PauseReason.SchemaReview))
@@ -94,14 +120,14 @@ public static class ReviewDecisions
     /// An explicit name wins; a column mirrored before under the same source name keeps its name;
     /// the rest get the sanitized default.
     /// </summary>
-    private static Dictionary<string, string> MirrorColumnNames(Lineage state, IReadOnlyList<ColumnBinding> mirrored)
+    private static Dictionary<string, string> MirrorColumnNames(Lineage? state, IReadOnlyList<ColumnBinding> mirrored)
     {
         var defaults = MirrorNaming.DefaultColumnNames(mirrored.Select(b => b.SourceColumn).ToList());
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < mirrored.Count; i++)
         {
             var binding = mirrored[i];
-            var previous = state.Bindings.FirstOrDefault(b => b.SourceColumn == binding.SourceColumn && b.Action == BindingAction.Mirror)?.MirrorColumn;
+            var previous = state?.Bindings.FirstOrDefault(b => b.SourceColumn == binding.SourceColumn && b.Action == BindingAction.Mirror)?.MirrorColumn;
             names[binding.SourceColumn] = binding.MirrorColumn ?? previous ?? defaults[i];
         }
         return names;

@@ -1,6 +1,7 @@
 using System.Net;
 using EdgeSync.Api;
 using EdgeSync.Api.Auth;
+using EdgeSync.Fleets;
 using EdgeSync.Lineages;
 using EdgeSync.Registry;
 using EdgeSync.Silo.Database;
@@ -45,6 +46,7 @@ public static class NodeSetup
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.AddMqttGateway(configuration);
         builder.Services.AddSingleton<LineageMetrics>();
+        builder.Services.AddSingleton<RegistryFanOut>();
         builder.Services.AddHostedService<LineageViewBackfill>();
         builder.Services.AddHostedService<ReplayWatchdog>();
         builder.Services.AddHostedService<TombstonePruning>();
