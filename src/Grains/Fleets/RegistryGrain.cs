@@ -1,5 +1,6 @@
 using EdgeSync.Lineages;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeSync.Fleets;
 
@@ -8,13 +9,10 @@ namespace EdgeSync.Fleets;
 /// of a decision is run by whoever recorded it, and a reminder finishes any fan-out that a node's
 /// death interrupted (an approval reaching a lineage twice changes nothing).
 /// </summary>
-public sealed class RegistryGrain(RegistryStore registry, RegistryFanOut fanOut, TimeProvider clock, ILogger<RegistryGrain> logger)
+public sealed class RegistryGrain(RegistryStore registry, RegistryFanOut fanOut, IOptions<FleetOptions> options, TimeProvider clock, ILogger<RegistryGrain> logger)
     : Grain, IRegistryGrain, IRemindable
 {
     private const string FanOutReminder = "fan-out";
-
-    /// <summary>A fan-out younger than this is left to the node running it; the reminder picks up the older ones.</summary>
-    private static readonly TimeSpan RunnerGrace = TimeSpan.FromSeconds(30);
 
     private Guid ProjectId => this.GetPrimaryKey();
 
@@ -58,7 +56,7 @@ public sealed class RegistryGrain(RegistryStore registry, RegistryFanOut fanOut,
         if (reminderName != FanOutReminder)
             return;
         var running = await registry.FanningOutAsync(ProjectId);
-        foreach (var decision in running.Where(d => clock.GetUtcNow() - d.DecidedAt >= RunnerGrace))
+        foreach (var decision in running.Where(d => clock.GetUtcNow() - d.DecidedAt >= options.Value.FanOutTakeoverAfter))
         {
             logger.LogInformation("Resuming the fan-out of registry decision {DecisionId}", decision.Id);
             await CompleteFanOut(decision.Id, await fanOut.RunAsync(decision));

@@ -44,6 +44,7 @@ public static class NodeSetup
         builder.Services.AddSingleton<IDevicePresence, ClusterPresence>();
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
+        builder.Services.Configure<FleetOptions>(configuration.GetSection("Fleets"));
         builder.Services.AddMqttGateway(configuration);
         builder.Services.AddSingleton<LineageMetrics>();
         builder.Services.AddSingleton<RegistryFanOut>();

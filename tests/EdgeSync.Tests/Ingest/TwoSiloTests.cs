@@ -1,7 +1,5 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using EdgeSync.Api.Auth;
 using EdgeSync.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using MQTTnet;
@@ -21,9 +19,9 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         await using var nodes = await TwoNodes.StartAsync();
         var (firstPorts, _, secondPorts, _) = nodes;
 
-        var token = AdminToken();
-        using var viaFirst = Http(firstPorts, token);
-        using var viaSecond = Http(secondPorts, token);
+        var token = TwoNodes.AdminToken();
+        using var viaFirst = TwoNodes.Http(firstPorts, token);
+        using var viaSecond = TwoNodes.Http(secondPorts, token);
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
 
         var payloads = new BatchPayloads();
@@ -56,10 +54,10 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         await using var nodes = await TwoNodes.StartAsync();
         var (firstPorts, _, secondPorts, _) = nodes;
 
-        var token = AdminToken();
-        using var admin = Http(firstPorts, token);
+        var token = TwoNodes.AdminToken();
+        using var admin = TwoNodes.Http(firstPorts, token);
         var device = await Fleet.RegisterDeviceAsync(admin);
-        using var api = new EdgeApi(Http(secondPorts, token), device.ProjectId);
+        using var api = new EdgeApi(TwoNodes.Http(secondPorts, token), device.ProjectId);
         // One device, connected to both nodes at once (each node runs its own broker): its
         // consecutive batches commit on two nodes in whatever order the race gives.
         await using var viaFirst = await TestDevice.ConnectAsync(firstPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
@@ -107,8 +105,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         await using var nodes = await TwoNodes.StartAsync();
         var (firstPorts, _, secondPorts, second) = nodes;
 
-        var token = AdminToken();
-        using var viaFirst = Http(firstPorts, token);
+        var token = TwoNodes.AdminToken();
+        using var viaFirst = TwoNodes.Http(firstPorts, token);
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
         var deviceUrl = $"{Api}/{device.ProjectId}/devices/{device.DeviceId}";
         await using var mqtt = await TestDevice.ConnectAsync(secondPorts.Mqtt, device.Username, device.Username, device.Secret, device.TopicRoot);
@@ -127,8 +125,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         await using var nodes = await TwoNodes.StartAsync();
         var (firstPorts, _, secondPorts, second) = nodes;
 
-        var token = AdminToken();
-        using var viaFirst = Http(firstPorts, token);
+        var token = TwoNodes.AdminToken();
+        using var viaFirst = TwoNodes.Http(firstPorts, token);
         var device = await Fleet.RegisterDeviceAsync(viaFirst);
         // Sixteen tables: their lineage grains are activated on both nodes, half of them first
         // called through the node that will die.
@@ -166,7 +164,7 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
     {
         await using var nodes = await TwoNodes.StartAsync();
         var (firstPorts, _, secondPorts, second) = nodes;
-        using var admin = Http(firstPorts, AdminToken());
+        using var admin = TwoNodes.Http(firstPorts, TwoNodes.AdminToken());
         var device = await Fleet.RegisterDeviceAsync(admin);
         var payloads = new BatchPayloads();
         const int rows = 5;
@@ -225,8 +223,8 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         {
             foreach (var p in ports)
                 nodes.Add(await NodeProcess.StartAsync(postgres.ConnectionString, p)); // one at a time: the first applies the migrations
-            var token = AdminToken();
-            using var admin = Http(ports[0], token);
+            var token = TwoNodes.AdminToken();
+            using var admin = TwoNodes.Http(ports[0], token);
             var project = (await Fleet.RegisterDeviceAsync(admin)).ProjectId;
             var devices = new List<RegisteredDevice>();
             for (var d = 0; d < 24; d++)
@@ -254,52 +252,6 @@ public sealed class TwoSiloTests(ITestOutputHelper output)
         {
             foreach (var node in nodes)
                 await node.DisposeAsync();
-        }
-    }
-
-    /// <summary>Two node processes of one cluster on a fresh database; disposing them kills whichever still runs.</summary>
-    private sealed record TwoNodes(NodeProcess.Ports FirstPorts, NodeProcess First, NodeProcess.Ports SecondPorts, NodeProcess Second) : IAsyncDisposable
-    {
-        public static async Task<TwoNodes> StartAsync()
-        {
-            var database = await TestDatabase.CreateAsync();
-            var (firstPorts, secondPorts) = (NodeProcess.Ports.Free(), NodeProcess.Ports.Free());
-            var first = await NodeProcess.StartAsync(database, firstPorts);
-            var second = await NodeProcess.StartAsync(database, secondPorts);
-            Assert.Equal(2, await ActiveSilosAsync(database));
-            return new TwoNodes(firstPorts, first, secondPorts, second);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Second.DisposeAsync();
-            await First.DisposeAsync();
-        }
-    }
-
-    /// <summary>A platform administrator's token for the nodes' development key.</summary>
-    private static string AdminToken() =>
-        DevTokens.Mint(new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json")).Build(), ["PLATFORM_ADMIN"]);
-
-    private static HttpClient Http(NodeProcess.Ports ports, string token)
-    {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    private static async Task<long> ActiveSilosAsync(string database)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansmembershiptable WHERE status = 3", connection);
-            var active = (long)(await command.ExecuteScalarAsync())!;
-            if (active >= 2 || DateTime.UtcNow > deadline)
-                return active;
-            await Task.Delay(200);
         }
     }
 }
