@@ -1,7 +1,6 @@
 using EdgeSync.Fleets;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
-using EdgeSync.Storage;
 
 namespace EdgeSync.Tests.Lineages.Specifications;
 
