@@ -20,6 +20,7 @@ public static class CliApp
             root.Subcommands.Add(command);
         root.Subcommands.Add(LineageCommands.Build(host));
         root.Subcommands.Add(ReviewCommands.Build(host));
+        root.Subcommands.Add(RegistryCommands.Build(host));
         root.Subcommands.Add(RejectionCommands.Build(host));
         root.Subcommands.Add(DeviceCommands.Build(host));
         root.Subcommands.Add(PolicyCommands.Build(host));

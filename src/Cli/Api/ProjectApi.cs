@@ -57,6 +57,14 @@ public sealed class ProjectApi(EdgeSyncClient client, Guid projectId)
     public Task<ApiResult> RejectAsync(Guid reviewId, int actionVersion, string? reason, string idempotencyKey, CancellationToken ct = default) =>
         client.SendAsync(HttpMethod.Post, $"{Edge}/schema-reviews/{reviewId}/reject", new { action_version = actionVersion, reason }, idempotencyKey, ct);
 
+    public Task<ApiResult> RegistryDecisionsAsync(string? sourceTable, string? schemaHash, PageRequest page, CancellationToken ct = default) =>
+        client.GetAsync(Query($"{Edge}/registry/decisions", page, ("source_table", sourceTable), ("schema_hash", schemaHash)), ct);
+
+    public Task<ApiResult> RegistryDecisionAsync(Guid decisionId, CancellationToken ct = default) => client.GetAsync($"{Edge}/registry/decisions/{decisionId}", ct);
+
+    public Task<ApiResult> RevokeDecisionAsync(Guid decisionId, string idempotencyKey, CancellationToken ct = default) =>
+        client.SendAsync(HttpMethod.Delete, $"{Edge}/registry/decisions/{decisionId}", null, idempotencyKey, ct);
+
     public Task<ApiResult> DevicesAsync(PageRequest page, CancellationToken ct = default) => client.GetAsync(Query($"{Project}/devices", page), ct);
 
     public Task<ApiResult> DeviceAsync(Guid deviceId, CancellationToken ct = default) => client.GetAsync($"{Project}/devices/{deviceId}", ct);

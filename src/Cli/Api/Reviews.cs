@@ -32,4 +32,14 @@ public sealed record ColumnAction(string SourceColumnName, string Action, string
     public static readonly IReadOnlyList<string> Actions = ["mirror", "map", "ignore", "defer"];
 }
 
-public sealed record ApproveRequest(int ActionVersion, IReadOnlyList<ColumnAction> ColumnActions, string? MirrorTableName);
+/// <param name="Scope"><c>project</c> for a fleet approval (every open review of the schema), else null.</param>
+public sealed record ApproveRequest(int ActionVersion, IReadOnlyList<ColumnAction> ColumnActions, string? MirrorTableName, string? Scope = null, string? MirrorLayout = null);
+
+/// <summary>A row of <c>GET …/edge/registry/decisions</c>.</summary>
+public sealed record RegistryDecision(
+    Guid DecisionId, string SourceTable, string SchemaHash, IReadOnlyList<ColumnAction> ColumnActions, string MirrorLayout, string? MirrorTableName,
+    bool InForce, string DecidedBy, DateTimeOffset DecidedAt, string FanOut, int TargetCount, IReadOnlyList<Guid> ApprovedReviewIds,
+    string? RevokedBy, DateTimeOffset? RevokedAt);
+
+/// <summary>The answer of a fleet approval.</summary>
+public sealed record FleetApproval(RegistryDecision Decision, IReadOnlyList<Guid> ApprovedReviewIds);

@@ -85,9 +85,14 @@ public static class ReviewCommands
         var actionsFile = new Option<FileInfo?>("--actions-file") { Description = "JSON array of column_actions as the API takes them, or - for standard input (replaces the defaults and --column)" };
         var mirrorTable = new Option<string?>("--mirror-table") { Description = "Name of the mirror table (default: derived from device and table)" };
         var actionVersion = new Option<int?>("--action-version") { Description = "Fail with 409 unless the review is still at this version (default: its current one)" };
+        var fleet = new Option<bool>("--fleet")
+        {
+            Description = "Approve for the project: record a registry decision for this schema, approve every open review of it, and accept it for devices that send it later",
+        };
+        var layout = new Option<string?>("--layout") { Description = "Mirror layout: per_device or coalesced (default: the project policy's)" };
         var command = new Command("approve", "Approve the schema: rows are written to the mirror table and the staged backlog is replayed")
         {
-            review, columns, actionsFile, mirrorTable, actionVersion, host.IdempotencyKeyOption,
+            review, columns, actionsFile, mirrorTable, actionVersion, fleet, layout, host.IdempotencyKeyOption,
         };
         command.SetAction((parse, ct) => host.RunAsync(async () =>
         {
@@ -113,12 +118,23 @@ public static class ReviewCommands
                 }
             }
 
-            var request = new ApproveRequest(parse.GetValue(actionVersion) ?? detail.ActionVersion, actions, parse.GetValue(mirrorTable));
+            var forFleet = parse.GetValue(fleet);
+            var request = new ApproveRequest(parse.GetValue(actionVersion) ?? detail.ActionVersion, actions, parse.GetValue(mirrorTable),
+                forFleet ? "project" : null, parse.GetValue(layout));
             var result = await api.ApproveAsync(id, request, host.IdempotencyKey(parse), ct);
             var printer = host.Printer(parse);
             if (printer.Format == OutputFormat.Json)
             {
                 printer.Json(result.Data);
+                return;
+            }
+            if (forFleet)
+            {
+                var approval = result.As<FleetApproval>();
+                printer.Line($"Recorded registry decision {approval.Decision.DecisionId} for {approval.Decision.SourceTable} ({approval.Decision.MirrorLayout}): "
+                    + $"{approval.ApprovedReviewIds.Count} review(s) approved; devices that send this schema later are accepted without a review.");
+                if (approval.Decision.FanOut != "completed")
+                    printer.Line("The approval of the remaining reviews continues in the background (see `edgesync registry get`).");
                 return;
             }
             var approved = result.As<ReviewDetail>();

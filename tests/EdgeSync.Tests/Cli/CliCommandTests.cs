@@ -233,6 +233,31 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
     }
 
     [Fact]
+    public async Task A_fleet_approval_records_a_registry_decision_that_the_registry_commands_list_show_and_revoke()
+    {
+        using var scenario = await StagedLineageAsync();
+        var (device, api, lineageId, reviewId) = scenario;
+        using var cli = LoggedIn(device.ProjectId);
+        var edge = $"{Base(device.ProjectId)}/edge";
+
+        var approval = await cli.JsonAsync("reviews", "approve", reviewId.ToString(), "--fleet");
+        var decisionId = approval.GetProperty("decision").GetProperty("decision_id").GetGuid();
+        Assert.Equal([reviewId], approval.GetProperty("approved_review_ids").EnumerateArray().Select(e => e.GetGuid()));
+        Assert.Equal(decisionId, (await api.LineageAsync(lineageId)).GetProperty("registry_decision_id").GetGuid());
+
+        AssertSameJson((await api.Client.GetJsonAsync($"{edge}/registry/decisions")).GetProperty("data"), await cli.JsonAsync("registry", "list"));
+        var shown = await cli.RunAsync("registry", "get", decisionId.ToString());
+        Assert.Contains("In force since", shown.Out);
+        Assert.Contains("1 of 1 waiting review(s) approved", shown.Out);
+        var listed = await cli.RunAsync("registry", "list", "--table", "device_state");
+        Assert.Contains(decisionId.ToString(), listed.Out);
+
+        var revoked = await cli.JsonAsync("registry", "revoke", decisionId.ToString());
+        Assert.False(revoked.GetProperty("in_force").GetBoolean());
+        Assert.Contains("Revoked", (await cli.RunAsync("registry", "get", decisionId.ToString())).Out);
+    }
+
+    [Fact]
     public async Task A_rejected_review_keeps_the_lineage_paused()
     {
         using var scenario = await StagedLineageAsync();
