@@ -8,6 +8,8 @@ public sealed record DeviceCredentials(Guid Id, string Name, string Username, st
 
 public sealed record ReviewRef(Guid Id, Guid LineageId, Guid DeviceId, string SourceTable);
 
+public sealed record SchemaGroupRef(string SourceTable, string SchemaHash, int LineageCount, Guid ExampleReviewId);
+
 public sealed record LineageRef(Guid Id, Guid DeviceId, string SourceTable, string Status, long StagedRowCount);
 
 /// <summary>What an operator does over the HTTP API (docs/http-api.md), with a PLATFORM_ADMIN token.</summary>
@@ -45,6 +47,25 @@ public sealed class OperatorApi(int httpPort, string token) : IDisposable
             action_version = claimed.GetProperty("action_version").GetInt32(),
             column_actions = columns.Select(c => new { source_column_name = c, action = "mirror" }).ToArray(),
         });
+    }
+
+    public async Task<List<SchemaGroupRef>> SchemaGroupsAsync(Guid project) =>
+        (await ListAsync($"projects/{project}/edge/schema-groups"))
+            .Select(g => new SchemaGroupRef(g.GetProperty("source_table").GetString()!, g.GetProperty("schema_hash").GetString()!,
+                g.GetProperty("lineage_count").GetInt32(), g.GetProperty("example_review_id").GetGuid()))
+            .ToList();
+
+    /// <summary>Approves the review's schema for the whole project, every column mirrored; answers how many reviews it approved.</summary>
+    public async Task<int> FleetApproveAsync(Guid project, Guid review, IEnumerable<string> columns, string? layout)
+    {
+        var approval = await PostAsync($"projects/{project}/edge/schema-reviews/{review}/approve", new
+        {
+            action_version = 1,
+            column_actions = columns.Select(c => new { source_column_name = c, action = "mirror" }).ToArray(),
+            scope = "project",
+            mirror_layout = layout,
+        });
+        return approval.GetProperty("approved_review_ids").GetArrayLength();
     }
 
     public async Task<List<LineageRef>> LineagesAsync(Guid project) =>

@@ -38,7 +38,7 @@ public sealed partial class LineageGrain(
     /// <summary>The store may hold something else than <see cref="_lineage"/> (a commit's outcome was unknown and the reload failed).</summary>
     private bool _stale;
     private (EdgePolicy Policy, DateTimeOffset ReadAt)? _policy;
-    /// <summary>The schema hash the registry had no decision for, and when it was asked.</summary>
+    /// <summary>The schema hash the registry had no decision for (or none this lineage can apply), and when it was asked.</summary>
     private (string SchemaHash, DateTimeOffset At)? _noDecision;
     /// <summary>The operator command being run, as text, so that a retry of it can be recognised.</summary>
     private string? _command;
@@ -170,6 +170,7 @@ public sealed partial class LineageGrain(
         var (plan, refused) = ReviewDecisions.PlanBindings(_lineage, terms.Columns, terms.ColumnActions);
         if (plan is null || plan.KeepsPaused)
         {
+            _noDecision = (batch.SchemaHash, now);
             logger.LogWarning("Registry decision {DecisionId} does not apply to lineage {LineageId} ({Detail}); its schema waits for a review",
                 terms.DecisionId, command.NewLineageId, refused.Detail ?? "a NOT NULL column is deferred");
             return command;
@@ -184,6 +185,7 @@ public sealed partial class LineageGrain(
             }
             catch (MirrorConflictException e)
             {
+                _noDecision = (batch.SchemaHash, now);
                 logger.LogWarning("Registry decision {DecisionId} does not apply to lineage {LineageId} ({Detail}); its schema waits for a review",
                     terms.DecisionId, command.NewLineageId, e.Message);
                 return command;
