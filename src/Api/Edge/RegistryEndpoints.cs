@@ -47,17 +47,17 @@ public static class RegistryEndpoints
     }
 
     private static async Task<IResult> Get(
-        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "decision_id")] Guid decisionId, RegistryStore registry, CancellationToken ct) =>
+        [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "decision_id")] Guid decisionId, [FromServices] RegistryStore registry, CancellationToken ct) =>
         await registry.LoadAsync(projectId, decisionId, ct) is { } decision ? ApiResponse.Ok(RegistryDecisionView.From(decision)) : NotFound(decisionId);
 
     private static Task<IResult> Record(
         [FromRoute(Name = "project_id")] Guid projectId, RecordDecisionRequest body, ClaimsPrincipal user,
-        [FromServices] IGrainFactory grains, RegistryStore registry, RegistryFanOut fanOut, ILoggerFactory logs) =>
+        [FromServices] IGrainFactory grains, [FromServices] RegistryStore registry, [FromServices] RegistryFanOut fanOut, ILoggerFactory logs) =>
         DecideAsync(projectId, body.ToCommand(Actor(user)), grains, registry, fanOut, logs);
 
     private static async Task<IResult> Revoke(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "decision_id")] Guid decisionId, ClaimsPrincipal user,
-        [FromServices] IGrainFactory grains, RegistryStore registry, CancellationToken ct)
+        [FromServices] IGrainFactory grains, [FromServices] RegistryStore registry, CancellationToken ct)
     {
         var result = await grains.GetGrain<IRegistryGrain>(projectId).Revoke(decisionId, Actor(user));
         if (!result.Result.Succeeded)

@@ -61,7 +61,7 @@ public static class ReviewEndpoints
     /// <summary>With <c>scope: "project"</c> a fleet approval: a registry decision for the review's schema, carried to every open review of it.</summary>
     private static async Task<IResult> Approve(
         [FromRoute(Name = "project_id")] Guid projectId, [FromRoute(Name = "review_id")] Guid reviewId, ApproveReviewRequest body,
-        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, RegistryStore registry, RegistryFanOut fanOut,
+        ClaimsPrincipal user, IQuerySession session, [FromServices] IGrainFactory grains, [FromServices] RegistryStore registry, [FromServices] RegistryFanOut fanOut,
         ILoggerFactory logs, CancellationToken ct)
     {
         if (!body.ForProject)
