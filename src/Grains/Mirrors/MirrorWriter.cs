@@ -1,5 +1,4 @@
 using EdgeSync.Storage;
-using EdgeSync.Wire;
 using Npgsql;
 using NpgsqlTypes;
 
