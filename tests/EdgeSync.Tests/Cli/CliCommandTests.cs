@@ -429,5 +429,10 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
         Assert.Contains("resume_threshold_percent", invalid.Error);
         var nothing = await cli.RunAsync("policy", "set");
         Assert.Equal(2, nothing.ExitCode);
+
+        var quarantine = await cli.JsonAsync("policy", "set", "--on-permanent-row-error", "quarantine");
+        Assert.Equal("quarantine", quarantine.GetProperty("on_permanent_row_error").GetString());
+        Assert.Equal(5000, quarantine.GetProperty("max_pending_rows_per_lineage").GetInt64());
+        Assert.Equal(2, (await cli.RunAsync("policy", "set", "--on-permanent-row-error", "ignore")).ExitCode);
     }
 }
