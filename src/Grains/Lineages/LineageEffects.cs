@@ -82,7 +82,8 @@ public sealed class LineageEffects(
     /// Writes the changes, and when a write fails permanently, finds the changes that make it fail
     /// by halving the failing part, each try in a savepoint so that the transaction survives it:
     /// the others are written, the failing ones answered (by index) with their own error. A
-    /// transient failure is thrown (it says nothing about the rows). A single bad row among n costs
+    /// transient failure, or a permanent one that is not about the rows (see
+    /// <see cref="MirrorWriteException.IsRowSpecific"/>), is thrown: it says nothing about the rows. A single bad row among n costs
     /// about 2·log2(n) more writes; the common case, no failure, one savepoint.
     /// </summary>
     private async Task<IReadOnlyList<(int Index, string Error)>> WriteSettingAsideAsync(
@@ -104,6 +105,9 @@ public sealed class LineageEffects(
             catch (MirrorWriteException e) when (e.IsPermanent)
             {
                 await tx.Transaction.RollbackAsync(Savepoint);
+                // A table-wide error (a missing column, say) would set every row aside: it stays the breaker's.
+                if (!e.IsRowSpecific)
+                    throw;
                 if (part.Count == 1)
                 {
                     failing.Add((part.From, e.Message));

@@ -211,6 +211,20 @@ public sealed class PoisonRowTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task With_the_quarantine_policy_an_error_of_the_table_not_of_its_rows_still_trips_the_breaker_and_sets_nothing_aside()
+    {
+        await using var s = await ApprovedPumpAsync(new { on_permanent_row_error = "quarantine", circuit_breaker_threshold = 1 });
+        await AlterAsync($"ALTER TABLE edge_mirror.\"{s.Mirror}\" DROP COLUMN rpm");
+        s.Source.Upsert(new Dictionary<string, object?> { ["id"] = 2L, ["rpm"] = 200L });
+        await PublishAsync(s.Mqtt, s.Source);
+
+        var tripped = await TrippedAsync(s);
+        Assert.Contains("rpm", tripped.GetProperty("materialization_last_error").GetString());
+        Assert.Empty(await QuarantinedAsync(s));
+        Assert.Equal([2L], await StagedSeqsAsync(s));
+    }
+
+    [Fact]
     public async Task One_failed_live_batch_counts_once_its_replay_tries_again_only_after_the_retry_interval()
     {
         await using var s = await ApprovedPumpAsync(new { circuit_breaker_threshold = 1000 });
