@@ -39,7 +39,7 @@ public sealed class MirrorColumnTypes(EdgeStoreSettings settings)
             var actual = types.GetValueOrDefault(column.Name) ?? column.PostgresType;
             var affinity = MirrorTypes.TransportAffinity(actual);
             columns[i] = column with { SqliteAffinity = affinity };
-            casts[i] = MirrorTypes.TransportName(affinity) == actual ? null : actual;
+            casts[i] = MirrorTypes.NeedsCast(affinity, actual) ? actual : null;
         }
         return new ResolvedMirrorTable(table with { Columns = columns }, casts);
     }

@@ -30,4 +30,13 @@ public static class MirrorTypes
 
     /// <summary>The type a value of <paramref name="affinity"/> travels as (NUMERIC travels as text and is cast).</summary>
     public static string TransportName(string affinity) => affinity == "NUMERIC" ? "text" : Of(affinity);
+
+    /// <summary>
+    /// Whether a value of <paramref name="affinity"/> needs an explicit cast to <paramref name="actualType"/>.
+    /// Text for a character column is left to the insert's own assignment: an explicit cast to
+    /// <c>varchar(n)</c> or <c>char(n)</c> would cut an overlong value silently, the assignment
+    /// refuses it (22001), a row's error like any other.
+    /// </summary>
+    public static bool NeedsCast(string affinity, string actualType) =>
+        TransportName(affinity) != actualType && !(affinity == "TEXT" && actualType.StartsWith("character", StringComparison.Ordinal));
 }

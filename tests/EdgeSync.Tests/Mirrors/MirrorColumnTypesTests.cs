@@ -76,4 +76,18 @@ public sealed class MirrorColumnTypesTests(MirrorDatabase db) : IClassFixture<Mi
         Assert.True(error.IsPermanent);
         Assert.Equal("22P02", error.Code);
     }
+
+    [Fact]
+    public async Task Text_too_long_for_a_varchar_column_is_refused_not_cut()
+    {
+        var (table, device) = await NewTableAsync();
+        await AlterAsync(table, "ALTER COLUMN name TYPE varchar(3)");
+
+        await db.ApplyAsync(table, device, [Insert(1, """{"id":1}""", """{"id":1,"Name":"abc"}""")]);
+        var error = await Assert.ThrowsAsync<MirrorWriteException>(() => db.ApplyAsync(table, device, [Insert(2, """{"id":2}""", """{"id":2,"Name":"abcdef"}""")]));
+
+        Assert.Equal("22001", error.Code);
+        Assert.True(error.IsRowSpecific);
+        Assert.Equal(["abc"], (await db.RowsAsync(table.Name, "id")).Select(r => (string)r["name"]!));
+    }
 }
