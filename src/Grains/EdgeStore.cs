@@ -34,11 +34,13 @@ public static class EdgeStore
         // One pool for Marten and the set-based writes that share its transactions.
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         services.AddSingleton<StagedRows>();
+        services.AddSingleton<QuarantinedRows>();
         services.AddSingleton<BatchLedger>();
         services.AddSingleton<RejectionLog>();
         services.AddSingleton<PendingControls>();
         services.AddSingleton<MirrorSchemaWriter>();
         services.AddSingleton<MirrorTombstones>();
+        services.AddSingleton<MirrorColumnTypes>();
         services.AddSingleton<MirrorWriter>();
         services.AddSingleton<TelemetryWriter>();
         services.AddSingleton<MirrorReader>();

@@ -15,6 +15,7 @@ public static class EdgeEndpoints
         var edge = app.MapProjectGroup("/edge").WithTags("Edge sync");
         edge.MapLineageEndpoints();
         edge.MapLineageCommandEndpoints();
+        edge.MapPoisonRowEndpoints();
         edge.MapReviewEndpoints();
         edge.MapSchemaGroupEndpoints();
         edge.MapRegistryEndpoints();

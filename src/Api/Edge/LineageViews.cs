@@ -75,11 +75,21 @@ public sealed record StagedRowView(
         r.SourceCommitSeq, r.JournalEpoch, r.Op, Parse(r.PkJson), r.RowJson is null ? null : Parse(r.RowJson),
         r.StagingReason, r.Bytes, r.Compressed, r.BatchId, r.StagedAt);
 
-    private static JsonElement Parse(string json)
+    internal static JsonElement Parse(string json)
     {
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
     }
+}
+
+/// <summary>A row in the quarantine: <see cref="Kind"/> is <c>discarded</c> (an operator) or <c>quarantined</c> (the policy).</summary>
+public sealed record QuarantinedRowView(
+    long SourceCommitSeq, Guid JournalEpoch, string Op, JsonElement Pk, JsonElement? Row, string Kind, string? Error, string Actor,
+    string? Reason, DateTimeOffset QuarantinedAt, int Bytes, bool Compressed, Guid BatchId, DateTimeOffset? StagedAt)
+{
+    public static QuarantinedRowView From(QuarantinedRow r) => new(
+        r.SourceCommitSeq, r.JournalEpoch, r.Op, StagedRowView.Parse(r.PkJson), r.RowJson is null ? null : StagedRowView.Parse(r.RowJson),
+        r.Kind, r.Error, r.Actor, r.Reason, r.QuarantinedAt, r.Bytes, r.Compressed, r.BatchId, r.StagedAt);
 }
 
 public sealed record LineageEventView(long Version, long Sequence, string Type, DateTimeOffset Timestamp, object Data);

@@ -2,6 +2,7 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Registry;
+using EdgeSync.Storage;
 using FluentValidation;
 using Marten;
 using Marten.Patching;
@@ -15,7 +16,7 @@ namespace EdgeSync.Api.Edge;
 /// <summary>PATCH …/policy body: every field optional; absent fields keep their value.</summary>
 public sealed record PolicyPatch(
     bool? AllowAdditiveContinue, long? MaxPendingRowsPerLineage, long? MaxPendingBytesPerLineage,
-    int? ResumeThresholdPercent, int? CircuitBreakerThreshold)
+    int? ResumeThresholdPercent, int? CircuitBreakerThreshold, string? OnPermanentRowError = null)
 {
     public EdgePolicy ApplyTo(EdgePolicy policy) => policy with
     {
@@ -24,18 +25,24 @@ public sealed record PolicyPatch(
         MaxPendingBytesPerLineage = MaxPendingBytesPerLineage ?? policy.MaxPendingBytesPerLineage,
         ResumeThresholdPercent = ResumeThresholdPercent ?? policy.ResumeThresholdPercent,
         CircuitBreakerThreshold = CircuitBreakerThreshold ?? policy.CircuitBreakerThreshold,
+        OnPermanentRowError = EnumNames.TryParse<PermanentRowErrorAction>(OnPermanentRowError, out var action) ? action : policy.OnPermanentRowError,
     };
 }
 
 public sealed class PolicyPatchValidator : AbstractValidator<PolicyPatch>
 {
+    private static readonly IReadOnlyList<string> RowErrorActions = EnumNames.All<PermanentRowErrorAction>();
+
     public PolicyPatchValidator()
     {
         RuleFor(p => p.MaxPendingRowsPerLineage).GreaterThan(0);
         RuleFor(p => p.MaxPendingBytesPerLineage).GreaterThan(0);
         RuleFor(p => p.ResumeThresholdPercent).InclusiveBetween(1, 99);
         RuleFor(p => p.CircuitBreakerThreshold).GreaterThan(0);
+        RuleFor(p => p.OnPermanentRowError).Must(a => a is null || RowErrorActions.Contains(a))
+            .WithMessage($"'on_permanent_row_error' must be one of {string.Join(", ", RowErrorActions)}.");
     }
+
 }
 
 public static class PolicyEndpoints

@@ -35,6 +35,17 @@ public sealed record PendingControlView(Guid ControlId, string ControlKind, Date
 public sealed record StagedRowView(
     long SourceCommitSeq, Guid JournalEpoch, string Op, JsonElement Pk, JsonElement? Row, string StagingReason, int Bytes, DateTimeOffset StagedAt);
 
+/// <summary>A row of <c>…/quarantined-rows</c>.</summary>
+public sealed record QuarantinedRowView(
+    long SourceCommitSeq, Guid JournalEpoch, string Op, JsonElement Pk, JsonElement? Row, string Kind, string? Error, string Actor,
+    string? Reason, DateTimeOffset QuarantinedAt);
+
+/// <summary>Answer of <c>…/staged-rows/discard</c>.</summary>
+public sealed record DiscardResult(Guid LineageId, IReadOnlyList<long> Discarded, IReadOnlyList<long> AlreadyQuarantined, IReadOnlyList<long> NotFound, string Status, long StagedRowCount);
+
+/// <summary>Answer of <c>…/quarantined-rows/requeue</c>.</summary>
+public sealed record RequeueResult(Guid LineageId, IReadOnlyList<long> Requeued, IReadOnlyList<long> AlreadyStaged, IReadOnlyList<long> NotFound, string Status, long StagedRowCount);
+
 /// <summary>A row of <c>…/events</c>.</summary>
 public sealed record LineageEventView(long Version, string Type, DateTimeOffset Timestamp, JsonElement Data);
 

@@ -31,6 +31,17 @@ public sealed class ProjectApi(EdgeSyncClient client, Guid projectId)
     public Task<ApiResult> ResetAsync(Guid lineageId, string idempotencyKey, CancellationToken ct = default) =>
         client.SendAsync(HttpMethod.Post, $"{Edge}/lineages/{lineageId}/reset-materialization", new { }, idempotencyKey, ct);
 
+    public Task<ApiResult> DiscardAsync(Guid lineageId, Guid journalEpoch, IReadOnlyList<long> commitSeqs, string reason, string idempotencyKey, CancellationToken ct = default) =>
+        client.SendAsync(HttpMethod.Post, $"{Edge}/lineages/{lineageId}/staged-rows/discard",
+            new { journal_epoch = journalEpoch, commit_seqs = commitSeqs, reason }, idempotencyKey, ct);
+
+    public Task<ApiResult> QuarantinedRowsAsync(Guid lineageId, PageRequest page, CancellationToken ct = default) =>
+        client.GetAsync(Query($"{Edge}/lineages/{lineageId}/quarantined-rows", page), ct);
+
+    public Task<ApiResult> RequeueAsync(Guid lineageId, Guid journalEpoch, IReadOnlyList<long> commitSeqs, string idempotencyKey, CancellationToken ct = default) =>
+        client.SendAsync(HttpMethod.Post, $"{Edge}/lineages/{lineageId}/quarantined-rows/requeue",
+            new { journal_epoch = journalEpoch, commit_seqs = commitSeqs }, idempotencyKey, ct);
+
     public Task<ApiResult> PauseAsync(Guid lineageId, string? reason, string idempotencyKey, CancellationToken ct = default) =>
         client.SendAsync(HttpMethod.Post, $"{Edge}/lineages/{lineageId}/pause", new { reason }, idempotencyKey, ct);
 

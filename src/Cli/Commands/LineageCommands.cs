@@ -5,7 +5,7 @@ using EdgeSync.Cli.Output;
 
 namespace EdgeSync.Cli.Commands;
 
-/// <summary><c>lineages list|get|staged|written|events|reset|pause|resume|delete</c>.</summary>
+/// <summary><c>lineages list|get|staged|written|events|reset|pause|resume|delete|discard|quarantined|requeue</c>.</summary>
 public static class LineageCommands
 {
     public static Command Build(CliHost host)
@@ -15,6 +15,7 @@ public static class LineageCommands
         {
             List(host), Get(host, lineage), Staged(host, lineage), Written(host, lineage), Events(host, lineage),
             Reset(host, lineage), Pause(host, lineage), Resume(host, lineage), Delete(host, lineage),
+            PoisonRowCommands.Discard(host, lineage), PoisonRowCommands.Quarantined(host, lineage), PoisonRowCommands.Requeue(host, lineage),
         };
     }
 

@@ -22,7 +22,15 @@ public static class PolicyCommands
         var bytes = new Option<long?>("--max-pending-bytes") { Description = "Backlog bytes per lineage before the device is paused" };
         var resume = new Option<int?>("--resume-threshold-percent") { Description = "Resume the device below this share of the caps (1-99)" };
         var breaker = new Option<int?>("--circuit-breaker-threshold") { Description = "Consecutive permanent write errors that trip the breaker" };
-        var command = new Command("set", "Change the fields given; the others keep their value") { additive, rows, bytes, resume, breaker, host.IdempotencyKeyOption };
+        var rowError = new Option<string?>("--on-permanent-row-error")
+        {
+            Description = "pause: a row no mirror can take stages the batch and counts towards the breaker; quarantine: it alone is set aside",
+        };
+        rowError.AcceptOnlyFromAmong("pause", "quarantine");
+        var command = new Command("set", "Change the fields given; the others keep their value")
+        {
+            additive, rows, bytes, resume, breaker, rowError, host.IdempotencyKeyOption,
+        };
         command.SetAction((parse, ct) => host.RunAsync(async () =>
         {
             var fields = new Dictionary<string, object>();
@@ -36,6 +44,8 @@ public static class PolicyCommands
             Add("max_pending_bytes_per_lineage", bytes);
             Add("resume_threshold_percent", resume);
             Add("circuit_breaker_threshold", breaker);
+            if (parse.GetValue(rowError) is { } action)
+                fields["on_permanent_row_error"] = action;
             if (fields.Count == 0)
                 throw new CliException("nothing to set: pass at least one policy option (see `edgesync policy set --help`)");
             Show(host, parse, await host.Project(parse).PatchPolicyAsync(fields, host.IdempotencyKey(parse), ct));

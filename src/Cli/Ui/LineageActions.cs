@@ -4,13 +4,13 @@ namespace EdgeSync.Cli.Ui;
 
 /// <summary>
 /// The keys that act on one lineage, shared by the lineage list and the lineage detail so both
-/// screens do exactly the same thing: d staged, w written, e events, x reset, P pause, R resume, D delete.
+/// screens do exactly the same thing: d staged, w written, e events, Q quarantine, x reset, P pause, R resume, D delete.
 /// </summary>
 public sealed class LineageActions(UiSession session, StatusLine status, CancellationToken alive)
 {
     public static IReadOnlyList<(string Key, string Text)> Hints { get; } =
     [
-        ("d", "Staged"), ("w", "Written"), ("e", "Events"), ("x", "Reset breaker"), ("P", "Pause"), ("R", "Resume"), ("D", "Delete"),
+        ("d", "Staged"), ("w", "Written"), ("e", "Events"), ("Q", "Quarantine"), ("x", "Reset breaker"), ("P", "Pause"), ("R", "Resume"), ("D", "Delete"),
     ];
 
     /// <summary>Raised on the UI thread after a mutation succeeded, so the screen reloads what it shows.</summary>
@@ -26,6 +26,7 @@ public sealed class LineageActions(UiSession session, StatusLine status, Cancell
             case 'd': session.Show(PagedRowsScreen.Staged(session, lineage)); break;
             case 'w': session.Show(PagedRowsScreen.Written(session, lineage)); break;
             case 'e': session.Show(PagedRowsScreen.Events(session, lineage)); break;
+            case 'Q': session.Show(PagedRowsScreen.Quarantined(session, lineage)); break;
             case 'x': Reset(lineage); break;
             case 'P': Pause(lineage); break;
             case 'R': Resume(lineage); break;

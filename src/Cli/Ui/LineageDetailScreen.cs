@@ -56,7 +56,7 @@ public sealed class LineageDetailScreen : Window
     private void Act(char key)
     {
         _actions.Handle(key, _lineage);
-        if (key is 'd' or 'w' or 'e' && !_session.QuitRequested)
+        if (key is 'd' or 'w' or 'e' or 'Q' && !_session.QuitRequested)
             Load();
     }
 

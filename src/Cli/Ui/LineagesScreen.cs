@@ -113,7 +113,7 @@ public sealed class LineagesScreen : View, IListScreen
         }
         _actions.Handle(key, LineageRef.Of(lineage));
         // Whatever the screen on top did (or the quit it asked for), the list shows the state now.
-        if (key is 'd' or 'w' or 'e' && !_session.QuitRequested)
+        if (key is 'd' or 'w' or 'e' or 'Q' && !_session.QuitRequested)
             Refresh();
     }
 

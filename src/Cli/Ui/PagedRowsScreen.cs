@@ -60,6 +60,14 @@ public sealed class PagedRowsScreen : Window
             r.SourceCommitSeq.ToString(), r.Op, Cells.Json(r.Pk, 30), Cells.Json(r.Row, 90), r.StagingReason, r.Bytes.ToString(), Cells.Time(r.StagedAt),
         })), null);
 
+    public static PagedRowsScreen Quarantined(UiSession session, LineageRef lineage) => new(session,
+        $"Quarantined rows — {lineage.Label}", "quarantined rows",
+        (page, ct) => session.Api.QuarantinedRowsAsync(lineage.Id, page, ct),
+        items => Table(["SEQ", "OP", "PK", "ROW", "KIND", "ERROR", "BY", "REASON", "AT"], items.Select(i => i.Deserialize<QuarantinedRowView>(ApiJson.Options)!).Select(r => new[]
+        {
+            r.SourceCommitSeq.ToString(), r.Op, Cells.Json(r.Pk, 30), Cells.Json(r.Row, 60), r.Kind, r.Error ?? "", r.Actor, r.Reason ?? "", Cells.Time(r.QuarantinedAt),
+        })), null);
+
     public static PagedRowsScreen Written(UiSession session, LineageRef lineage) => new(session,
         $"Written rows (mirror) — {lineage.Label}", "written rows",
         (page, ct) => session.Api.MirrorRowsAsync(lineage.Id, page, null, ct),

@@ -33,6 +33,12 @@ public interface ILineageGrain : IGrainWithStringKey
     [Alias("ResetMaterialization")]
     Task<CommandResult> ResetMaterialization(ResetMaterialization command);
 
+    [Alias("DiscardStagedRows")]
+    Task<RowsMoved> DiscardStagedRows(DiscardStagedRows command);
+
+    [Alias("RequeueQuarantinedRows")]
+    Task<RowsMoved> RequeueQuarantinedRows(RequeueQuarantinedRows command);
+
     [Alias("DeleteLineage")]
     Task<CommandResult> DeleteLineage(DeleteLineage command);
 

@@ -15,6 +15,34 @@ public sealed record ResetMaterialization([property: Id(0)] Guid LineageId, [pro
 [GenerateSerializer, Immutable]
 public sealed record DeleteLineage([property: Id(0)] Guid LineageId, [property: Id(1)] bool DropMirror, [property: Id(2)] string Actor);
 
+/// <summary>An operator moves staged rows of one journal epoch to the quarantine.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DiscardStagedRows(
+    [property: Id(0)] Guid LineageId,
+    [property: Id(1)] Guid JournalEpoch,
+    [property: Id(2)] IReadOnlyList<long> CommitSeqs,
+    [property: Id(3)] string? Reason,
+    [property: Id(4)] string Actor);
+
+/// <summary>An operator stages quarantined rows of one journal epoch again.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RequeueQuarantinedRows(
+    [property: Id(0)] Guid LineageId,
+    [property: Id(1)] Guid JournalEpoch,
+    [property: Id(2)] IReadOnlyList<long> CommitSeqs,
+    [property: Id(3)] string Actor);
+
+/// <summary>
+/// The answer to a discard or requeue: <see cref="Moved"/> now, <see cref="AlreadyThere"/> moved
+/// by an earlier call (a repeat changes nothing), <see cref="NotFound"/> neither.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RowsMoved(
+    [property: Id(0)] CommandResult Result,
+    [property: Id(1)] IReadOnlyList<long> Moved,
+    [property: Id(2)] IReadOnlyList<long> AlreadyThere,
+    [property: Id(3)] IReadOnlyList<long> NotFound);
+
 /// <summary>One entry of an approval's <c>column_actions</c>.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ColumnAction(

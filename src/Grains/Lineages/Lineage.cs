@@ -111,6 +111,27 @@ public sealed record LineageDeleted(Guid LineageId, bool MirrorDropped, DateTime
 public sealed record MaterializationFailed(Guid LineageId, Guid? BatchId, string Error, bool Permanent, int ConsecutiveFailures, DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>
+/// An operator moved staged rows of <see cref="JournalEpoch"/> to the quarantine; <see cref="Error"/>
+/// is the lineage's last write error at the time (what the rows are taken to have met).
+/// </summary>
+public sealed record StagedRowsDiscarded(
+    Guid LineageId, Guid JournalEpoch, IReadOnlyList<long> CommitSeqs, int Rows, long Bytes, string? Reason, string? Error,
+    DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>Quarantined rows were staged again; a replay writes them like any backlog.</summary>
+public sealed record QuarantinedRowsRequeued(
+    Guid LineageId, Guid JournalEpoch, IReadOnlyList<long> CommitSeqs, int Rows, long Bytes, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>
+/// The policy set rows aside that no mirror write could take (found by splitting the failing
+/// write); the rest was written. <see cref="FromStaging"/>: they were staged (a replay chunk),
+/// so the backlog shrank by them; otherwise they came with a live batch (<see cref="BatchId"/>).
+/// </summary>
+public sealed record RowsQuarantined(
+    Guid LineageId, Guid? BatchId, Guid JournalEpoch, IReadOnlyList<long> CommitSeqs, int Rows, long Bytes, bool FromStaging, string Error,
+    DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>
 /// The name each event is stored under in the event stream. Pinned here rather than derived from
 /// class names, so that renaming a class cannot orphan stored events; the event feed, the
 /// notifications and the API's event history show these names.
@@ -145,6 +166,9 @@ public static class LineageEventNames
         [typeof(MaterializationReset)] = "materialization_reset",
         [typeof(LineageDeleted)] = "lineage_deleted",
         [typeof(MaterializationFailed)] = "materialization_failed",
+        [typeof(StagedRowsDiscarded)] = "staged_rows_discarded",
+        [typeof(QuarantinedRowsRequeued)] = "quarantined_rows_requeued",
+        [typeof(RowsQuarantined)] = "rows_quarantined",
     }.ToFrozenDictionary();
 }
 
@@ -178,6 +202,8 @@ public enum StagingReason
     MaterializationFailed,
     /// <summary>Not paused, but older rows are still being replayed: new rows queue behind them.</summary>
     BehindBacklog,
+    /// <summary>Taken back from the quarantine by an operator.</summary>
+    Requeued,
 }
 
 public enum ReplayStatus
@@ -239,6 +265,8 @@ public sealed record LineageCounters
     public long StagedBytes { get; init; }
     public long BatchesMaterialized { get; init; }
     public long RowsMaterialized { get; init; }
+    /// <summary>Rows moved to the quarantine (discarded or set aside by the policy), less those re-queued.</summary>
+    public long RowsQuarantined { get; init; }
 }
 
 public sealed class Lineage
@@ -394,6 +422,15 @@ public sealed class Lineage
                 Apply(x);
                 break;
             case MaterializationReset x:
+                Apply(x);
+                break;
+            case StagedRowsDiscarded x:
+                Apply(x);
+                break;
+            case QuarantinedRowsRequeued x:
+                Apply(x);
+                break;
+            case RowsQuarantined x:
                 Apply(x);
                 break;
             case LineageDeleted:
@@ -613,6 +650,39 @@ public sealed class Lineage
     {
         ConsecutiveFailures = 0;
         LastMaterializationError = null;
+        UpdatedAt = e.At;
+    }
+
+    private void Apply(StagedRowsDiscarded e)
+    {
+        Counters = Counters with
+        {
+            StagedRowCount = Math.Max(0, Counters.StagedRowCount - e.Rows),
+            StagedBytes = Math.Max(0, Counters.StagedBytes - e.Bytes),
+            RowsQuarantined = Counters.RowsQuarantined + e.Rows,
+        };
+        UpdatedAt = e.At;
+    }
+
+    private void Apply(QuarantinedRowsRequeued e)
+    {
+        Counters = Counters with
+        {
+            StagedRowCount = Counters.StagedRowCount + e.Rows,
+            StagedBytes = Counters.StagedBytes + e.Bytes,
+            RowsQuarantined = Math.Max(0, Counters.RowsQuarantined - e.Rows),
+        };
+        UpdatedAt = e.At;
+    }
+
+    private void Apply(RowsQuarantined e)
+    {
+        Counters = Counters with
+        {
+            StagedRowCount = e.FromStaging ? Math.Max(0, Counters.StagedRowCount - e.Rows) : Counters.StagedRowCount,
+            StagedBytes = e.FromStaging ? Math.Max(0, Counters.StagedBytes - e.Bytes) : Counters.StagedBytes,
+            RowsQuarantined = Counters.RowsQuarantined + e.Rows,
+        };
         UpdatedAt = e.At;
     }
 

@@ -1,4 +1,5 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using JasperFx.Events;
 using Microsoft.Extensions.Logging;
 
@@ -54,10 +55,10 @@ public sealed partial class LineageGrain
     }
 
     /// <summary>The reminder makes the intent durable: after a restart or failover it wakes the grain to go on.</summary>
-    private async Task StartReplayAsync()
+    private async Task StartReplayAsync(TimeSpan? firstTryAfter = null)
     {
         await this.RegisterOrUpdateReminder(ReplayReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        StartReplayTimer(TimeSpan.Zero);
+        StartReplayTimer(firstTryAfter ?? TimeSpan.Zero);
     }
 
     private async Task StopReplayAsync()
@@ -126,23 +127,35 @@ public sealed partial class LineageGrain
             await using var tx = await store.BeginAsync(ct);
             var rows = await effects.OldestStagedAsync(tx, lineage.Id, options.Value.ReplayChunkRows, ct);
             Decision decision;
+            IReadOnlyList<SetAside> setAside = [];
             if (rows.Count == 0)
             {
                 decision = ReplayDecisions.NothingLeft(lineage, clock.GetUtcNow());
             }
             else
             {
-                var changes = rows.Select(r => new MirrorRowChange(r.JournalEpoch, r.SourceCommitSeq, r.Op, r.PkJson, r.RowJson)).ToList();
-                await effects.WriteAsync(tx, lineage.Id, lineage.ProjectId, lineage.DeviceId, lineage.Mirror, lineage.Bindings, changes, clock.GetUtcNow());
+                var policy = await PolicyAsync(lineage.ProjectId);
+                setAside = await effects.WriteStagedAsync(tx, lineage, rows, policy.OnPermanentRowError == PermanentRowErrorAction.Quarantine, clock.GetUtcNow());
                 var last = rows[^1];
+                // The rows set aside are in the quarantine now: they leave staging with the rest of the chunk.
                 await effects.DrainedThroughAsync(tx, lineage.Id, last, ct);
-                var chunk = new ReplayChunk(rows.Count, rows.Sum(r => (long)r.Bytes), last.JournalEpoch, last.SourceCommitSeq);
-                decision = ReplayDecisions.ChunkApplied(lineage, chunk, await PolicyAsync(lineage.ProjectId), Guid.CreateVersion7(), clock.GetUtcNow());
+                var quarantined = setAside.SelectMany(g => g.CommitSeqs.Select(seq => (g.JournalEpoch, seq))).ToHashSet();
+                var written = rows.Where(r => !quarantined.Contains((r.JournalEpoch, r.SourceCommitSeq))).ToList();
+                var chunk = new ReplayChunk(written.Count, written.Sum(r => (long)r.Bytes), last.JournalEpoch, last.SourceCommitSeq);
+                decision = ReplayDecisions.ChunkApplied(lineage, chunk, policy, Guid.CreateVersion7(), clock.GetUtcNow(), setAside);
             }
             var next = await tx.AppendAsync(lineage, lineage.Id, decision.Events);
             // Not applied: the grain has reloaded, and the next tick goes on from what is stored.
             if (await CommitAsync(tx, next, decision.Events))
+            {
                 _lineage = next;
+                if (setAside.Count > 0)
+                {
+                    logger.LogWarning("Replay of lineage {LineageId}: {Rows} rows set aside in the quarantine: {Error}",
+                        lineage.Id, setAside.Sum(g => g.CommitSeqs.Count), setAside[0].Error);
+                    metrics.RowsQuarantined(setAside.Sum(g => g.CommitSeqs.Count), "replay");
+                }
+            }
             if (_lineage is not { IsReplaying: true })
                 await StopReplayAsync();
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EdgeSync.Mirrors;
 using EdgeSync.Registry;
+using EdgeSync.Storage;
 using EdgeSync.Wire;
 using JasperFx.Events;
 using Microsoft.Extensions.Logging;
@@ -134,10 +135,19 @@ public sealed partial class LineageGrain(
             await tx.CommitAsync();
             return IngestOutcome.Duplicate(lineageId);
         }
-        await effects.ApplyAsync(tx, lineageId, command.Device.ProjectId, command.Device.DeviceId, batch, decision, now);
+        var setAsideFailing = command.Policy.OnPermanentRowError == PermanentRowErrorAction.Quarantine;
+        var setAside = await effects.ApplyAsync(tx, lineageId, command.Device.ProjectId, command.Device.DeviceId, batch, decision, setAsideFailing, now);
+        if (setAside is not null)
+            decision = PoisonRowDecisions.SetAsideLive(decision, setAside, now);
         var next = await tx.AppendAsync(_lineage, lineageId, decision.Events);
         if (!await CommitAsync(tx, next, decision.Events))
             throw new CommitNotAppliedException(lineageId);
+        if (setAside is not null)
+        {
+            logger.LogWarning("Batch {BatchId} of lineage {LineageId}: {Rows} rows set aside in the quarantine: {Error}",
+                batch.BatchId, lineageId, setAside.CommitSeqs.Count, setAside.Error);
+            metrics.RowsQuarantined(setAside.CommitSeqs.Count, "live");
+        }
         await AfterCommitAsync(next, decision.Events);
 
         var staged = decision.Events.OfType<BatchStaged>().SingleOrDefault();
@@ -209,8 +219,79 @@ public sealed partial class LineageGrain(
     public Task<CommandResult> ResumeLineage(ResumeLineage command) =>
         RunAsync(command, () => Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Resume(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
 
-    public Task<CommandResult> ResetMaterialization(ResetMaterialization command) =>
-        RunAsync(command, () => Current(command.LineageId), LineageNotFound(command.LineageId), lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+    public Task<CommandResult> ResetMaterialization(ResetMaterialization command)
+    {
+        // The operator may have fixed the mirror's column types: the replay the reset starts reads them again.
+        effects.ForgetColumnTypes(Current(command.LineageId)?.Mirror);
+        return RunAsync(command, () => Current(command.LineageId), LineageNotFound(command.LineageId),
+            lineage => OperatorDecisions.Reset(lineage, command, Guid.CreateVersion7(), Guid.CreateVersion7(), clock.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Moves staged rows to the quarantine and decides on what moved, in one transaction: the
+    /// rows to move are the database's to tell (some may be gone already), so the move comes first.
+    /// </summary>
+    public async Task<RowsMoved> DiscardStagedRows(DiscardStagedRows command)
+    {
+        RowsMoved? answer = null;
+        var result = await WhileUnknownAsync(command, async () =>
+        {
+            if (Current(command.LineageId) is not { } lineage)
+                return (true, LineageNotFound(command.LineageId));
+            var now = clock.GetUtcNow();
+            var policy = await PolicyAsync(lineage.ProjectId);
+            await using var tx = await store.BeginAsync();
+            var moved = await effects.DiscardAsync(tx, lineage, command, now);
+            var held = await effects.QuarantinedAsync(tx, lineage.Id, command.JournalEpoch, command.CommitSeqs);
+            answer = MovedAnswer(command.CommitSeqs, moved, held);
+            var decision = PoisonRowDecisions.Discard(lineage, command, moved, policy, Guid.CreateVersion7(), Guid.CreateVersion7(), now);
+            return await CommitMovedAsync(tx, lineage, decision);
+        });
+        return (answer ?? new RowsMoved(result, [], [], [])) with { Result = result };
+    }
+
+    /// <summary>Stages quarantined rows again, like <see cref="DiscardStagedRows"/> the other way.</summary>
+    public async Task<RowsMoved> RequeueQuarantinedRows(RequeueQuarantinedRows command)
+    {
+        RowsMoved? answer = null;
+        var result = await WhileUnknownAsync(command, async () =>
+        {
+            if (Current(command.LineageId) is not { } lineage)
+                return (true, LineageNotFound(command.LineageId));
+            var now = clock.GetUtcNow();
+            await using var tx = await store.BeginAsync();
+            var moved = await effects.RequeueAsync(tx, lineage, command, now);
+            var held = await effects.StagedAsync(tx, lineage.Id, command.JournalEpoch, command.CommitSeqs);
+            answer = MovedAnswer(command.CommitSeqs, moved, held);
+            var decision = PoisonRowDecisions.Requeue(lineage, command, moved, Guid.CreateVersion7(), now);
+            return await CommitMovedAsync(tx, lineage, decision);
+        });
+        return (answer ?? new RowsMoved(result, [], [], [])) with { Result = result };
+    }
+
+    private async Task<(bool Known, CommandResult Result)> CommitMovedAsync(LineageTransaction tx, Lineage lineage, Decision decision)
+    {
+        if (decision.Events.Count == 0)
+        {
+            await tx.CommitAsync();
+            return (true, CommandResult.Done);
+        }
+        var next = await tx.AppendAsync(lineage, lineage.Id, decision.Events);
+        if (!await CommitAsync(tx, next, decision.Events))
+            return (false, CommandResult.Done);
+        await AfterCommitAsync(next, decision.Events);
+        return (true, CommandResult.Done);
+    }
+
+    /// <summary>The asked seqs as moved now, where they already were (<paramref name="held"/>), or nowhere.</summary>
+    private static RowsMoved MovedAnswer(IReadOnlyList<long> asked, IReadOnlyList<MovedRow> moved, IReadOnlyList<long> held)
+    {
+        var now = moved.Select(r => r.SourceCommitSeq).ToHashSet();
+        var there = held.Where(seq => !now.Contains(seq)).ToHashSet();
+        var distinct = asked.Distinct().Order().ToList();
+        return new RowsMoved(CommandResult.Done, distinct.Where(now.Contains).ToList(), distinct.Where(there.Contains).ToList(),
+            distinct.Where(seq => !now.Contains(seq) && !there.Contains(seq)).ToList());
+    }
 
     /// <summary>
     /// The one command whose events depend on the database: the mirror table's name is the one
@@ -395,11 +476,16 @@ public sealed partial class LineageGrain(
     }
 
     /// <summary>Takes the state that was committed and starts draining the backlog when a replay began or a block lifted.</summary>
+    /// <remarks>
+    /// A replay that a live batch's permanent failure started waits its retry interval before its
+    /// first try: trying the same rows again at once would fail the same way and count the one
+    /// failed attempt twice (docs/decisions.md).
+    /// </remarks>
     private async Task AfterCommitAsync(Lineage next, IReadOnlyList<LineageEvent> events)
     {
         _lineage = next;
         if (_lineage is { IsReplaying: true, IsWriteBlocked: false } && events.Any(e => e is ReplayStarted or LineageResumed))
-            await StartReplayAsync();
+            await StartReplayAsync(events.Any(e => e is MaterializationFailed) ? options.Value.ReplayRetryInterval : TimeSpan.Zero);
     }
 
     // ---- Loading ----------------------------------------------------------------------------

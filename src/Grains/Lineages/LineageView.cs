@@ -53,7 +53,7 @@ public sealed class LineageView
         Watermark = l.Watermark is { } w ? new WatermarkView(w.JournalEpoch, w.LastCommitSeq) : null,
         Counters = new CountersView(l.Counters.BatchesAccepted, l.Counters.BatchesRejected, l.Counters.BatchesStale, l.Counters.RowsReceived,
             l.Counters.RowsStaged, l.Counters.RowsDuplicate, l.Counters.RowsStale, l.Counters.StagedRowCount, l.Counters.StagedBytes,
-            l.Counters.BatchesMaterialized, l.Counters.RowsMaterialized, l.Counters.RowsLate),
+            l.Counters.BatchesMaterialized, l.Counters.RowsMaterialized, l.Counters.RowsLate, l.Counters.RowsQuarantined),
         AcceptedSchemaHash = l.AcceptedSchemaHash,
         RegistryDecisionId = l.RegistryDecisionId,
         SchemaVersions = l.SchemaVersions.Select(v => new SchemaVersionView(v.SchemaHash, v.Columns, EnumNames.Of(v.Classification), v.FirstSeenAt, v.Accepted,
@@ -82,7 +82,7 @@ public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
 public sealed record CountersView(
     long BatchesAccepted = 0, long BatchesRejected = 0, long BatchesStale = 0, long RowsReceived = 0, long RowsStaged = 0,
     long RowsDuplicate = 0, long RowsStale = 0, long StagedRowCount = 0, long StagedBytes = 0, long BatchesMaterialized = 0,
-    long RowsMaterialized = 0, long RowsLate = 0);
+    long RowsMaterialized = 0, long RowsLate = 0, long RowsQuarantined = 0);
 
 public sealed record SchemaVersionView(
     string SchemaHash, SchemaFingerprint? Columns, string Classification, DateTimeOffset FirstSeenAt, bool Accepted,

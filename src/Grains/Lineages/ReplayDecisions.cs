@@ -10,17 +10,23 @@ public static class ReplayDecisions
 {
     public const string Actor = "system";
 
-    public static Decision ChunkApplied(Lineage state, ReplayChunk chunk, EdgePolicy policy, Guid controlId, DateTimeOffset now)
+    /// <summary>
+    /// A chunk was drained: <paramref name="chunk"/> counts the rows written; <paramref name="setAside"/>
+    /// the rows of the chunk the policy set aside in the quarantine instead (recorded first).
+    /// </summary>
+    public static Decision ChunkApplied(Lineage state, ReplayChunk chunk, EdgePolicy policy, Guid controlId, DateTimeOffset now, IReadOnlyList<SetAside>? setAside = null)
     {
         var replay = state.Replay!;
-        var events = new List<LineageEvent>
-        {
-            new ReplayProgressed(state.Id, replay.ReplayId, chunk.Rows, chunk.Bytes, chunk.LastJournalEpoch, chunk.LastCommitSeq, now, Actor),
-        };
-        var rows = state.Counters.StagedRowCount - chunk.Rows;
+        var events = new List<LineageEvent>();
+        foreach (var group in setAside ?? [])
+            events.Add(PoisonRowDecisions.Quarantined(state.Id, null, group, fromStaging: true, now));
+        events.Add(new ReplayProgressed(state.Id, replay.ReplayId, chunk.Rows, chunk.Bytes, chunk.LastJournalEpoch, chunk.LastCommitSeq, now, Actor));
+        var quarantinedRows = setAside?.Sum(g => g.CommitSeqs.Count) ?? 0;
+        var quarantinedBytes = setAside?.Sum(g => g.Bytes) ?? 0;
+        var rows = state.Counters.StagedRowCount - chunk.Rows - quarantinedRows;
         if (rows <= 0)
             events.Add(new ReplayCompleted(state.Id, replay.ReplayId, replay.RowsReplayed + chunk.Rows, now, Actor));
-        if (FlowControl.BelowResumeThreshold(policy, rows, state.Counters.StagedBytes - chunk.Bytes))
+        if (FlowControl.BelowResumeThreshold(policy, rows, state.Counters.StagedBytes - chunk.Bytes - quarantinedBytes))
             events.AddRange(FlowControl.Resume(state, PauseReason.Backpressure, controlId, now, Actor));
         return new Decision(events);
     }

@@ -52,6 +52,15 @@ public sealed class MirrorWriteException : Exception
         _ => false,
     };
 
+    /// <summary>
+    /// Whether the error lies in the rows written rather than in the table: a value that cannot be
+    /// converted, a malformed change, a data exception (SQLSTATE class 22) or an integrity
+    /// violation (class 23). Only such errors are narrowed down to rows and set aside; a missing
+    /// table or column, a privilege or any other error would fail every row alike.
+    /// </summary>
+    public bool IsRowSpecific =>
+        IsPermanent && (Code is ValueInvalid or ChangeInvalid || Code.StartsWith("22", StringComparison.Ordinal) || Code.StartsWith("23", StringComparison.Ordinal));
+
     /// <summary>Whether the SQLSTATE is one of the transient ones (see <see cref="IsTransient"/>).</summary>
     public static bool IsTransientSqlState(string sqlState) =>
         sqlState is "40001" or "40P01" or "57P01" or "57P02" or "57P03" or "57014" or "55P03"

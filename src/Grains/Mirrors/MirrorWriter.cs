@@ -1,5 +1,4 @@
 using EdgeSync.Storage;
-using EdgeSync.Wire;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -23,7 +22,7 @@ namespace EdgeSync.Mirrors;
 /// the changes arrive in, and however often each arrives.
 /// </para>
 /// </summary>
-public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones tombstones)
+public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones tombstones, MirrorColumnTypes columnTypes)
 {
     public string Schema { get; } = settings.MirrorSchema;
 
@@ -32,8 +31,8 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
     /// <paramref name="table"/>; <c>_edge_device_id</c> is set to <paramref name="deviceId"/>.
     /// </summary>
     /// <exception cref="MirrorWriteException">
-    /// Permanent for a malformed change or an unconvertible value (thrown before any SQL runs, so
-    /// the transaction is untouched) and for permanent database errors; transient for connection
+    /// Permanent for a malformed change or a value that cannot be converted for its column's
+    /// actual type (thrown before the writes run, so the transaction is usable) and for permanent database errors; transient for connection
     /// failures, timeouts, deadlocks, serialization failures and the like. After a database error
     /// the transaction is aborted and the caller rolls it back.</exception>
     public async Task ApplyAsync(
@@ -44,23 +43,32 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
         ArgumentNullException.ThrowIfNull(changes);
         if (changes.Count == 0)
             return;
-        var collapsed = CollapsedChanges.From(table, changes);
         var qualified = PgIdentifier.Qualified(Schema, table.Name);
         var tombs = tombstones.Qualified(table.Name);
         try
         {
+            // Values are checked against the columns as the database has them now (an operator may have altered a type).
+            var resolved = await columnTypes.ResolveAsync(connection, transaction, table, ct);
+            var collapsed = CollapsedChanges.From(resolved.Table, changes);
             await tombstones.EnsureAsync(connection, transaction, table, ct);
             await using var batch = new NpgsqlBatch(connection, transaction);
             if (collapsed.Upserts.Count > 0)
-                batch.BatchCommands.Add(UpsertCommand(qualified, tombs, table, deviceId, collapsed));
+                batch.BatchCommands.Add(UpsertCommand(qualified, tombs, resolved, deviceId, collapsed));
             if (collapsed.Deletes.Count > 0)
-                batch.BatchCommands.Add(DeleteCommand(qualified, tombs, table, collapsed));
+                batch.BatchCommands.Add(DeleteCommand(qualified, tombs, resolved, collapsed));
             await batch.ExecuteNonQueryAsync(ct);
         }
-        catch (Exception e) when (MirrorWriteException.Wrap(e, $"writing mirror table '{table.Name}'") is { } wrapped)
+        catch (Exception e) when (Forget(table) && MirrorWriteException.Wrap(e, $"writing mirror table '{table.Name}'") is { } wrapped)
         {
             throw wrapped;
         }
+    }
+
+    /// <summary>After any failure the column types are read again: the retry sees a fix the operator made meanwhile.</summary>
+    private bool Forget(MirrorTable table)
+    {
+        columnTypes.Forget(table.Name);
+        return true;
     }
 
     /// <summary>
@@ -84,8 +92,9 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
     /// is empty is looked up once per statement, so a table without deletes pays nothing per row.
     /// </para>
     /// </summary>
-    private static NpgsqlBatchCommand UpsertCommand(string qualified, string tombs, MirrorTable table, Guid deviceId, CollapsedChanges changes)
+    private static NpgsqlBatchCommand UpsertCommand(string qualified, string tombs, ResolvedMirrorTable resolved, Guid deviceId, CollapsedChanges changes)
     {
+        var table = resolved.Table;
         var columns = table.Columns;
         var upserts = changes.Upserts;
         var command = new NpgsqlBatchCommand();
@@ -99,7 +108,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
         var keyNames = keyColumns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var targets = $"{PlatformColumns.DeviceId}, {PlatformColumns.JournalEpoch}, {PlatformColumns.CommitSeq}, " +
             string.Join(", ", columns.Select(c => PgIdentifier.Quote(c.Name)));
-        var sources = columns.Select((c, i) => c.SqliteAffinity == SqliteAffinity.Numeric ? $"t.v{i}::numeric" : $"t.v{i}").ToList();
+        var sources = columns.Select((_, i) => resolved.Value(i, $"t.v{i}")).ToList();
         var rows = $"SELECT {epoch} AS epoch, unnest(@seqs) AS seq, " +
             string.Join(", ", columns.Select((_, i) => $"unnest(@v{i}) AS v{i}"));
         var select = $"SELECT @device, t.epoch, t.seq, {string.Join(", ", sources)} FROM ({rows}) AS t";
@@ -110,7 +119,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
             .Concat(columns.Where(c => !keyNames.Contains(c.Name)).Select(c => PgIdentifier.Quote(c.Name)))
             .Select(name => $"{name} = EXCLUDED.{name}")
             .Append($"{PlatformColumns.UpdatedAt} = now()");
-        var (appendGate, upsertGate) = Gates(table, keyColumns, keyList);
+        var (appendGate, upsertGate) = Gates(resolved, keyColumns, keyList);
         var keyMatch = string.Join(" AND ", keyColumns.Select(k => $"d.{PgIdentifier.Quote(k.Name)} = {sources[table.IndexOf(k)]}"));
         var alive = $"(NOT EXISTS (SELECT FROM {tombs}) OR NOT EXISTS (SELECT FROM {tombs} AS d WHERE {keyMatch} " +
             $"AND (d.{PlatformColumns.JournalEpoch}, d.{PlatformColumns.CommitSeq}) >= (t.epoch, t.seq)))";
@@ -142,13 +151,13 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
     /// evaluates once, skipping a part of the statement whole (its arrays are not unnested) when
     /// no row can belong to it: a batch of new rows does not go through the upsert at all.
     /// </summary>
-    private static (string Append, string Upsert) Gates(MirrorTable table, IReadOnlyList<MirrorColumn> keyColumns, string keyList)
+    private static (string Append, string Upsert) Gates(ResolvedMirrorTable resolved, IReadOnlyList<MirrorColumn> keyColumns, string keyList)
     {
         if (keyColumns.Count != 1)
             return ("", "");
-        var i = table.IndexOf(keyColumns[0]);
+        var i = resolved.Table.IndexOf(keyColumns[0]);
         // ORDER BY … LIMIT 1, not max()/min(): bytea has no such aggregates.
-        var value = table.Columns[i].SqliteAffinity == SqliteAffinity.Numeric ? "k::numeric" : "k";
+        var value = resolved.Value(i, "k");
         string Extreme(string order) => $"(SELECT {value} FROM unnest(@v{i}) AS k ORDER BY 1 {order} LIMIT 1)";
         return (
             $"(NOT EXISTS (SELECT FROM top) OR {Extreme("DESC")} > (SELECT {keyList} FROM top)) AND ",
@@ -159,8 +168,9 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
     /// Deletes the rows older than their delete, and records (or advances) each key's tombstone in
     /// the same statement. A tombstone older than the row the mirror holds is harmless: the row wins.
     /// </summary>
-    private static NpgsqlBatchCommand DeleteCommand(string qualified, string tombs, MirrorTable table, CollapsedChanges changes)
+    private static NpgsqlBatchCommand DeleteCommand(string qualified, string tombs, ResolvedMirrorTable resolved, CollapsedChanges changes)
     {
+        var table = resolved.Table;
         var key = table.Key;
         var deletes = changes.Deletes;
         var command = new NpgsqlBatchCommand();
@@ -172,7 +182,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
             var affinity = key[k].SqliteAffinity;
             command.Parameters.Add(new NpgsqlParameter($"k{k}", NpgsqlDbType.Array | MirrorValues.TransportType(affinity)) { Value = changes.KeyColumn(k, deletes) });
             columns.Add($"unnest(@k{k}) AS k{k}");
-            var value = $"d.k{k}" + (affinity == SqliteAffinity.Numeric ? "::numeric" : "");
+            var value = resolved.Value(table.IndexOf(key[k]), $"d.k{k}");
             matches.Add($"m.{PgIdentifier.Quote(key[k].Name)} = {value}");
             values.Add(value);
         }

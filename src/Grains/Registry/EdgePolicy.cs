@@ -8,4 +8,17 @@ public sealed record EdgePolicy
     public long MaxPendingBytesPerLineage { get; init; } = 1L << 30;
     public int ResumeThresholdPercent { get; init; } = 80;
     public int CircuitBreakerThreshold { get; init; } = 5;
+
+    /// <summary>What a row no mirror can take does to its lineage (documents stored before this field read as <see cref="PermanentRowErrorAction.Pause"/>).</summary>
+    public PermanentRowErrorAction OnPermanentRowError { get; init; } = PermanentRowErrorAction.Pause;
+}
+
+/// <summary>The policy's answer to a permanent write error.</summary>
+public enum PermanentRowErrorAction
+{
+    /// <summary>The rows are staged and counted towards the circuit breaker.</summary>
+    Pause,
+
+    /// <summary>The failing rows alone are set aside in the quarantine; the rest is written and the lineage goes on.</summary>
+    Quarantine,
 }

@@ -14,6 +14,7 @@ public static class EdgeTables
     public const string Rejections = "edge_rejections";
     public const string TelemetryPoints = "edge_telemetry_points";
     public const string PendingControls = "edge_pending_controls";
+    public const string QuarantinedRows = "edge_quarantined_rows";
 
     public static IEnumerable<Table> All(string schema)
     {
@@ -22,6 +23,37 @@ public static class EdgeTables
         yield return RejectionsTable(schema);
         yield return TelemetryPointsTable(schema);
         yield return PendingControlsTable(schema);
+        yield return QuarantinedRowsTable(schema);
+    }
+
+    /// <summary>
+    /// Row operations taken out of a lineage's way: discarded by an operator or quarantined by the
+    /// policy, kept whole (as staged) with the error they met, until re-queued or the lineage is deleted.
+    /// </summary>
+    private static Table QuarantinedRowsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, QuarantinedRows, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("lineage_id").AsPrimaryKey();
+        table.AddColumn<Guid>("journal_epoch").AsPrimaryKey();
+        table.AddColumn<long>("source_commit_seq").AsPrimaryKey();
+        table.AddColumn<Guid>("project_id").NotNull();
+        table.AddColumn<Guid>("device_id").NotNull();
+        table.AddColumn<string>("source_table").NotNull();
+        table.AddColumn<string>("op").NotNull();
+        table.AddColumn("pk", "jsonb").NotNull();
+        table.AddColumn("row_inline", "jsonb");
+        table.AddColumn("row_compressed", "bytea");
+        table.AddColumn<int>("bytes").NotNull();
+        table.AddColumn<Guid>("batch_id").NotNull();
+        // Null for a live row the policy quarantined before it was ever staged.
+        table.AddColumn("staged_at", "timestamptz");
+        // discarded (an operator) or quarantined (the policy).
+        table.AddColumn<string>("kind").NotNull();
+        table.AddColumn<string>("error");
+        table.AddColumn<string>("actor").NotNull();
+        table.AddColumn<string>("reason");
+        table.AddColumn("quarantined_at", "timestamptz").NotNull();
+        return table;
     }
 
     private static Table PendingControlsTable(string schema)

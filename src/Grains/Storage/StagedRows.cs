@@ -133,6 +133,23 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Which of <paramref name="seqs"/> of the epoch are staged.</summary>
+    public async Task<IReadOnlyList<long>> HeldAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, Guid journalEpoch, IReadOnlyList<long> seqs, CancellationToken ct = default)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT source_commit_seq FROM {_table} WHERE lineage_id = @lineage AND journal_epoch = @epoch AND source_commit_seq = ANY(@seqs)",
+            connection, transaction);
+        command.Parameters.AddWithValue("lineage", lineageId);
+        command.Parameters.AddWithValue("epoch", journalEpoch);
+        command.Parameters.AddWithValue("seqs", seqs.ToArray());
+        var held = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            held.Add(reader.GetInt64(0));
+        return held;
+    }
+
     public async Task DeleteAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, CancellationToken ct = default)
     {
         await using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE lineage_id = @lineage", connection, transaction);
@@ -155,7 +172,7 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
             reader.GetString(6), reader.GetInt32(7), reader.GetGuid(8), reader.GetFieldValue<DateTimeOffset>(9), compressed is not null);
     }
 
-    private static byte[] Compress(string json)
+    internal static byte[] Compress(string json)
     {
         using var buffer = new MemoryStream();
         using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest))
@@ -163,7 +180,7 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
         return buffer.ToArray();
     }
 
-    private static string Decompress(byte[] data)
+    internal static string Decompress(byte[] data)
     {
         using var gzip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
         using var reader = new StreamReader(gzip, Encoding.UTF8);

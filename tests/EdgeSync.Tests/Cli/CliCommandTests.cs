@@ -272,6 +272,38 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
     }
 
     [Fact]
+    public async Task Discard_quarantined_and_requeue_move_staged_rows_and_print_what_the_API_returns()
+    {
+        using var scenario = await StagedLineageAsync();
+        var (device, api, lineageId, _) = scenario;
+        using var cli = LoggedIn(device.ProjectId);
+        var id = lineageId.ToString();
+        var edge = $"{Base(device.ProjectId)}/edge";
+        var epoch = (await api.Client.GetJsonAsync($"{edge}/lineages/{id}/staged-rows")).GetProperty("data")[0].GetProperty("journal_epoch").GetString()!;
+
+        var discarded = await cli.JsonAsync("lineages", "discard", id, "--epoch", epoch, "--seq", "2", "--seq", "9", "--reason", "bad row");
+        Assert.Equal([2L], discarded.GetProperty("discarded").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal([9L], discarded.GetProperty("not_found").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(2, discarded.GetProperty("staged_row_count").GetInt64());
+        var quarantined = await cli.JsonAsync("lineages", "quarantined", id);
+        AssertSameJson((await api.Client.GetJsonAsync($"{edge}/lineages/{id}/quarantined-rows")).GetProperty("data"), quarantined);
+        Assert.Equal("bad row", Assert.Single(quarantined.EnumerateArray()).GetProperty("reason").GetString());
+        var table = await cli.RunAsync("lineages", "quarantined", id);
+        Assert.Contains("bad row", table.Out);
+        Assert.Contains("discarded", table.Out);
+
+        var requeued = await cli.JsonAsync("lineages", "requeue", id, "--epoch", epoch, "--seq", "2");
+        Assert.Equal([2L], requeued.GetProperty("requeued").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(0, (await cli.JsonAsync("lineages", "quarantined", id)).GetArrayLength());
+        var text = await cli.RunAsync("lineages", "requeue", id, "--epoch", epoch, "--seq", "2");
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains("already staged 2", text.Out);
+        var missing = await cli.RunAsync("lineages", "discard", id, "--epoch", epoch, "--seq", "1");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--reason", missing.Error);
+    }
+
+    [Fact]
     public async Task Pause_resume_reset_and_delete_act_on_the_lineage_and_a_retried_key_returns_the_stored_answer()
     {
         using var scenario = await StagedLineageAsync();
@@ -422,5 +454,10 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
         Assert.Contains("resume_threshold_percent", invalid.Error);
         var nothing = await cli.RunAsync("policy", "set");
         Assert.Equal(2, nothing.ExitCode);
+
+        var quarantine = await cli.JsonAsync("policy", "set", "--on-permanent-row-error", "quarantine");
+        Assert.Equal("quarantine", quarantine.GetProperty("on_permanent_row_error").GetString());
+        Assert.Equal(5000, quarantine.GetProperty("max_pending_rows_per_lineage").GetInt64());
+        Assert.Equal(2, (await cli.RunAsync("policy", "set", "--on-permanent-row-error", "ignore")).ExitCode);
     }
 }

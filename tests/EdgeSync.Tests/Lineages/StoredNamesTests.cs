@@ -27,11 +27,12 @@ public sealed class StoredNamesTests
     {
         Assert.Equal(["active", "paused"], EnumNames.All<LineageStatus>());
         Assert.Equal(["schema_review", "backpressure", "circuit_breaker", "operator"], EnumNames.All<PauseReason>());
-        Assert.Equal(["schema_review", "lineage_paused", "materialization_failed", "behind_backlog"], EnumNames.All<StagingReason>());
+        Assert.Equal(["schema_review", "lineage_paused", "materialization_failed", "behind_backlog", "requeued"], EnumNames.All<StagingReason>());
         Assert.Equal(["running", "completed", "failed"], EnumNames.All<ReplayStatus>());
         Assert.Equal(["compatible_mapped", "compatible_additive", "ambiguous", "breaking", "unknown"], EnumNames.All<SchemaClassification>());
         Assert.Equal(["queued", "in_review", "approved", "rejected", "abandoned"], EnumNames.All<ReviewState>());
         Assert.Equal(["mirror", "map", "ignore", "defer"], EnumNames.All<BindingAction>());
+        Assert.Equal(["pause", "quarantine"], EnumNames.All<EdgeSync.Registry.PermanentRowErrorAction>());
         Assert.Equal([ControlMessage.PauseLineage, ControlMessage.ResumeLineage], EnumNames.All<ControlKind>());
     }
 

@@ -13,7 +13,7 @@ public sealed class MirrorDatabase : IAsyncLifetime
     public EdgeStoreSettings Settings { get; } = new("edgesync", "edge_mirror");
     public MirrorTombstones Tombstones { get; }
     public MirrorSchemaWriter SchemaWriter => new(Settings, Tombstones);
-    public MirrorWriter Writer => new(Settings, Tombstones);
+    public MirrorWriter Writer => new(Settings, Tombstones, new MirrorColumnTypes(Settings));
 
     public MirrorDatabase() => Tombstones = new MirrorTombstones(Settings);
     public MirrorReader Reader => new(Settings, DataSource);
