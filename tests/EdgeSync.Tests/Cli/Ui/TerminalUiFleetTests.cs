@@ -40,6 +40,28 @@ public sealed partial class TerminalUiTests
         ui.Press("Tab");
         ui.Press("Tab");
         await ui.WaitForAsync("▸default");
+        // per_device with a table name for the whole fleet: refused in the dialog, which reopens on the name; nothing is sent.
+        ui.Press("Down");
+        await ui.WaitForAsync("▸per_device");
+        ui.Press("Tab");
+        ui.Type("fleet_meters");
+        await ui.WaitForAsync("fleet_meters");
+        ui.Press("Enter");
+        await ui.WaitForAsync("A mirror table name is for the coalesced layout only");
+        // Esc: cancelled, still nothing approved.
+        ui.Press("Escape");
+        await ui.WaitUntilAsync(s => s.Contains("Not approved.") && !s.Contains("Approve for the fleet —"), "the dialog cancelled");
+        Assert.Equal("paused", (await api.LineageAsync(firstLineage)).GetProperty("status").GetString());
+        Assert.Empty((await api.Client.GetJsonAsync($"/core/api/v1/projects/{first.ProjectId}/edge/registry/decisions")).GetProperty("data").EnumerateArray());
+
+        // f again, to the layout: coalesced (the name left empty: derived from the table).
+        ui.Press("f");
+        await ui.WaitUntilAsync(s => Line(s, "mode (TEXT)").Contains("▸mirror") && !s.Contains("fleet_meters"), "a fresh dialog, focus on mode's action");
+        ui.Press("Tab");
+        ui.Press("Tab");
+        ui.Press("Tab");
+        ui.Press("Tab");
+        await ui.WaitForAsync("▸default");
         ui.Press("Down");
         ui.Press("Down");
         Keep("fleet-approve-dialog", await ui.WaitForAsync("▸coalesced"));
