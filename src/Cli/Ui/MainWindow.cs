@@ -13,7 +13,7 @@ public sealed class MainWindow : Window
 {
     private readonly UiSession _session;
     private readonly Label _tabs = Plain.Label("", 0, 1, Dim.Fill());
-    private readonly (string Name, View Screen)[] _screens;
+    private readonly (string Name, string MenuTitle, View Screen)[] _screens;
     private int _front;
     private bool _started;
 
@@ -24,12 +24,13 @@ public sealed class MainWindow : Window
         Title = $"EdgeSync — project {session.Api.ProjectId} — {apiUrl}";
         _screens =
         [
-            ("Lineages", new LineagesScreen(session)),
-            ("Schema Reviews", new ReviewsScreen(session)),
-            ("Schema Groups", new SchemaGroupsScreen(session)),
-            ("Registry Decisions", new RegistryScreen(session)),
+            // Menu hotkeys differ from each other and from Refresh and Quit (_ marks them).
+            ("Lineages", "_Lineages", new LineagesScreen(session)),
+            ("Schema Reviews", "_Schema Reviews", new ReviewsScreen(session)),
+            ("Schema Groups", "Schema _Groups", new SchemaGroupsScreen(session)),
+            ("Registry Decisions", "Registry _Decisions", new RegistryScreen(session)),
         ];
-        foreach (var (_, screen) in _screens)
+        foreach (var (_, _, screen) in _screens)
         {
             screen.X = 0;
             screen.Y = 2;
@@ -40,7 +41,7 @@ public sealed class MainWindow : Window
         [
             new MenuBarItem("_Edge Sync",
             [
-                .. _screens.Select((s, i) => new MenuItem($"_{s.Name}", (i + 1).ToString(), () => Show(i), null)),
+                .. _screens.Select((s, i) => new MenuItem(s.MenuTitle, (i + 1).ToString(), () => Show(i), null)),
                 new MenuItem("_Refresh", "r", Refresh, null),
                 new MenuItem("_Quit", "q", session.RequestQuit, null),
             ]),

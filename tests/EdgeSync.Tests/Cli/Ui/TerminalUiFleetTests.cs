@@ -116,6 +116,11 @@ public sealed partial class TerminalUiTests
             ui.Press("Tab");
             await ui.WaitForAsync(tab);
         }
+        // Shift+Tab goes back one, Tab forward again.
+        ui.Press("BTab");
+        await ui.WaitForAsync("[ 3 Schema Groups ]");
+        ui.Press("Tab");
+        await ui.WaitForAsync("[ 4 Registry Decisions ]");
         var list = await ui.WaitUntilAsync(s => s.Contains("Registry decisions — page 1 of 1, 1 decisions") && Line(s, "device_state").Contains("in force"), "the decision");
         Assert.Matches(@"device_state +[0-9a-f]{12} +per_device +in force +2/2 +completed", Line(list, "device_state"));
         Keep("registry-decisions", list);
