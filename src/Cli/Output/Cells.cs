@@ -29,5 +29,8 @@ public static class Cells
     }
 
     /// <summary>At most <paramref name="max"/> characters, never splitting a surrogate pair.</summary>
+    /// <summary>The first 12 characters of a schema hash: enough to tell the schemas of a project apart.</summary>
+    public static string ShortHash(string hash) => hash[..Math.Min(12, hash.Length)];
+
     public static string Cut(string text, int max) => text.Length <= max ? text : SafeText.Cut(text, max - 1, "…");
 }

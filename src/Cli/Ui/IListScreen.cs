@@ -1,6 +1,6 @@
 namespace EdgeSync.Cli.Ui;
 
-/// <summary>A screen of the main window (Lineages, Schema Reviews): what the window does to the one in front.</summary>
+/// <summary>A screen of the main window (Lineages, Schema Reviews, Schema Groups, Registry Decisions): what the window does to the one in front.</summary>
 public interface IListScreen
 {
     void FocusTable();

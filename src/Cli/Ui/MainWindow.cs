@@ -6,15 +6,15 @@ using Terminal.Gui.Views;
 namespace EdgeSync.Cli.Ui;
 
 /// <summary>
-/// The top window: menu Edge Sync → Lineages | Schema Reviews, a tab line (1, 2 or Tab switch),
-/// and the screen in front. Esc never leaves it (it clears a filter); q does.
+/// The top window: menu Edge Sync → Lineages | Schema Reviews | Schema Groups | Registry Decisions, a tab line
+/// (1–4 or Tab switch), and the screen in front. Esc never leaves it (it clears a filter); q does.
 /// </summary>
 public sealed class MainWindow : Window
 {
     private readonly UiSession _session;
     private readonly Label _tabs = Plain.Label("", 0, 1, Dim.Fill());
-    private readonly LineagesScreen _lineages;
-    private readonly ReviewsScreen _reviews;
+    private readonly (string Name, string MenuTitle, View Screen)[] _screens;
+    private int _front;
     private bool _started;
 
     public MainWindow(UiSession session, string apiUrl)
@@ -22,19 +22,32 @@ public sealed class MainWindow : Window
         HotKeySpecifier = Plain.NoHotKey;
         _session = session;
         Title = $"EdgeSync — project {session.Api.ProjectId} — {apiUrl}";
-        _lineages = new LineagesScreen(session) { X = 0, Y = 2 };
-        _reviews = new ReviewsScreen(session) { X = 0, Y = 2, Visible = false };
+        _screens =
+        [
+            // Menu hotkeys differ from each other and from Refresh and Quit (_ marks them).
+            ("Lineages", "_Lineages", new LineagesScreen(session)),
+            ("Schema Reviews", "_Schema Reviews", new ReviewsScreen(session)),
+            ("Schema Groups", "Schema _Groups", new SchemaGroupsScreen(session)),
+            ("Registry Decisions", "Registry _Decisions", new RegistryScreen(session)),
+        ];
+        foreach (var (_, _, screen) in _screens)
+        {
+            screen.X = 0;
+            screen.Y = 2;
+            screen.Visible = false;
+        }
+        _screens[0].Screen.Visible = true;
         var menu = new MenuBar(
         [
             new MenuBarItem("_Edge Sync",
             [
-                new MenuItem("_Lineages", "1", () => ShowLineages(), null),
-                new MenuItem("_Schema Reviews", "2", () => ShowReviews(), null),
+                .. _screens.Select((s, i) => new MenuItem(s.MenuTitle, (i + 1).ToString(), () => Show(i), null)),
                 new MenuItem("_Refresh", "r", Refresh, null),
                 new MenuItem("_Quit", "q", session.RequestQuit, null),
             ]),
         ]);
-        Add(menu, _tabs, _lineages, _reviews);
+        Add(menu, _tabs);
+        Add(_screens.Select(s => s.Screen).ToArray());
         KeyDown += OnKey;
         IsModalChanged += (_, e) =>
         {
@@ -45,12 +58,12 @@ public sealed class MainWindow : Window
                 return;
             _started = true;
             ShowTabs();
-            _lineages.Refresh();
+            Front().Refresh();
             LoadProjectName(apiUrl);
         };
     }
 
-    private IListScreen Front() => _reviews.Visible ? _reviews : _lineages;
+    private IListScreen Front() => (IListScreen)_screens[_front].Screen;
 
     /// <summary>Keys the screen in front did not take: switching screens, and Esc, which must not close the UI.</summary>
     private void OnKey(object? sender, Key key)
@@ -63,45 +76,33 @@ public sealed class MainWindow : Window
         if (key == Key.Tab || key == Key.Tab.WithShift)
         {
             key.Handled = true;
-            if (_reviews.Visible)
-                ShowLineages();
-            else
-                ShowReviews();
+            var step = key == Key.Tab ? 1 : _screens.Length - 1;
+            Show((_front + step) % _screens.Length);
             return;
         }
         switch (Keys.Char(key))
         {
-            case '1': ShowLineages(); break;
-            case '2': ShowReviews(); break;
+            case >= '1' and <= '9' and var digit when digit - '1' < _screens.Length: Show(digit - '1'); break;
             case 'q': _session.RequestQuit(); break;
             default: return;
         }
         key.Handled = true;
     }
 
-    private void ShowLineages()
+    private void Show(int index)
     {
-        _reviews.Visible = false;
-        _lineages.Visible = true;
+        _screens[_front].Screen.Visible = false;
+        _front = index;
+        _screens[_front].Screen.Visible = true;
         ShowTabs();
-        _lineages.FocusTable();
-        _lineages.Refresh();
-    }
-
-    private void ShowReviews()
-    {
-        _lineages.Visible = false;
-        _reviews.Visible = true;
-        ShowTabs();
-        _reviews.FocusTable();
-        _reviews.Refresh();
+        Front().FocusTable();
+        Front().Refresh();
     }
 
     private void Refresh() => Front().Refresh();
 
-    private void ShowTabs() => _tabs.Text = _reviews.Visible
-        ? "  1 Lineages   [ 2 Schema Reviews ]      (Tab or 1/2 switch, F9 menu)"
-        : "[ 1 Lineages ]   2 Schema Reviews        (Tab or 1/2 switch, F9 menu)";
+    private void ShowTabs() => _tabs.Text = string.Join("   ", _screens.Select((s, i) => i == _front ? $"[ {i + 1} {s.Name} ]" : $"  {i + 1} {s.Name}  "))
+        + $"      (Tab or 1–{_screens.Length} switch, F9 menu)";
 
     private void LoadProjectName(string apiUrl) => _session.Call(null, "", ct => _session.Api.ProjectAsync(ct), result =>
     {
