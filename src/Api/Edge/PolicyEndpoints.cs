@@ -2,6 +2,7 @@ using EdgeSync.Api.Auth;
 using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Registry;
+using EdgeSync.Storage;
 using FluentValidation;
 using Marten;
 using Marten.Patching;
@@ -15,10 +16,12 @@ namespace EdgeSync.Api.Edge;
 /// <summary>PATCH …/policy body: every field optional; absent fields keep their value.</summary>
 public sealed record PolicyPatch(
     bool? AllowAdditiveContinue, long? MaxPendingRowsPerLineage, long? MaxPendingBytesPerLineage,
-    int? ResumeThresholdPercent, int? CircuitBreakerThreshold)
+    int? ResumeThresholdPercent, int? CircuitBreakerThreshold, string? DefaultMirrorLayout = null)
 {
+    /// <summary>Only called on a validated patch: a layout given is one of the names.</summary>
     public EdgePolicy ApplyTo(EdgePolicy policy) => policy with
     {
+        DefaultMirrorLayout = EnumNames.TryParse<MirrorLayout>(DefaultMirrorLayout, out var layout) ? layout : policy.DefaultMirrorLayout,
         AllowAdditiveContinue = AllowAdditiveContinue ?? policy.AllowAdditiveContinue,
         MaxPendingRowsPerLineage = MaxPendingRowsPerLineage ?? policy.MaxPendingRowsPerLineage,
         MaxPendingBytesPerLineage = MaxPendingBytesPerLineage ?? policy.MaxPendingBytesPerLineage,
@@ -35,6 +38,8 @@ public sealed class PolicyPatchValidator : AbstractValidator<PolicyPatch>
         RuleFor(p => p.MaxPendingBytesPerLineage).GreaterThan(0);
         RuleFor(p => p.ResumeThresholdPercent).InclusiveBetween(1, 99);
         RuleFor(p => p.CircuitBreakerThreshold).GreaterThan(0);
+        RuleFor(p => p.DefaultMirrorLayout).Must(l => EnumNames.TryParse<MirrorLayout>(l, out _)).When(p => p.DefaultMirrorLayout is not null)
+            .WithMessage($"'default_mirror_layout' must be one of {string.Join(", ", EnumNames.All<MirrorLayout>())}.");
     }
 }
 

@@ -1,6 +1,7 @@
 using EdgeSync.Api.Http;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using FluentValidation;
 
@@ -8,13 +9,17 @@ namespace EdgeSync.Api.Edge;
 
 public sealed record ColumnActionRequest(string? SourceColumnName, string? Action, string? MirrorColumnName, string? DataPoint, string? TimestampColumn);
 
-/// <summary>POST …/schema-reviews/{review_id}/approve.</summary>
-public sealed record ApproveReviewRequest(int? ActionVersion, IReadOnlyList<ColumnActionRequest>? ColumnActions, string? MirrorTableName)
+/// <summary>
+/// POST …/schema-reviews/{review_id}/approve. <see cref="MirrorLayout"/> (<c>per_device</c> or
+/// <c>coalesced</c>) is optional: without it the lineage keeps its mirror's layout, and a first
+/// mirror takes the project's <c>default_mirror_layout</c>.
+/// </summary>
+public sealed record ApproveReviewRequest(int? ActionVersion, IReadOnlyList<ColumnActionRequest>? ColumnActions, string? MirrorTableName, string? MirrorLayout = null)
 {
     public ApproveReview ToCommand(Guid reviewId, string actor) => new(
         reviewId, ActionVersion!.Value,
         ColumnActions!.Select(a => new ColumnAction(a.SourceColumnName!, a.Action!, a.MirrorColumnName, a.DataPoint, a.TimestampColumn)).ToList(),
-        MirrorTableName, actor);
+        MirrorTableName, actor, MirrorLayout);
 }
 
 /// <summary>POST …/schema-reviews/{review_id}/reject.</summary>
@@ -23,6 +28,7 @@ public sealed record RejectReviewRequest(int? ActionVersion, string? Reason);
 public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveReviewRequest>
 {
     private static readonly IReadOnlyList<string> Actions = EnumNames.All<BindingAction>();
+    private static readonly IReadOnlyList<string> Layouts = EnumNames.All<MirrorLayout>();
 
     public ApproveReviewRequestValidator()
     {
@@ -42,6 +48,8 @@ public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveRev
         });
         RuleFor(r => r.MirrorTableName).Must(BeAValidName!).When(r => r.MirrorTableName is not null)
             .WithMessage((_, name) => $"'mirror_table_name' {Problem(name!)}");
+        RuleFor(r => r.MirrorLayout).Must(l => Layouts.Contains(l!)).When(r => r.MirrorLayout is not null)
+            .WithMessage($"'mirror_layout' must be one of {string.Join(", ", Layouts)}.");
     }
 
     private static bool BeAValidName(string name) => MirrorNaming.IsValidName(name, out _);

@@ -24,13 +24,18 @@ public sealed record ColumnAction(
     [property: Id(3)] string? DataPoint = null,
     [property: Id(4)] string? TimestampColumn = null);
 
+/// <summary>
+/// <see cref="MirrorLayout"/>: <c>per_device</c> or <c>coalesced</c>; null: the layout the lineage's
+/// mirror has, or for a first mirror the project's <c>default_mirror_layout</c>.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ApproveReview(
     [property: Id(0)] Guid ReviewId,
     [property: Id(1)] int ActionVersion,
     [property: Id(2)] IReadOnlyList<ColumnAction> ColumnActions,
     [property: Id(3)] string? MirrorTableName,
-    [property: Id(4)] string Actor);
+    [property: Id(4)] string Actor,
+    [property: Id(5)] string? MirrorLayout = null);
 
 [GenerateSerializer, Immutable]
 public sealed record RejectReview(

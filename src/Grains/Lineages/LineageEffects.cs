@@ -1,4 +1,5 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -16,7 +17,13 @@ public sealed class LineageEffects(
     public async Task ApplyAsync(LineageTransaction tx, Guid lineageId, Guid projectId, Guid deviceId, RowBatch batch, Decision decision, DateTimeOffset now)
     {
         foreach (var provisioned in decision.Events.OfType<MirrorProvisioned>())
-            await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, batch.SourceTable, provisioned.Table.Name, provisioned.Table.Columns, lineageId);
+        {
+            var table = provisioned.Table;
+            if (table.IsCoalesced)
+                await mirrorSchema.ProvisionCoalescedAsync(tx.Connection, tx.Transaction, projectId, "", batch.SourceTable, table.Name, table.Columns);
+            else
+                await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, batch.SourceTable, table.Name, table.Columns, lineageId);
+        }
         if (decision.Events.OfType<BatchStaged>().SingleOrDefault() is { RowsStaged: > 0 } staged)
             await stagedRows.StageAsync(tx.Connection, tx.Transaction, lineageId, deviceId, batch.SourceTable,
                 batch.BatchId, batch.JournalEpoch, decision.RowsToStage, EnumNames.Of(staged.StagingReason), now);
@@ -25,9 +32,15 @@ public sealed class LineageEffects(
                 write.Rows.Select(r => new MirrorRowChange(batch.JournalEpoch, r)).ToList(), now);
     }
 
-    /// <summary>Creates or evolves the mirror table; answers the name it has (a default name may already be taken).</summary>
-    public Task<string> ProvisionAsync(LineageTransaction tx, Lineage lineage, string? name, IReadOnlyList<MirrorColumn> columns) =>
-        mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, lineage.DeviceId, lineage.SourceTable, name, columns, lineage.Id);
+    /// <summary>
+    /// Creates or evolves the mirror table, or binds to (and evolves) the project's coalesced table;
+    /// answers the name it has (a default name may already be taken).
+    /// </summary>
+    public Task<string> ProvisionAsync(
+        LineageTransaction tx, Lineage lineage, string? name, IReadOnlyList<MirrorColumn> columns, MirrorLayout layout, string topicSlug) =>
+        layout == MirrorLayout.Coalesced
+            ? mirrorSchema.ProvisionCoalescedAsync(tx.Connection, tx.Transaction, lineage.ProjectId, topicSlug, lineage.SourceTable, name, columns)
+            : mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, lineage.DeviceId, lineage.SourceTable, name, columns, lineage.Id);
 
     /// <summary>Writes row changes to the mirror, and the values of <c>map</c> bindings to the telemetry points.</summary>
     public async Task WriteAsync(LineageTransaction tx, Guid lineageId, Guid projectId, Guid deviceId, MirrorTable mirror,
@@ -46,12 +59,25 @@ public sealed class LineageEffects(
     public Task DrainedThroughAsync(LineageTransaction tx, Guid lineageId, StagedRow last, CancellationToken ct) =>
         stagedRows.DeleteThroughAsync(tx.Connection, tx.Transaction, lineageId, last.JournalEpoch, last.SourceCommitSeq, ct);
 
-    /// <summary>Removes the lineage's staged rows and controls, and its mirror table when asked.</summary>
+    /// <summary>
+    /// Removes the lineage's staged rows and controls, and its mirror when asked: a per-device table
+    /// is dropped; from a coalesced table the device's rows and tombstones are deleted, and the
+    /// table is dropped only when no other lineage is bound to it (no other lineage's view names
+    /// it, read under the table's lock, which every binding takes too).
+    /// </summary>
     public async Task RemoveAsync(LineageTransaction tx, Lineage lineage, bool dropMirror)
     {
         await stagedRows.DeleteAllAsync(tx.Connection, tx.Transaction, lineage.Id);
         await controls.DeleteForLineageAsync(tx.Connection, tx.Transaction, lineage.Id);
-        if (dropMirror && lineage.Mirror is { } mirror)
+        if (!dropMirror || lineage.Mirror is not { } mirror)
+            return;
+        if (!mirror.IsCoalesced)
+        {
+            await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);
+            return;
+        }
+        if (await mirrorSchema.RemoveDeviceAsync(tx.Connection, tx.Transaction, mirror, lineage.DeviceId)
+            && !await tx.OthersBoundToAsync(mirror.Name, lineage.Id))
             await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);
     }
 }

@@ -1,12 +1,17 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 
 namespace EdgeSync.Lineages;
 
-/// <summary>What an approval will do, worked out before the mirror table is provisioned.</summary>
+/// <summary>
+/// What an approval will do, worked out before the mirror table is provisioned.
+/// <see cref="RequestedTableName"/>: the name the approval gives, else the lineage's current table
+/// when it keeps its layout (so an evolution never moves to another name), else none (a default name).
+/// </summary>
 public sealed record ApprovalPlan(
     OpenReview Review, SchemaVersion Schema, IReadOnlyList<ColumnBinding> Bindings,
-    IReadOnlyList<MirrorColumn> MirrorColumns, string? RequestedTableName, bool KeepsPaused);
+    IReadOnlyList<MirrorColumn> MirrorColumns, string? RequestedTableName, bool KeepsPaused, MirrorLayout Layout = MirrorLayout.PerDevice);
 
 /// <summary>Pure decisions on operator review commands.</summary>
 public static class ReviewDecisions
@@ -30,12 +35,19 @@ public static class ReviewDecisions
         return new Decision([new ReviewRejected(state.Id, review.ReviewId, command.Reason, review.ActionVersion + 1, now, command.Actor)]);
     }
 
-    public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command)
+    /// <param name="defaultLayout">The project's <c>default_mirror_layout</c>: the layout of a first mirror when the approval names none.</param>
+    public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command, MirrorLayout defaultLayout = MirrorLayout.PerDevice)
     {
         if (OpenReviewOf(state, command.ReviewId) is not { } review)
             return (null, ReviewNotOpen(command.ReviewId));
         if (review.ActionVersion != command.ActionVersion)
             return (null, StaleVersion(review));
+        var layout = defaultLayout;
+        if (command.MirrorLayout is { } named && !EnumNames.TryParse(named, out layout))
+            return (null, CommandResult.Invalid("invalid_mirror_layout",
+                $"mirror_layout must be one of {string.Join(", ", EnumNames.All<MirrorLayout>())}."));
+        if (command.MirrorLayout is null && state.Mirror is { } current)
+            layout = current.Layout;
         var schema = state.FindSchema(review.SchemaHash)!;
         if (schema.Columns is null)
             return (null, CommandResult.Conflict("review_columns_unknown",
@@ -71,7 +83,8 @@ public static class ReviewDecisions
             .Select(b => new MirrorColumn(names[b.SourceColumn], b.SourceColumn, byName[b.SourceColumn].DeclTypeAffinity, byName[b.SourceColumn].PkOrdinal))
             .ToList();
         var keepsPaused = columns.Any(c => c.NotNull && bindings.Single(b => b.SourceColumn == c.Name).Action == BindingAction.Defer);
-        return (new ApprovalPlan(review, schema, bindings, mirrorColumns, command.MirrorTableName, keepsPaused), CommandResult.Done);
+        var requested = command.MirrorTableName ?? (state.Mirror is { } mirror && mirror.Layout == layout ? mirror.Name : null);
+        return (new ApprovalPlan(review, schema, bindings, mirrorColumns, requested, keepsPaused, layout), CommandResult.Done);
     }
 
     /// <summary>The events of an approval whose mirror table is provisioned as <paramref name="table"/>.</summary>

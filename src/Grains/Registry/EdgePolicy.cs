@@ -8,4 +8,6 @@ public sealed record EdgePolicy
     public long MaxPendingBytesPerLineage { get; init; } = 1L << 30;
     public int ResumeThresholdPercent { get; init; } = 80;
     public int CircuitBreakerThreshold { get; init; } = 5;
+    /// <summary>The layout of an approval that names none; per device unless the operator chose otherwise.</summary>
+    public MirrorLayout DefaultMirrorLayout { get; init; } = MirrorLayout.PerDevice;
 }
