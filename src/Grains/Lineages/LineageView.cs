@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -94,6 +95,7 @@ public sealed record BindingView(string SourceColumn, string Action, string? Mir
 /// <summary><see cref="Layout"/>: <c>per_device</c> or <c>coalesced</c>; a view stored before layouts existed reads as per device.</summary>
 public sealed record MirrorTableView(string Name, IReadOnlyList<MirrorColumnView> Columns, string Layout = "per_device")
 {
+    [JsonIgnore]
     public bool IsCoalesced => Layout == "coalesced";
 
     public IReadOnlyList<MirrorColumnView> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EdgeSync.Registry;
 
 namespace EdgeSync.Mirrors;
@@ -21,6 +22,7 @@ public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Column
 {
     public IReadOnlyList<MirrorColumn> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
 
+    [JsonIgnore]
     public bool IsCoalesced => Layout == MirrorLayout.Coalesced;
 
     /// <summary>The position of <paramref name="column"/> in <see cref="Columns"/>.</summary>
