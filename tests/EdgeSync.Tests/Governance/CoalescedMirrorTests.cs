@@ -209,6 +209,58 @@ public sealed class CoalescedMirrorTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task An_automatic_additive_change_that_clashes_with_another_devices_column_goes_to_review_instead()
+    {
+        var projectId = await Fleet.CreateProjectAsync(node);
+        using var api = new EdgeApi(node.CreateClient($"{projectId}:PROJECT_CAN_MANAGE_DEVICES"), projectId);
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchPolicyAsync(new { allow_additive_continue = true, default_mirror_layout = "coalesced" })).StatusCode);
+        var gateways = await GatewaysAsync(projectId, 2);
+        var random = new Random(17);
+        try
+        {
+            foreach (var gateway in gateways)
+                await api.ApproveAsync(await FirstBatchAsync(api, gateway, random), MirrorAll);
+            var (first, second) = (gateways[0], gateways[1]);
+            var name = (await api.WaitForBacklogDrainedAsync(first.LineageId)).GetProperty("mirror").GetProperty("name").GetString()!;
+            await api.WaitForBacklogDrainedAsync(second.LineageId);
+
+            // The first device adds a text column: accepted without a review, the column added.
+            first.Source.Execute($"ALTER TABLE {Table} ADD COLUMN extra TEXT");
+            first.Source.Upsert(new Dictionary<string, object?> { ["id"] = 200L, ["mode"] = "m", ["temp"] = 1.0, ["extra"] = "text" });
+            await first.PublishAsync(withColumns: true);
+            var firstRows = await Eventually.GetAsync(() => api.MirrorRowsAsync(first.LineageId), rows => rows.Any(r => r.GetProperty("id").GetInt64() == 200));
+            Assert.Equal("text", firstRows.Single(r => r.GetProperty("id").GetInt64() == 200).GetProperty("extra").GetString());
+
+            // The second adds a column of that name as INTEGER: the shared table cannot take it, so an operator decides.
+            second.Source.Execute($"ALTER TABLE {Table} ADD COLUMN extra INTEGER");
+            second.Source.Upsert(new Dictionary<string, object?> { ["id"] = 200L, ["mode"] = "m", ["temp"] = 1.0, ["extra"] = 7L });
+            await second.PublishAsync(withColumns: true);
+            var paused = await Eventually.GetAsync(() => api.LineageAsync(second.LineageId), l => l.GetProperty("open_review").ValueKind == JsonValueKind.Object);
+            Assert.Contains("schema_review", paused.GetProperty("pause_reasons").EnumerateArray().Select(r => r.GetString()));
+            Assert.True(paused.GetProperty("counters").GetProperty("staged_row_count").GetInt64() > 0);
+            Assert.Equal("text", await ScalarAsync<string>(
+                "SELECT data_type::text FROM information_schema.columns WHERE table_schema = 'edge_mirror' AND table_name = @t AND column_name = 'extra'", ("t", name)));
+
+            var reviewId = paused.GetProperty("open_review").GetProperty("review_id").GetGuid();
+            object[] asExtra = [.. MirrorAll, new { source_column_name = "extra", action = "mirror" }];
+            var clash = await api.TryApproveAsync(reviewId, asExtra);
+            Assert.Equal(HttpStatusCode.Conflict, clash.StatusCode);
+            Assert.Equal("mirror_column_type_conflict", await CodeOfAsync(clash));
+            object[] renamed = [.. MirrorAll, new { source_column_name = "extra", action = "mirror", mirror_column_name = "extra_count" }];
+            Assert.Equal(HttpStatusCode.OK, (await api.TryApproveAsync(reviewId, renamed)).StatusCode);
+            await api.WaitForBacklogDrainedAsync(second.LineageId);
+            var secondRow = (await api.MirrorRowsAsync(second.LineageId)).Single(r => r.GetProperty("id").GetInt64() == 200);
+            Assert.Equal(7L, secondRow.GetProperty("extra_count").GetInt64());
+            Assert.Equal(JsonValueKind.Null, secondRow.GetProperty("extra").ValueKind);
+        }
+        finally
+        {
+            foreach (var gateway in gateways)
+                await gateway.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Deleting_one_lineage_with_drop_mirror_removes_only_its_devices_rows_and_the_last_one_drops_the_table()
     {
         var projectId = await Fleet.CreateProjectAsync(node);
