@@ -283,7 +283,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         await using var command = db.CreateCommand(
             "SELECT c.relname::text, n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
             // Each mirror has a tombstone table of the same name in a schema of its own.
-            "WHERE c.relkind = 'r' AND c.relname = ANY(@names) AND n.nspname NOT LIKE '%\\_tombstones'");
+            "WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(@names) AND n.nspname NOT LIKE '%\\_tombstones'");
         command.Parameters.AddWithValue("names", _streams.Select(s => s.MirrorTable!).ToArray());
         var schemas = new Dictionary<string, string>();
         await using (var reader = await command.ExecuteReaderAsync(ct))

@@ -38,6 +38,10 @@ public sealed class CoalescedMirrorTests(MirrorDatabase db) : IClassFixture<Mirr
             await db.ColumnsAsync(name));
         var owner = await db.InTransactionAsync((c, t) => db.SchemaWriter.GetFleetOwnerAsync(c, t, name));
         Assert.Equal(new MirrorFleetOwner(project, "Device State"), owner);
+        // Hash-partitioned by device, so that many devices writing at once do not queue on one heap's extension lock.
+        Assert.Equal((long)MirrorSchemaWriter.FleetPartitions, await db.ScalarAsync<long>(
+            $"SELECT count(*) FROM pg_inherits WHERE inhparent = '{PgIdentifier.Qualified("edge_mirror", name)}'::regclass"));
+        Assert.StartsWith("_edge_", MirrorSchemaWriter.PartitionName(name, 0));
     }
 
     [Fact]
