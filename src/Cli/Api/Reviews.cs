@@ -32,4 +32,5 @@ public sealed record ColumnAction(string SourceColumnName, string Action, string
     public static readonly IReadOnlyList<string> Actions = ["mirror", "map", "ignore", "defer"];
 }
 
-public sealed record ApproveRequest(int ActionVersion, IReadOnlyList<ColumnAction> ColumnActions, string? MirrorTableName);
+/// <summary><see cref="MirrorLayout"/>: <c>per_device</c>, <c>coalesced</c>, or null for the lineage's (or the project's default) layout.</summary>
+public sealed record ApproveRequest(int ActionVersion, IReadOnlyList<ColumnAction> ColumnActions, string? MirrorTableName, string? MirrorLayout = null);

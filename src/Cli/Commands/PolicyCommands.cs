@@ -22,7 +22,9 @@ public static class PolicyCommands
         var bytes = new Option<long?>("--max-pending-bytes") { Description = "Backlog bytes per lineage before the device is paused" };
         var resume = new Option<int?>("--resume-threshold-percent") { Description = "Resume the device below this share of the caps (1-99)" };
         var breaker = new Option<int?>("--circuit-breaker-threshold") { Description = "Consecutive permanent write errors that trip the breaker" };
-        var command = new Command("set", "Change the fields given; the others keep their value") { additive, rows, bytes, resume, breaker, host.IdempotencyKeyOption };
+        var layout = new Option<string?>("--default-mirror-layout") { Description = "Layout of a first mirror when an approval names none: per_device or coalesced" };
+        layout.AcceptOnlyFromAmong("per_device", "coalesced");
+        var command = new Command("set", "Change the fields given; the others keep their value") { additive, rows, bytes, resume, breaker, layout, host.IdempotencyKeyOption };
         command.SetAction((parse, ct) => host.RunAsync(async () =>
         {
             var fields = new Dictionary<string, object>();
@@ -36,6 +38,8 @@ public static class PolicyCommands
             Add("max_pending_bytes_per_lineage", bytes);
             Add("resume_threshold_percent", resume);
             Add("circuit_breaker_threshold", breaker);
+            if (parse.GetValue(layout) is { } defaultLayout)
+                fields["default_mirror_layout"] = defaultLayout;
             if (fields.Count == 0)
                 throw new CliException("nothing to set: pass at least one policy option (see `edgesync policy set --help`)");
             Show(host, parse, await host.Project(parse).PatchPolicyAsync(fields, host.IdempotencyKey(parse), ct));

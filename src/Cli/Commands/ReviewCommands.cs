@@ -84,10 +84,15 @@ public static class ReviewCommands
         };
         var actionsFile = new Option<FileInfo?>("--actions-file") { Description = "JSON array of column_actions as the API takes them, or - for standard input (replaces the defaults and --column)" };
         var mirrorTable = new Option<string?>("--mirror-table") { Description = "Name of the mirror table (default: derived from device and table)" };
+        var mirrorLayout = new Option<string?>("--mirror-layout")
+        {
+            Description = "per_device (a table of the lineage's own) or coalesced (the project's table for this source table, shared by its devices); default: the lineage's current layout, else the project's default_mirror_layout",
+        };
+        mirrorLayout.AcceptOnlyFromAmong("per_device", "coalesced");
         var actionVersion = new Option<int?>("--action-version") { Description = "Fail with 409 unless the review is still at this version (default: its current one)" };
         var command = new Command("approve", "Approve the schema: rows are written to the mirror table and the staged backlog is replayed")
         {
-            review, columns, actionsFile, mirrorTable, actionVersion, host.IdempotencyKeyOption,
+            review, columns, actionsFile, mirrorTable, mirrorLayout, actionVersion, host.IdempotencyKeyOption,
         };
         command.SetAction((parse, ct) => host.RunAsync(async () =>
         {
@@ -113,7 +118,7 @@ public static class ReviewCommands
                 }
             }
 
-            var request = new ApproveRequest(parse.GetValue(actionVersion) ?? detail.ActionVersion, actions, parse.GetValue(mirrorTable));
+            var request = new ApproveRequest(parse.GetValue(actionVersion) ?? detail.ActionVersion, actions, parse.GetValue(mirrorTable), parse.GetValue(mirrorLayout));
             var result = await api.ApproveAsync(id, request, host.IdempotencyKey(parse), ct);
             var printer = host.Printer(parse);
             if (printer.Format == OutputFormat.Json)
@@ -135,6 +140,11 @@ public static class ReviewCommands
     private static Command Reject(CliHost host, Argument<Guid> review)
     {
         var reason = new Option<string?>("--reason") { Description = "Why (kept with the review)" };
+        var mirrorLayout = new Option<string?>("--mirror-layout")
+        {
+            Description = "per_device (a table of the lineage's own) or coalesced (the project's table for this source table, shared by its devices); default: the lineage's current layout, else the project's default_mirror_layout",
+        };
+        mirrorLayout.AcceptOnlyFromAmong("per_device", "coalesced");
         var actionVersion = new Option<int?>("--action-version") { Description = "Fail with 409 unless the review is still at this version (default: its current one)" };
         var command = new Command("reject", "Reject the schema: the lineage stays paused and keeps its staged rows") { review, reason, actionVersion, host.IdempotencyKeyOption };
         command.SetAction((parse, ct) => host.RunAsync(async () =>

@@ -397,5 +397,11 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
         Assert.Contains("resume_threshold_percent", invalid.Error);
         var nothing = await cli.RunAsync("policy", "set");
         Assert.Equal(2, nothing.ExitCode);
+
+        var layout = await cli.JsonAsync("policy", "set", "--default-mirror-layout", "coalesced");
+        Assert.Equal("coalesced", layout.GetProperty("default_mirror_layout").GetString());
+        Assert.Equal(5000, layout.GetProperty("max_pending_rows_per_lineage").GetInt64());
+        var unknownLayout = await cli.RunAsync("policy", "set", "--default-mirror-layout", "fleet");
+        Assert.Equal(2, unknownLayout.ExitCode);
     }
 }
