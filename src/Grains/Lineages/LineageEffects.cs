@@ -77,7 +77,7 @@ public sealed class LineageEffects(
             return;
         }
         if (await mirrorSchema.RemoveDeviceAsync(tx.Connection, tx.Transaction, mirror, lineage.DeviceId)
-            && !await tx.OthersBoundToAsync(mirror.Name, lineage.Id))
+            && !await tx.OthersBoundToAsync(lineage.ProjectId, mirror.Name, lineage.Id))
             await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);
     }
 }

@@ -133,6 +133,24 @@ public sealed class CoalescedMirrorTests(MirrorDatabase db) : IClassFixture<Mirr
     }
 
     [Fact]
+    public async Task Tombstones_of_a_coalesced_table_are_pruned_per_device_and_key_after_the_retention()
+    {
+        var name = await db.ProvisionCoalescedAsync(Guid.NewGuid(), Slug(), "state", State);
+        var table = new MirrorTable(name, State, MirrorLayout.Coalesced);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        foreach (var device in new[] { a, b })
+            await db.ApplyAsync(table, device, [Delete(7, """{"id":1}""")]);
+        await db.ScalarAsync<int>($"UPDATE {db.Tombstones.Qualified(name)} SET _edge_deleted_at = now() - interval '8 days' WHERE _edge_device_id = '{a}' RETURNING 0");
+
+        Assert.True(await db.Tombstones.PruneAsync(db.DataSource, TimeSpan.FromDays(7)) >= 1);
+
+        // Past the retention a's older insert is applied; b's kept tombstone still guards b's key.
+        foreach (var device in new[] { a, b })
+            await db.ApplyAsync(table, device, [Insert(5, """{"id":1}""", """{"id":1,"mode":"late","setpoint":null}""")]);
+        Assert.Equal([a], (await db.RowsAsync(name)).Select(r => (Guid)r["_edge_device_id"]!).ToList());
+    }
+
+    [Fact]
     public async Task Removing_a_device_deletes_its_rows_and_tombstones_only()
     {
         var name = await db.ProvisionCoalescedAsync(Guid.NewGuid(), Slug(), "state", State);
