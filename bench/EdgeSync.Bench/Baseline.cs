@@ -39,7 +39,8 @@ public sealed class Baseline(NpgsqlDataSource db, IReadOnlyList<TableStream> str
         await Execute(connection, $"DROP SCHEMA IF EXISTS {Q(Schema)} CASCADE; CREATE SCHEMA {Q(Schema)}");
         foreach (var chunk in streams.Chunk(50))
             await Execute(connection, string.Join(";\n", chunk.Select(s =>
-                $"CREATE TABLE {TableOf(s)} (LIKE {Q(s.MirrorSchema!)}.{Q(s.MirrorTable!)} INCLUDING ALL)")));
+                // The key of a per-device table (id) also for a coalesced mirror, whose key starts with the device.
+                $"CREATE TABLE {TableOf(s)} (LIKE {Q(s.MirrorSchema!)}.{Q(s.MirrorTable!)} INCLUDING ALL EXCLUDING INDEXES, PRIMARY KEY (id))")));
     }
 
     /// <summary>Empties the tables and writes the warm-up rows again (untimed), so each run starts where the measured phase did.</summary>

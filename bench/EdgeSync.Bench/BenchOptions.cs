@@ -33,6 +33,8 @@ public sealed record BenchOptions
     /// the node consumes from.
     /// </summary>
     public string Broker { get; init; } = "embedded";
+    /// <summary>The approvals' <c>mirror_layout</c>: a table per lineage, or one per (project, table) shared by the devices.</summary>
+    public string Layout { get; init; } = "per_device";
 
     public const string Usage = """
         usage: EdgeSync.Bench [options]
@@ -58,6 +60,8 @@ public sealed record BenchOptions
           --broker MODE     embedded (devices connect to the node) or external (devices
                             connect to the broker in $Mqtt__External__Url, the node consumes
                             from it; scripts/bench.sh starts Mosquitto)  (default embedded)
+          --layout L        per_device (a mirror table per lineage) or coalesced (one table
+                            per source table, shared by every device)  (default per_device)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -74,7 +78,7 @@ public sealed record BenchOptions
                     values[name] = null;
                     break;
                 case "--devices" or "--tables" or "--batches" or "--warmup-batches" or "--rows" or "--inflight" or "--update-pct" or "--sample-ms"
-                    or "--seed" or "--pg" or "--silo" or "--output" or "--broker":
+                    or "--seed" or "--pg" or "--silo" or "--output" or "--broker" or "--layout":
                     values[name] = inline ?? (i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value"));
                     break;
                 default:
@@ -117,6 +121,12 @@ public sealed record BenchOptions
                 "external" when Environment.GetEnvironmentVariable("Mqtt__External__Url") is { Length: > 0 } => "external",
                 "external" => throw new ArgumentException("--broker external needs Mqtt__External__Url (and the node's credentials): run it through scripts/bench.sh"),
                 var other => throw new ArgumentException($"--broker must be embedded or external, not '{other}'"),
+            },
+            Layout = values.GetValueOrDefault("--layout") switch
+            {
+                null or "per_device" => "per_device",
+                "coalesced" => "coalesced",
+                var other => throw new ArgumentException($"--layout must be per_device or coalesced, not '{other}'"),
             },
         };
         return o;

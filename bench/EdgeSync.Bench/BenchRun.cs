@@ -139,7 +139,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
                 throw new InvalidOperationException($"expected {_streams.Count} queued schema reviews after the first batches, found {reviews.Count}");
             var columns = TableStream.Columns.Select(c => c.Name).ToArray();
             await Parallel.ForEachAsync(reviews, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
-                async (r, _) => await api.ApproveAllMirroredAsync(project, r.Id, columns));
+                async (r, _) => await api.ApproveAllMirroredAsync(project, r.Id, columns, o.Layout));
             result.Warmup["approve_s"] = phase.Elapsed.TotalSeconds;
 
             phase.Restart();
@@ -189,7 +189,8 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
             };
 
             // ---- Checks and profile ------------------------------------------------------------
-            result.Problems.AddRange(await VerifyAsync(db, _streams.Select(s => (s, $"\"{s.MirrorSchema}\".\"{s.MirrorTable}\"")), "mirror"));
+            // A coalesced table holds every device's rows: each stream is checked on its device's slice.
+            result.Problems.AddRange(await VerifyAsync(db, _streams.Select(s => (s, $"\"{s.MirrorSchema}\".\"{s.MirrorTable}\" WHERE _edge_device_id = '{s.DeviceId}'")), "mirror"));
             var rejections = await api.RejectionCountAsync(project);
             if (rejections > 0)
                 result.Problems.Add($"the node recorded {rejections} rejected batch(es)");
@@ -282,7 +283,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
         await using var command = db.CreateCommand(
             "SELECT c.relname::text, n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
             // Each mirror has a tombstone table of the same name in a schema of its own.
-            "WHERE c.relkind = 'r' AND c.relname = ANY(@names) AND n.nspname NOT LIKE '%\\_tombstones'");
+            "WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(@names) AND n.nspname NOT LIKE '%\\_tombstones'");
         command.Parameters.AddWithValue("names", _streams.Select(s => s.MirrorTable!).ToArray());
         var schemas = new Dictionary<string, string>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
@@ -313,7 +314,7 @@ public sealed class BenchRun(BenchOptions o, CancellationToken ct)
                 await using var command = db.CreateCommand(string.Join("\nUNION ALL ", chunk.Select(i =>
                 {
                     var s = _streams[i];
-                    return $"SELECT {i} FROM \"{s.MirrorSchema}\".\"{s.MirrorTable}\" WHERE id = {s.LastId} AND _edge_commit_seq = {s.LastSeq}";
+                    return $"SELECT {i} FROM \"{s.MirrorSchema}\".\"{s.MirrorTable}\" WHERE _edge_device_id = '{s.DeviceId}' AND id = {s.LastId} AND _edge_commit_seq = {s.LastSeq}";
                 })));
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))

@@ -69,7 +69,7 @@ public static class FleetApprovalBench
             Log("baseline: one approval per review");
             var reviews = await api.QueuedReviewsAsync(baseline);
             started.Restart();
-            await ForEachAsync(reviews, review => api.ApproveAllMirroredAsync(baseline, review.Id, columns), ct);
+            await ForEachAsync(reviews, review => api.ApproveAllMirroredAsync(baseline, review.Id, columns, layout ?? "per_device"), ct);
             await WaitAllWrittenAsync(api, baseline, devices, ct);
             var baselineTime = started.Elapsed;
             Log($"baseline: {reviews.Count} approvals, all written in {baselineTime.TotalSeconds:0.0} s");

@@ -38,14 +38,15 @@ public sealed class OperatorApi(int httpPort, string token) : IDisposable
                 r.GetProperty("device_id").GetGuid(), r.GetProperty("source_table").GetString()!))
             .ToList();
 
-    /// <summary>Claims the review, then approves it with every column mirrored under its own name.</summary>
-    public async Task ApproveAllMirroredAsync(Guid project, Guid review, IEnumerable<string> columns)
+    /// <summary>Claims the review, then approves it with every column mirrored under its own name, in the given mirror layout.</summary>
+    public async Task ApproveAllMirroredAsync(Guid project, Guid review, IEnumerable<string> columns, string layout)
     {
         var claimed = await PostAsync($"projects/{project}/edge/schema-reviews/{review}/claim", new { });
         await PostAsync($"projects/{project}/edge/schema-reviews/{review}/approve", new
         {
             action_version = claimed.GetProperty("action_version").GetInt32(),
             column_actions = columns.Select(c => new { source_column_name = c, action = "mirror" }).ToArray(),
+            mirror_layout = layout,
         });
     }
 

@@ -90,7 +90,7 @@ public static class Report
         var e = r.EndToEnd!;
         w.WriteLine();
         w.WriteLine($"EdgeSync benchmark — {o.Devices} devices x {o.Tables} tables x {o.Batches} batches x {o.Rows} rows " +
-                    $"({o.Devices * o.Tables} lineages, in-flight {o.InFlight}, {o.UpdatePercent}% in-batch updates, measured after {o.WarmupBatches} live warm-up batch(es) per table), " +
+                    $"({o.Devices * o.Tables} lineages, in-flight {o.InFlight}, {o.UpdatePercent}% in-batch updates, measured after {o.WarmupBatches} live warm-up batch(es) per table, {o.Layout} mirrors), " +
                     $"{r.Cores} cores, commit {r.GitCommit ?? "?"}");
         w.WriteLine($"PostgreSQL {string.Join(", ", r.Postgres.Select(kv => kv.Key == "server_version" ? kv.Value : $"{kv.Key}={kv.Value}"))}");
         w.WriteLine();
@@ -184,7 +184,7 @@ public static class Report
             r.GitCommit,
             r.Cores,
             r.Postgres,
-            Parameters = new { o.Devices, o.Tables, o.Batches, o.Rows, o.InFlight, o.UpdatePercent, o.WarmupRows, o.WarmupBatches, o.Quick, o.Seed, o.Broker, Lineages = o.Devices * o.Tables },
+            Parameters = new { o.Devices, o.Tables, o.Batches, o.Rows, o.InFlight, o.UpdatePercent, o.WarmupRows, o.WarmupBatches, o.Quick, o.Seed, o.Broker, o.Layout, Lineages = o.Devices * o.Tables },
             EndToEnd = new
             {
                 e.Rows, e.Batches, e.PayloadBytes, e.Seconds, e.RowsPerSecond, e.SecondHalfRowsPerSecond, e.PublishSeconds, e.DrainSeconds,

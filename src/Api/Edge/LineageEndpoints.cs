@@ -69,7 +69,9 @@ public static class LineageEndpoints
         var selected = string.IsNullOrWhiteSpace(columns) ? null : columns.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         try
         {
-            var (rows, total) = await reader.PageAsync(mirror.Name, selected, paging.Page, paging.Limit, ct);
+            // A coalesced table holds every device of the project: a lineage shows its own device's rows.
+            var (rows, total) = await reader.PageAsync(mirror.Name, selected, paging.Page, paging.Limit,
+                mirror.IsCoalesced ? lineage.DeviceId : null, ct);
             return TypedResults.Ok(new ApiPage<IReadOnlyDictionary<string, object?>>(
                 rows, ApiResponse.PageMetaOf(paging, total) with { MirrorTableName = mirror.Name }));
         }

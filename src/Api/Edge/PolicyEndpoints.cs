@@ -16,10 +16,12 @@ namespace EdgeSync.Api.Edge;
 /// <summary>PATCH …/policy body: every field optional; absent fields keep their value.</summary>
 public sealed record PolicyPatch(
     bool? AllowAdditiveContinue, long? MaxPendingRowsPerLineage, long? MaxPendingBytesPerLineage,
-    int? ResumeThresholdPercent, int? CircuitBreakerThreshold, string? OnPermanentRowError = null)
+    int? ResumeThresholdPercent, int? CircuitBreakerThreshold, string? OnPermanentRowError = null, string? DefaultMirrorLayout = null)
 {
+    /// <summary>Only called on a validated patch: a layout given is one of the names.</summary>
     public EdgePolicy ApplyTo(EdgePolicy policy) => policy with
     {
+        DefaultMirrorLayout = EnumNames.TryParse<MirrorLayout>(DefaultMirrorLayout, out var layout) ? layout : policy.DefaultMirrorLayout,
         AllowAdditiveContinue = AllowAdditiveContinue ?? policy.AllowAdditiveContinue,
         MaxPendingRowsPerLineage = MaxPendingRowsPerLineage ?? policy.MaxPendingRowsPerLineage,
         MaxPendingBytesPerLineage = MaxPendingBytesPerLineage ?? policy.MaxPendingBytesPerLineage,
@@ -41,6 +43,8 @@ public sealed class PolicyPatchValidator : AbstractValidator<PolicyPatch>
         RuleFor(p => p.CircuitBreakerThreshold).GreaterThan(0);
         RuleFor(p => p.OnPermanentRowError).Must(a => a is null || RowErrorActions.Contains(a))
             .WithMessage($"'on_permanent_row_error' must be one of {string.Join(", ", RowErrorActions)}.");
+        RuleFor(p => p.DefaultMirrorLayout).Must(l => EnumNames.TryParse<MirrorLayout>(l, out _)).When(p => p.DefaultMirrorLayout is not null)
+            .WithMessage($"'default_mirror_layout' must be one of {string.Join(", ", EnumNames.All<MirrorLayout>())}.");
     }
 
 }

@@ -4,6 +4,7 @@ using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Fleets;
 using EdgeSync.Lineages;
+using EdgeSync.Storage;
 using EdgeSync.Wire;
 using Marten;
 using Microsoft.AspNetCore.Builder;
@@ -110,6 +111,6 @@ public sealed record RegistryDecisionView(
     IReadOnlyList<Guid> ApprovedReviewIds, DateTimeOffset? FanOutCompletedAt, string? RevokedBy, DateTimeOffset? RevokedAt)
 {
     public static RegistryDecisionView From(RegistryDecision d) => new(
-        d.Id, d.SourceTable, d.SchemaHash, d.Columns.Columns, d.ColumnActions, d.MirrorLayout, d.MirrorTableName, d.InForce, d.DecidedBy, d.DecidedAt,
+        d.Id, d.SourceTable, d.SchemaHash, d.Columns.Columns, d.ColumnActions, EnumNames.Of(d.MirrorLayout), d.MirrorTableName, d.InForce, d.DecidedBy, d.DecidedAt,
         d.FanOutRunning ? "running" : "completed", d.Targets.Count, d.ApprovedReviewIds, d.FanOutCompletedAt, d.RevokedBy, d.RevokedAt);
 }

@@ -2,6 +2,7 @@ using EdgeSync.Api.Http;
 using EdgeSync.Fleets;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using FluentValidation;
 
@@ -34,7 +35,8 @@ public sealed record ApproveReviewRequest(
 
     public bool ForProject => Scope == ProjectScope;
 
-    public ApproveReview ToCommand(Guid reviewId, string actor) => new(reviewId, ActionVersion!.Value, ColumnActionRequest.ToActions(ColumnActions!), MirrorTableName, actor);
+    public ApproveReview ToCommand(Guid reviewId, string actor) =>
+        new(reviewId, ActionVersion!.Value, ColumnActionRequest.ToActions(ColumnActions!), MirrorTableName, actor, MirrorLayout);
 
     public RecordRegistryDecision ToDecision(SchemaReview review, string actor) => new(
         review.SourceTable, review.SchemaHash, ColumnActionRequest.ToActions(ColumnActions!), MirrorLayout, MirrorTableName, actor, review.Id, ActionVersion);
@@ -45,8 +47,6 @@ public sealed record RejectReviewRequest(int? ActionVersion, string? Reason);
 
 public sealed class ApproveReviewRequestValidator : AbstractValidator<ApproveReviewRequest>
 {
-    private static readonly IReadOnlyList<string> Actions = EnumNames.All<BindingAction>();
-
     private static readonly string[] Scopes = [ApproveReviewRequest.LineageScope, ApproveReviewRequest.ProjectScope];
 
     public ApproveReviewRequestValidator()
@@ -105,8 +105,8 @@ internal static class MirrorNames
     public static string ColumnProblem(string name) => MirrorNaming.IsValidColumnName(name, out var problem) ? "" : problem!;
 
     public static IRuleBuilderOptions<T, string?> MirrorLayout<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.Must(l => l is null || RegistryDecisions.Layouts.Contains(l))
-            .WithMessage($"'mirror_layout' must be one of {string.Join(", ", RegistryDecisions.Layouts)}.");
+        rule.Must(l => l is null || EnumNames.All<MirrorLayout>().Contains(l))
+            .WithMessage($"'mirror_layout' must be one of {string.Join(", ", EnumNames.All<MirrorLayout>())}.");
 }
 
 public sealed class RejectReviewRequestValidator : AbstractValidator<RejectReviewRequest>

@@ -27,9 +27,11 @@ public static class PolicyCommands
             Description = "pause: a row no mirror can take stages the batch and counts towards the breaker; quarantine: it alone is set aside",
         };
         rowError.AcceptOnlyFromAmong("pause", "quarantine");
+        var layout = new Option<string?>("--default-mirror-layout") { Description = "Layout of a first mirror when an approval names none: per_device or coalesced" };
+        layout.AcceptOnlyFromAmong("per_device", "coalesced");
         var command = new Command("set", "Change the fields given; the others keep their value")
         {
-            additive, rows, bytes, resume, breaker, rowError, host.IdempotencyKeyOption,
+            additive, rows, bytes, resume, breaker, rowError, layout, host.IdempotencyKeyOption,
         };
         command.SetAction((parse, ct) => host.RunAsync(async () =>
         {
@@ -46,6 +48,8 @@ public static class PolicyCommands
             Add("circuit_breaker_threshold", breaker);
             if (parse.GetValue(rowError) is { } action)
                 fields["on_permanent_row_error"] = action;
+            if (parse.GetValue(layout) is { } defaultLayout)
+                fields["default_mirror_layout"] = defaultLayout;
             if (fields.Count == 0)
                 throw new CliException("nothing to set: pass at least one policy option (see `edgesync policy set --help`)");
             Show(host, parse, await host.Project(parse).PatchPolicyAsync(fields, host.IdempotencyKey(parse), ct));

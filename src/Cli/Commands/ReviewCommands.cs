@@ -84,15 +84,19 @@ public static class ReviewCommands
         };
         var actionsFile = new Option<FileInfo?>("--actions-file") { Description = "JSON array of column_actions as the API takes them, or - for standard input (replaces the defaults and --column)" };
         var mirrorTable = new Option<string?>("--mirror-table") { Description = "Name of the mirror table (default: derived from device and table)" };
+        var mirrorLayout = new Option<string?>("--mirror-layout", "--layout")
+        {
+            Description = "per_device (a table of the lineage's own) or coalesced (the project's table for this source table, shared by its devices); default: the lineage's current layout, else the project's default_mirror_layout",
+        };
+        mirrorLayout.AcceptOnlyFromAmong("per_device", "coalesced");
         var actionVersion = new Option<int?>("--action-version") { Description = "Fail with 409 unless the review is still at this version (default: its current one)" };
         var fleet = new Option<bool>("--fleet")
         {
             Description = "Approve for the project: record a registry decision for this schema, approve every open review of it, and accept it for devices that send it later",
         };
-        var layout = new Option<string?>("--layout") { Description = "Mirror layout: per_device or coalesced (default: the project policy's)" };
         var command = new Command("approve", "Approve the schema: rows are written to the mirror table and the staged backlog is replayed")
         {
-            review, columns, actionsFile, mirrorTable, actionVersion, fleet, layout, host.IdempotencyKeyOption,
+            review, columns, actionsFile, mirrorTable, mirrorLayout, actionVersion, fleet, host.IdempotencyKeyOption,
         };
         command.SetAction((parse, ct) => host.RunAsync(async () =>
         {
@@ -120,7 +124,7 @@ public static class ReviewCommands
 
             var forFleet = parse.GetValue(fleet);
             var request = new ApproveRequest(parse.GetValue(actionVersion) ?? detail.ActionVersion, actions, parse.GetValue(mirrorTable),
-                forFleet ? "project" : null, parse.GetValue(layout));
+                forFleet ? "project" : null, parse.GetValue(mirrorLayout));
             var result = await api.ApproveAsync(id, request, host.IdempotencyKey(parse), ct);
             var printer = host.Printer(parse);
             if (printer.Format == OutputFormat.Json)

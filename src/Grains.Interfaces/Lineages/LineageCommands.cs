@@ -52,6 +52,10 @@ public sealed record ColumnAction(
     [property: Id(3)] string? DataPoint = null,
     [property: Id(4)] string? TimestampColumn = null);
 
+/// <param name="MirrorLayout">
+/// <c>per_device</c> or <c>coalesced</c>; null: the layout the lineage's mirror has, or for a first
+/// mirror the project's <c>default_mirror_layout</c>.
+/// </param>
 /// <param name="RegistryDecisionId">
 /// Set when a fleet approval carries out a project registry decision: the review is approved
 /// whatever its action_version (the operator decided for the schema, not for this review), and a
@@ -64,6 +68,7 @@ public sealed record ApproveReview(
     [property: Id(2)] IReadOnlyList<ColumnAction> ColumnActions,
     [property: Id(3)] string? MirrorTableName,
     [property: Id(4)] string Actor,
+    [property: Id(5)] string? MirrorLayout = null,
     [property: Id(6)] Guid? RegistryDecisionId = null);
 
 [GenerateSerializer, Immutable]

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using EdgeSync.Lineages;
+using EdgeSync.Registry;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Fleets;
@@ -12,7 +13,7 @@ public abstract record RegistryEvent;
 /// <param name="Targets">The open reviews of the schema when the decision was recorded: its fan-out approves them.</param>
 public sealed record RegistryDecisionRecorded(
     Guid DecisionId, Guid ProjectId, string SourceTable, string SchemaHash, SchemaFingerprint Columns, IReadOnlyList<ColumnAction> ColumnActions,
-    string MirrorLayout, string? MirrorTableName, IReadOnlyList<FanOutTarget> Targets, DateTimeOffset At, string Actor) : RegistryEvent;
+    MirrorLayout MirrorLayout, string? MirrorTableName, IReadOnlyList<FanOutTarget> Targets, DateTimeOffset At, string Actor) : RegistryEvent;
 
 /// <summary>Every lineage the decision was meant for was reached; <paramref name="ApprovedReviewIds"/> are the reviews it approved.</summary>
 public sealed record RegistryFanOutCompleted(Guid DecisionId, IReadOnlyList<Guid> ApprovedReviewIds, DateTimeOffset At, string Actor) : RegistryEvent;
@@ -41,7 +42,7 @@ public sealed class RegistryDecision
     public string SchemaHash { get; set; } = "";
     public SchemaFingerprint Columns { get; set; } = new("", []);
     public List<ColumnAction> ColumnActions { get; set; } = [];
-    public string MirrorLayout { get; set; } = "";
+    public MirrorLayout MirrorLayout { get; set; }
     public string? MirrorTableName { get; set; }
     public List<FanOutTarget> Targets { get; set; } = [];
     public DateTimeOffset DecidedAt { get; set; }

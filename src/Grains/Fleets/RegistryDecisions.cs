@@ -1,4 +1,6 @@
 using EdgeSync.Lineages;
+using EdgeSync.Registry;
+using EdgeSync.Storage;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Fleets;
@@ -9,16 +11,12 @@ public sealed record OpenReviewOfSchema(FanOutTarget Target, int ActionVersion);
 /// <summary>Pure decisions of a project's schema registry: (what is stored, command, time) → events, or a refusal.</summary>
 public static class RegistryDecisions
 {
-    public const string PerDevice = "per_device";
-    public const string Coalesced = "coalesced";
-    public static readonly IReadOnlyList<string> Layouts = [PerDevice, Coalesced];
-
     /// <param name="inForce">The decision already in force for the command's table and schema, if any.</param>
     /// <param name="columns">The schema's columns as some lineage of the project knows them (null: nobody sent them).</param>
     /// <param name="openReviews">Every open review of the table's schema in the project: the fan-out's targets.</param>
     public static (IReadOnlyList<RegistryEvent> Events, CommandResult Result) Record(
         Guid projectId, RecordRegistryDecision command, RegistryDecision? inForce, SchemaFingerprint? columns,
-        IReadOnlyList<OpenReviewOfSchema> openReviews, string defaultLayout, Guid decisionId, DateTimeOffset now)
+        IReadOnlyList<OpenReviewOfSchema> openReviews, MirrorLayout defaultLayout, Guid decisionId, DateTimeOffset now)
     {
         if (inForce is not null)
             return Refused(CommandResult.Conflict("registry_decision_exists",
@@ -39,8 +37,10 @@ public static class RegistryDecisions
         if (plan.KeepsPaused)
             return Refused(CommandResult.Invalid("invalid_column_actions",
                 "a decision for the fleet cannot defer a NOT NULL column: every lineage it reaches would stay paused; mirror, map or ignore it"));
-        var layout = command.MirrorLayout ?? defaultLayout;
-        if (layout == PerDevice && command.MirrorTableName is not null)
+        var layout = defaultLayout;
+        if (command.MirrorLayout is { } asked && !EnumNames.TryParse(asked, out layout))
+            return Refused(CommandResult.Invalid("invalid_mirror_layout", $"mirror_layout must be one of {string.Join(", ", EnumNames.All<MirrorLayout>())}."));
+        if (layout == MirrorLayout.PerDevice && command.MirrorTableName is not null)
             return Refused(CommandResult.Invalid("invalid_mirror_table_name",
                 "with the per_device layout every device gets its own mirror table: a table name for the fleet needs mirror_layout 'coalesced'"));
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EdgeSync.Lineages;
+using EdgeSync.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,7 @@ public sealed class RegistryFanOut(IGrainFactory grains, RegistryStore registry,
             {
                 var lineage = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(target.DeviceId, decision.SourceTable));
                 var result = await lineage.ApproveReview(new ApproveReview(target.ReviewId, 0, decision.ColumnActions, decision.MirrorTableName,
-                    decision.DecidedBy, decision.Id));
+                    decision.DecidedBy, EnumNames.Of(decision.MirrorLayout), decision.Id));
                 if (result.Succeeded)
                     approved.Add(target.ReviewId);
                 else if (result.Status >= 500)

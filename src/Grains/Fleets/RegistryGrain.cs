@@ -22,8 +22,9 @@ public sealed class RegistryGrain(RegistryStore registry, RegistryFanOut fanOut,
         var inForce = await registry.InForceAsync(ProjectId, table, hash);
         var columns = inForce is null ? await registry.ColumnsAsync(ProjectId, table, hash) : null;
         var open = await registry.OpenReviewsAsync(ProjectId, table, hash);
+        var defaultLayout = await registry.DefaultLayoutAsync(ProjectId);
         var decisionId = Guid.CreateVersion7();
-        var (events, result) = RegistryDecisions.Record(ProjectId, command, inForce, columns, open, RegistryDecisions.PerDevice, decisionId, clock.GetUtcNow());
+        var (events, result) = RegistryDecisions.Record(ProjectId, command, inForce, columns, open, defaultLayout, decisionId, clock.GetUtcNow());
         if (events.Count == 0)
             return new RegistryResult(result, null);
         // The reminder is registered before the decision exists, so no decision is ever without one.

@@ -1,4 +1,5 @@
 using EdgeSync.Lineages;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 using Marten;
@@ -12,7 +13,7 @@ public sealed class RegistryStore(IDocumentStore store) : IRegistryDecisionLooku
 
     public async Task<RegistryDecisionTerms?> FindAsync(Guid projectId, string sourceTable, string schemaHash, CancellationToken ct = default) =>
         await InForceAsync(projectId, sourceTable, schemaHash, ct) is { } d
-            ? new RegistryDecisionTerms(d.Id, d.SourceTable, d.SchemaHash, d.Columns, d.ColumnActions, d.MirrorTableName)
+            ? new RegistryDecisionTerms(d.Id, d.SourceTable, d.SchemaHash, d.Columns, d.ColumnActions, d.MirrorLayout, d.MirrorTableName)
             : null;
 
     public async Task<RegistryDecision?> InForceAsync(Guid projectId, string sourceTable, string schemaHash, CancellationToken ct = default)
@@ -27,6 +28,13 @@ public sealed class RegistryStore(IDocumentStore store) : IRegistryDecisionLooku
         await using var session = store.QuerySession();
         var decision = await session.LoadAsync<RegistryDecision>(decisionId, ct);
         return decision?.ProjectId == projectId ? decision : null;
+    }
+
+    /// <summary>The layout of a decision that names none: the project policy's <c>default_mirror_layout</c>.</summary>
+    public async Task<MirrorLayout> DefaultLayoutAsync(Guid projectId, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        return (await session.LoadAsync<Project>(projectId, ct))?.Policy.DefaultMirrorLayout ?? MirrorLayout.PerDevice;
     }
 
     /// <summary>The project's decisions whose fan-out has not completed.</summary>

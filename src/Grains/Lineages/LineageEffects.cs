@@ -1,4 +1,5 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -25,8 +26,12 @@ public sealed class LineageEffects(
     {
         foreach (var provisioned in decision.Events.OfType<MirrorProvisioned>())
         {
-            await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, batch.SourceTable, provisioned.Table.Name, provisioned.Table.Columns, lineageId);
-            columnTypes.Forget(provisioned.Table.Name);
+            var table = provisioned.Table;
+            if (table.IsCoalesced)
+                await mirrorSchema.ProvisionCoalescedAsync(tx.Connection, tx.Transaction, projectId, "", batch.SourceTable, table.Name, table.Columns);
+            else
+                await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, batch.SourceTable, table.Name, table.Columns, lineageId);
+            columnTypes.Forget(table.Name);
         }
         if (decision.Events.OfType<BatchStaged>().SingleOrDefault() is { RowsStaged: > 0 } staged)
             await stagedRows.StageAsync(tx.Connection, tx.Transaction, lineageId, deviceId, batch.SourceTable,
@@ -122,11 +127,18 @@ public sealed class LineageEffects(
         return failing;
     }
 
-    /// <summary>Creates or evolves the mirror table; answers the name it has (a default name may already be taken).</summary>
+    /// <summary>
+    /// Creates or evolves the lineage's own mirror table, or binds to (and evolves) the project's
+    /// coalesced table; answers the name it has (a default name may already be taken). The lineage
+    /// may not exist yet (a first batch accepted by a registry decision), hence its keys one by one.
+    /// </summary>
     public async Task<string> ProvisionAsync(
-        LineageTransaction tx, Guid lineageId, Guid deviceId, string sourceTable, string? name, IReadOnlyList<MirrorColumn> columns)
+        LineageTransaction tx, (Guid LineageId, Guid ProjectId, Guid DeviceId, string SourceTable) owner, string? name, IReadOnlyList<MirrorColumn> columns,
+        MirrorLayout layout, string topicSlug)
     {
-        var provisioned = await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, sourceTable, name, columns, lineageId);
+        var provisioned = layout == MirrorLayout.Coalesced
+            ? await mirrorSchema.ProvisionCoalescedAsync(tx.Connection, tx.Transaction, owner.ProjectId, topicSlug, owner.SourceTable, name, columns)
+            : await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, owner.DeviceId, owner.SourceTable, name, columns, owner.LineageId);
         columnTypes.Forget(provisioned);
         return provisioned;
     }
@@ -172,13 +184,26 @@ public sealed class LineageEffects(
     public Task DrainedThroughAsync(LineageTransaction tx, Guid lineageId, StagedRow last, CancellationToken ct) =>
         stagedRows.DeleteThroughAsync(tx.Connection, tx.Transaction, lineageId, last.JournalEpoch, last.SourceCommitSeq, ct);
 
-    /// <summary>Removes the lineage's staged rows and controls, and its mirror table when asked.</summary>
+    /// <summary>
+    /// Removes the lineage's staged rows and controls, and its mirror when asked: a per-device table
+    /// is dropped; from a coalesced table the device's rows and tombstones are deleted, and the
+    /// table is dropped only when no other lineage is bound to it (no other lineage's view names
+    /// it, read under the table's lock, which every binding takes too).
+    /// </summary>
     public async Task RemoveAsync(LineageTransaction tx, Lineage lineage, bool dropMirror)
     {
         await stagedRows.DeleteAllAsync(tx.Connection, tx.Transaction, lineage.Id);
         await quarantine.DeleteAllAsync(tx.Connection, tx.Transaction, lineage.Id);
         await controls.DeleteForLineageAsync(tx.Connection, tx.Transaction, lineage.Id);
-        if (dropMirror && lineage.Mirror is { } mirror)
+        if (!dropMirror || lineage.Mirror is not { } mirror)
+            return;
+        if (!mirror.IsCoalesced)
+        {
+            await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);
+            return;
+        }
+        if (await mirrorSchema.RemoveDeviceAsync(tx.Connection, tx.Transaction, mirror, lineage.DeviceId)
+            && !await tx.OthersBoundToAsync(lineage.ProjectId, mirror.Name, lineage.Id))
             await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);
     }
 }

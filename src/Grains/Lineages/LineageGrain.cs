@@ -124,6 +124,14 @@ public sealed partial class LineageGrain(
             logger.LogWarning("Batch {BatchId} of lineage {LineageId} could not be written: {Error}", command.Batch.BatchId, command.NewLineageId, e.Message);
             return await CommitBatchAsync(command, LineageDecider.WithMaterializationFailure(decision, _lineage, command, e.Message, now), now);
         }
+        catch (MirrorConflictException e) when (command.Policy.AllowAdditiveContinue)
+        {
+            // The additive change cannot be made automatically (a coalesced table shared with other
+            // devices has a column of that name with another type): nothing was changed, and the
+            // schema goes to an operator as if the policy did not allow it.
+            logger.LogWarning("Lineage {LineageId}: the additive change of batch {BatchId} needs a review: {Error}", command.NewLineageId, command.Batch.BatchId, e.Message);
+            return await IngestOnceAsync(command with { Policy = command.Policy with { AllowAdditiveContinue = false } });
+        }
     }
 
     private async Task<IngestOutcome> CommitBatchAsync(IngestRows command, Decision decision, DateTimeOffset now)
@@ -185,13 +193,16 @@ public sealed partial class LineageGrain(
                 terms.DecisionId, command.NewLineageId, refused.Detail ?? "a NOT NULL column is deferred");
             return command;
         }
+        var layout = terms.Layout;
+        var name = terms.MirrorTableName ?? (_lineage?.Mirror is { } mirror && mirror.Layout == layout ? mirror.Name : null);
+        var slug = layout == MirrorLayout.Coalesced ? (await store.ProjectAsync(command.Device.ProjectId))?.TopicSlug ?? "" : "";
         string tableName;
         await using (var tx = await store.BeginAsync())
         {
             try
             {
-                tableName = await effects.ProvisionAsync(tx, command.NewLineageId, command.Device.DeviceId, batch.SourceTable,
-                    terms.MirrorTableName ?? _lineage?.Mirror?.Name, plan.MirrorColumns);
+                tableName = await effects.ProvisionAsync(tx, (command.NewLineageId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable), name,
+                    plan.MirrorColumns, layout, slug);
             }
             catch (MirrorConflictException e)
             {
@@ -202,7 +213,7 @@ public sealed partial class LineageGrain(
             }
             await tx.CommitAsync();
         }
-        return command with { Registry = new RegistryAcceptance(terms.DecisionId, batch.SchemaHash, terms.Columns, plan.Bindings, new MirrorTable(tableName, plan.MirrorColumns)) };
+        return command with { Registry = new RegistryAcceptance(terms.DecisionId, batch.SchemaHash, terms.Columns, plan.Bindings, new MirrorTable(tableName, plan.MirrorColumns, layout)) };
     }
 
     // ---- Operator commands ------------------------------------------------------------------
@@ -303,7 +314,9 @@ public sealed partial class LineageGrain(
         {
             if (_lineage is null)
                 return (true, ReviewNotFound(command.ReviewId));
-            var (plan, result) = ReviewDecisions.PlanApproval(_lineage, command);
+            // Read now, not from the cache: an operator who just changed the default expects it to hold.
+            var project = await store.ProjectAsync(_lineage.ProjectId);
+            var (plan, result) = ReviewDecisions.PlanApproval(_lineage, command, project?.Policy.DefaultMirrorLayout ?? MirrorLayout.PerDevice);
             if (plan is null)
                 return (true, result);
 
@@ -311,13 +324,14 @@ public sealed partial class LineageGrain(
             string tableName;
             try
             {
-                tableName = await effects.ProvisionAsync(tx, _lineage.Id, _lineage.DeviceId, _lineage.SourceTable, plan.RequestedTableName ?? _lineage.Mirror?.Name, plan.MirrorColumns);
+                tableName = await effects.ProvisionAsync(tx, (_lineage.Id, _lineage.ProjectId, _lineage.DeviceId, _lineage.SourceTable), plan.RequestedTableName,
+                    plan.MirrorColumns, plan.Layout, project?.TopicSlug ?? "");
             }
             catch (MirrorConflictException e)
             {
                 return (true, CommandResult.Conflict(e.Code, e.Message));
             }
-            var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
+            var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns, plan.Layout), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
             var next = await tx.AppendAsync(_lineage, _lineage.Id, decision.Events);
             if (!await CommitAsync(tx, next, decision.Events))
                 return (false, CommandResult.Done);

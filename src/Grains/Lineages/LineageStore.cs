@@ -34,10 +34,13 @@ public sealed class LineageStore(IDocumentStore store, NpgsqlDataSource dataSour
             && JsonSerializer.Serialize(stored[0].Data, last.GetType()) == JsonSerializer.Serialize(last, last.GetType());
     }
 
-    public async Task<EdgePolicy> PolicyAsync(Guid projectId)
+    public async Task<EdgePolicy> PolicyAsync(Guid projectId) => (await ProjectAsync(projectId))?.Policy ?? new EdgePolicy();
+
+    /// <summary>The project as stored now (its policy and topic slug); null when it is gone.</summary>
+    public async Task<Project?> ProjectAsync(Guid projectId)
     {
         await using var session = store.QuerySession();
-        return (await session.LoadAsync<Project>(projectId))?.Policy ?? new EdgePolicy();
+        return await session.LoadAsync<Project>(projectId);
     }
 
     /// <summary>The project's registry decision in force for a table's schema, if any.</summary>

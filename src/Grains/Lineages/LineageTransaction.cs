@@ -102,6 +102,19 @@ public sealed class LineageTransaction : IAsyncDisposable
 
     public Task CommitAsync() => Transaction.CommitAsync();
 
+    /// <summary>
+    /// Whether a lineage of <paramref name="projectId"/> other than <paramref name="except"/> has
+    /// <paramref name="mirrorTable"/> as its mirror, by the operators' views (written with every
+    /// commit, removed with the lineage), read in this transaction. A coalesced table belongs to
+    /// one project, so only its lineages are looked at (the views are indexed by project).
+    /// </summary>
+    public async Task<bool> OthersBoundToAsync(Guid projectId, string mirrorTable, Guid except)
+    {
+        await using var session = Session();
+        return await session.Query<LineageView>()
+            .AnyAsync(v => v.ProjectId == projectId && v.Mirror != null && v.Mirror.Name == mirrorTable && v.Id != except);
+    }
+
     /// <summary>The control just issued, with the <c>sync/ingest/control</c> message the device will get.</summary>
     private static PendingControl Pending(ControlIssued control, Guid deviceId)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -61,7 +62,8 @@ public sealed class LineageView
         OpenReview = l.OpenReview is { } r ? new OpenReviewView(r.ReviewId, r.SchemaHash, EnumNames.Of(r.State), r.ActionVersion, r.QueuedAt) : null,
         Bindings = l.Bindings.Select(b => new BindingView(b.SourceColumn, EnumNames.Of(b.Action), b.MirrorColumn, b.DataPoint, b.TimestampColumn)).ToList(),
         Mirror = l.Mirror is { } m
-            ? new MirrorTableView(m.Name, m.Columns.Select(c => new MirrorColumnView(c.Name, c.SourceColumn, c.SqliteAffinity, c.KeyOrdinal, c.PostgresType)).ToList())
+            ? new MirrorTableView(m.Name, m.Columns.Select(c => new MirrorColumnView(c.Name, c.SourceColumn, c.SqliteAffinity, c.KeyOrdinal, c.PostgresType)).ToList(),
+                EnumNames.Of(m.Layout))
             : null,
         ReplayIntent = l.Replay is { } p
             ? new ReplayView(p.ReplayId, EnumNames.Of(p.Status), p.Cause, p.BacklogRowsAtStart, p.RowsReplayed, p.Failures, p.LastError, p.StartedAt, p.UpdatedAt,
@@ -92,8 +94,12 @@ public sealed record OpenReviewView(Guid ReviewId, string SchemaHash, string Sta
 
 public sealed record BindingView(string SourceColumn, string Action, string? MirrorColumn, string? DataPoint, string? TimestampColumn);
 
-public sealed record MirrorTableView(string Name, IReadOnlyList<MirrorColumnView> Columns)
+/// <summary><see cref="Layout"/>: <c>per_device</c> or <c>coalesced</c>; a view stored before layouts existed reads as per device.</summary>
+public sealed record MirrorTableView(string Name, IReadOnlyList<MirrorColumnView> Columns, string Layout = "per_device")
 {
+    [JsonIgnore]
+    public bool IsCoalesced => Layout == "coalesced";
+
     public IReadOnlyList<MirrorColumnView> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
 }
 

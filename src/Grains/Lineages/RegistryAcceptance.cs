@@ -1,4 +1,5 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Wire;
 
 namespace EdgeSync.Lineages;
@@ -9,7 +10,8 @@ namespace EdgeSync.Lineages;
 /// </summary>
 /// <param name="Columns">The schema the decision was made for (the hash names exactly these columns).</param>
 public sealed record RegistryDecisionTerms(
-    Guid DecisionId, string SourceTable, string SchemaHash, SchemaFingerprint Columns, IReadOnlyList<ColumnAction> ColumnActions, string? MirrorTableName);
+    Guid DecisionId, string SourceTable, string SchemaHash, SchemaFingerprint Columns, IReadOnlyList<ColumnAction> ColumnActions, MirrorLayout Layout,
+    string? MirrorTableName);
 
 /// <summary>Finds the decision in force for a table's schema in a project.</summary>
 public interface IRegistryDecisionLookup

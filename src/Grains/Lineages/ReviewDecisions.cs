@@ -1,4 +1,5 @@
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 
@@ -7,8 +8,13 @@ namespace EdgeSync.Lineages;
 /// <summary>The bindings column actions give a schema, and the mirror columns they need.</summary>
 public sealed record BindingPlan(IReadOnlyList<ColumnBinding> Bindings, IReadOnlyList<MirrorColumn> MirrorColumns, bool KeepsPaused);
 
-/// <summary>What an approval will do, worked out before the mirror table is provisioned.</summary>
-public sealed record ApprovalPlan(OpenReview Review, SchemaVersion Schema, BindingPlan Binding, string? RequestedTableName, Guid? RegistryDecisionId)
+/// <summary>
+/// What an approval will do, worked out before the mirror table is provisioned.
+/// <see cref="RequestedTableName"/>: the name the approval gives, else the lineage's current table
+/// when it keeps its layout (so an evolution never moves to another name), else none (a default name).
+/// </summary>
+public sealed record ApprovalPlan(
+    OpenReview Review, SchemaVersion Schema, BindingPlan Binding, string? RequestedTableName, Guid? RegistryDecisionId, MirrorLayout Layout = MirrorLayout.PerDevice)
 {
     public IReadOnlyList<ColumnBinding> Bindings => Binding.Bindings;
     public IReadOnlyList<MirrorColumn> MirrorColumns => Binding.MirrorColumns;
@@ -37,7 +43,9 @@ public static class ReviewDecisions
         return new Decision([new ReviewRejected(state.Id, review.ReviewId, command.Reason, review.ActionVersion + 1, now, command.Actor)]);
     }
 
-    public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command)
+    /// <param name="defaultLayout">The project's <c>default_mirror_layout</c>: the layout of a first mirror when the approval names none.</param>
+    /// <param name="defaultLayout">The project's <c>default_mirror_layout</c>: the layout of a first mirror when the approval names none.</param>
+    public static (ApprovalPlan? Plan, CommandResult Result) PlanApproval(Lineage state, ApproveReview command, MirrorLayout defaultLayout = MirrorLayout.PerDevice)
     {
         if (OpenReviewOf(state, command.ReviewId) is not { } review)
         {
@@ -47,14 +55,21 @@ public static class ReviewDecisions
         }
         if (command.RegistryDecisionId is null && review.ActionVersion != command.ActionVersion)
             return (null, StaleVersion(review));
+        var layout = defaultLayout;
+        if (command.MirrorLayout is { } named && !EnumNames.TryParse(named, out layout))
+            return (null, CommandResult.Invalid("invalid_mirror_layout",
+                $"mirror_layout must be one of {string.Join(", ", EnumNames.All<MirrorLayout>())}."));
+        if (command.MirrorLayout is null && state.Mirror is { } current)
+            layout = current.Layout;
         var schema = state.FindSchema(review.SchemaHash)!;
         if (schema.Columns is null)
             return (null, CommandResult.Conflict("review_columns_unknown",
                 "The columns of this schema are not known yet; they arrive with sync/schema/observe or a batch carrying schema_columns."));
-        var (bindings, result) = PlanBindings(state, schema.Columns, command.ColumnActions);
-        if (bindings is null)
+        var (binding, result) = PlanBindings(state, schema.Columns, command.ColumnActions);
+        if (binding is null)
             return (null, result);
-        return (new ApprovalPlan(review, schema, bindings, command.MirrorTableName, command.RegistryDecisionId), CommandResult.Done);
+        var requested = command.MirrorTableName ?? (state.Mirror is { } mirror && mirror.Layout == layout ? mirror.Name : null);
+        return (new ApprovalPlan(review, schema, binding, requested, command.RegistryDecisionId, layout), CommandResult.Done);
     }
 
     /// <summary>

@@ -21,6 +21,12 @@ public static partial class MirrorNaming
 {
     public const string TablePrefix = "edge_mirror_";
 
+    /// <summary>Coalesced tables: one per (project, source table), <c>edge_fleet_{slug}_{table}</c>.</summary>
+    public const string FleetTablePrefix = "edge_fleet_";
+
+    /// <summary>How much of the sanitized slug a shortened fleet name keeps, so that the table part keeps room.</summary>
+    public const int FleetSlugRoom = 24;
+
     /// <summary>Columns with this prefix are the platform's own (<c>_edge_device_id</c>, …).</summary>
     public const string PlatformColumnPrefix = "_edge_";
 
@@ -76,6 +82,43 @@ public static partial class MirrorNaming
     {
         ArgumentNullException.ThrowIfNull(sourceTable);
         return Shortened(TableStem(deviceId), Sanitize(sourceTable), Hash8($"{deviceId:N}/{sourceTable}"));
+    }
+
+    /// <summary>
+    /// <c>edge_fleet_{slug}_{table}</c> (<c>edge_fleet_{table}</c> for the empty slug), slug and
+    /// table sanitized like every name; when that exceeds 63 bytes, the
+    /// <see cref="HashedFleetTableName">hashed form</see>.
+    /// </summary>
+    public static string DefaultFleetTableName(string topicSlug, string sourceTable)
+    {
+        ArgumentNullException.ThrowIfNull(topicSlug);
+        ArgumentNullException.ThrowIfNull(sourceTable);
+        var name = FleetStem(Sanitize(topicSlug)) + Sanitize(sourceTable);
+        return name.Length <= PgIdentifier.MaxBytes ? name : HashedFleetTableName(topicSlug, sourceTable);
+    }
+
+    /// <summary>
+    /// <c>edge_fleet_{slug, cut to 24}_{table, cut}_{hash8}</c> with the hash of the source table
+    /// name, as for per-device names — always suffixed, at most 63 bytes. Used when the default
+    /// name is too long or taken by another project's or source table's relation.
+    /// </summary>
+    public static string HashedFleetTableName(string topicSlug, string sourceTable)
+    {
+        ArgumentNullException.ThrowIfNull(topicSlug);
+        ArgumentNullException.ThrowIfNull(sourceTable);
+        return Shortened(ShortFleetStem(topicSlug), Sanitize(sourceTable), Hash8(sourceTable));
+    }
+
+    /// <summary>
+    /// The last resort when the default and the hashed fleet names belong to others (two slugs
+    /// that sanitize or cut to the same text): the hash covers the project id and the source name
+    /// (<c>SHA-256(UTF-8("{projectId:N}/{sourceTable}"))</c>).
+    /// </summary>
+    public static string ProjectHashedFleetTableName(Guid projectId, string topicSlug, string sourceTable)
+    {
+        ArgumentNullException.ThrowIfNull(topicSlug);
+        ArgumentNullException.ThrowIfNull(sourceTable);
+        return Shortened(ShortFleetStem(topicSlug), Sanitize(sourceTable), Hash8($"{projectId:N}/{sourceTable}"));
     }
 
     /// <summary>
@@ -199,6 +242,14 @@ public static partial class MirrorNaming
         name.StartsWith(PlatformColumnPrefix, StringComparison.Ordinal) || name.StartsWith("pg_", StringComparison.Ordinal);
 
     private static string TableStem(Guid deviceId) => TablePrefix + deviceId.ToString("N")[..8] + "_";
+
+    private static string FleetStem(string sanitizedSlug) => sanitizedSlug.Length == 0 ? FleetTablePrefix : FleetTablePrefix + sanitizedSlug + "_";
+
+    private static string ShortFleetStem(string topicSlug)
+    {
+        var slug = Sanitize(topicSlug);
+        return FleetStem(slug.Length > FleetSlugRoom ? slug[..FleetSlugRoom] : slug);
+    }
 
     /// <summary>stem + body cut so that stem + body + "_" + hash fits 63 bytes (all ASCII).</summary>
     private static string Shortened(string stem, string body, string hash8)

@@ -22,10 +22,11 @@ public sealed class MirrorReader(EdgeStoreSettings settings, NpgsqlDataSource da
 
     /// <param name="columns">Mirror (or platform) column names to return besides the platform columns; null or empty: all.</param>
     /// <param name="page">1-based.</param>
+    /// <param name="deviceId">Only this device's rows (a coalesced table holds many devices'); null: every row.</param>
     /// <exception cref="ArgumentException">A selected column is not a column of the table (the message names it).</exception>
     /// <exception cref="KeyNotFoundException">The table does not exist.</exception>
     public async Task<(IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, long Total)> PageAsync(
-        string tableName, IReadOnlyList<string>? columns, int page, int limit, CancellationToken ct = default)
+        string tableName, IReadOnlyList<string>? columns, int page, int limit, Guid? deviceId = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -50,14 +51,18 @@ public sealed class MirrorReader(EdgeStoreSettings settings, NpgsqlDataSource da
         var key = await ReadPrimaryKeyAsync(qualified, ct);
         var order = key.Count > 0 ? key : real.Select(c => c.Name).ToList();
         var projections = selected.Select(name => types[name] == "numeric" ? $"{PgIdentifier.Quote(name)}::text" : PgIdentifier.Quote(name));
+        var where = deviceId is null ? "" : $"WHERE {PlatformColumns.DeviceId} = @device";
 
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT {string.Join(", ", projections)}, count(*) OVER ()
             FROM {qualified}
+            {where}
             ORDER BY {string.Join(", ", order.Select(PgIdentifier.Quote))}
             OFFSET @offset LIMIT @limit
             """);
+        if (deviceId is { } device)
+            command.Parameters.AddWithValue("device", device);
         command.Parameters.AddWithValue("offset", (long)(page - 1) * limit);
         command.Parameters.AddWithValue("limit", limit);
         var rows = new List<IReadOnlyDictionary<string, object?>>();
@@ -75,7 +80,9 @@ public sealed class MirrorReader(EdgeStoreSettings settings, NpgsqlDataSource da
         }
         if (rows.Count == 0 && page > 1)
         {
-            await using var count = dataSource.CreateCommand($"SELECT count(*) FROM {qualified}");
+            await using var count = dataSource.CreateCommand($"SELECT count(*) FROM {qualified} {where}");
+            if (deviceId is { } only)
+                count.Parameters.AddWithValue("device", only);
             total = (long)(await count.ExecuteScalarAsync(ct))!;
         }
         return (rows, total);

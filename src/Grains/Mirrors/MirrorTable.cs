@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using EdgeSync.Registry;
+
 namespace EdgeSync.Mirrors;
 
 /// <summary>
@@ -9,10 +12,18 @@ public sealed record MirrorColumn(string Name, string SourceColumn, string Sqlit
     public string PostgresType => MirrorTypes.Of(SqliteAffinity);
 }
 
-/// <summary>The mirror table of a lineage: its name (in the mirror schema) and its mirrored columns.</summary>
-public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Columns)
+/// <summary>
+/// The mirror table of a lineage: its name (in the mirror schema), the columns this lineage
+/// mirrors, and its layout. A <see cref="MirrorLayout.Coalesced"/> table is shared by the devices
+/// of a project: its primary key starts with <c>_edge_device_id</c>, so every row, tombstone and
+/// guard is per (device, key). Events stored before layouts existed have none: per device.
+/// </summary>
+public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Columns, MirrorLayout Layout = MirrorLayout.PerDevice)
 {
     public IReadOnlyList<MirrorColumn> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
+
+    [JsonIgnore]
+    public bool IsCoalesced => Layout == MirrorLayout.Coalesced;
 
     /// <summary>The position of <paramref name="column"/> in <see cref="Columns"/>.</summary>
     internal int IndexOf(MirrorColumn column)

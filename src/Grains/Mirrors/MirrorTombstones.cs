@@ -28,12 +28,14 @@ public sealed class MirrorTombstones(EdgeStoreSettings settings)
     {
         if (_ensured.ContainsKey(table.Name))
             return;
-        var key = table.Key;
-        var definitions = key.Select(c => $"{PgIdentifier.Quote(c.Name)} {c.PostgresType}")
+        // A coalesced mirror's tombstones are per (device, key), like its rows.
+        var device = table.IsCoalesced ? new[] { (Name: PlatformColumns.DeviceId, Definition: $"{PlatformColumns.DeviceId} uuid NOT NULL") } : [];
+        var key = device.Concat(table.Key.Select(c => (Name: PgIdentifier.Quote(c.Name), Definition: $"{PgIdentifier.Quote(c.Name)} {c.PostgresType}"))).ToList();
+        var definitions = key.Select(c => c.Definition)
             .Append($"{PlatformColumns.JournalEpoch} uuid NOT NULL")
             .Append($"{PlatformColumns.CommitSeq} bigint NOT NULL")
             .Append($"{DeletedAt} timestamptz NOT NULL DEFAULT now()")
-            .Append($"PRIMARY KEY ({string.Join(", ", key.Select(c => PgIdentifier.Quote(c.Name)))})");
+            .Append($"PRIMARY KEY ({string.Join(", ", key.Select(c => c.Name))})");
         // Concurrent CREATE … IF NOT EXISTS of one name can still collide in the catalog: the lock serialises them.
         await using var command = new NpgsqlCommand(
             $"""

@@ -21,6 +21,12 @@ namespace EdgeSync.Mirrors;
 /// only when it is also newer than its key's tombstone: the mirror ends the same whatever order
 /// the changes arrive in, and however often each arrives.
 /// </para>
+/// <para>
+/// A coalesced table holds the rows of many devices; its key starts with <c>_edge_device_id</c>.
+/// Every part of the statements is then limited to the writing device: the greatest key is that
+/// device's (an index scan on the key's leading column), conflicts are on (device, key), and
+/// tombstones are the device's. Each device's slice behaves as a per-device table would.
+/// </para>
 /// </summary>
 public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones tombstones, MirrorColumnTypes columnTypes)
 {
@@ -55,7 +61,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
             if (collapsed.Upserts.Count > 0)
                 batch.BatchCommands.Add(UpsertCommand(qualified, tombs, resolved, deviceId, collapsed));
             if (collapsed.Deletes.Count > 0)
-                batch.BatchCommands.Add(DeleteCommand(qualified, tombs, resolved, collapsed));
+                batch.BatchCommands.Add(DeleteCommand(qualified, tombs, resolved, deviceId, collapsed));
             await batch.ExecuteNonQueryAsync(ct);
         }
         catch (Exception e) when (Forget(table) && MirrorWriteException.Wrap(e, $"writing mirror table '{table.Name}'") is { } wrapped)
@@ -120,13 +126,18 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
             .Select(name => $"{name} = EXCLUDED.{name}")
             .Append($"{PlatformColumns.UpdatedAt} = now()");
         var (appendGate, upsertGate) = Gates(resolved, keyColumns, keyList);
+        var (ofDevice, conflictKey) = table.IsCoalesced
+            ? ($" WHERE {PlatformColumns.DeviceId} = @device", $"{PlatformColumns.DeviceId}, {keyList}")
+            : ("", keyList);
         var keyMatch = string.Join(" AND ", keyColumns.Select(k => $"d.{PgIdentifier.Quote(k.Name)} = {sources[table.IndexOf(k)]}"));
-        var alive = $"(NOT EXISTS (SELECT FROM {tombs}) OR NOT EXISTS (SELECT FROM {tombs} AS d WHERE {keyMatch} " +
+        if (table.IsCoalesced)
+            keyMatch = $"d.{PlatformColumns.DeviceId} = @device AND {keyMatch}";
+        var alive = $"(NOT EXISTS (SELECT FROM {tombs}{ofDevice}) OR NOT EXISTS (SELECT FROM {tombs} AS d WHERE {keyMatch} " +
             $"AND (d.{PlatformColumns.JournalEpoch}, d.{PlatformColumns.CommitSeq}) >= (t.epoch, t.seq)))";
         command.CommandText =
             $"""
             WITH top AS (
-                SELECT {keyList} FROM {qualified} ORDER BY {string.Join(", ", key.Select(k => k + " DESC"))} LIMIT 1
+                SELECT {keyList} FROM {qualified}{ofDevice} ORDER BY {string.Join(", ", key.Select(k => k + " DESC"))} LIMIT 1
             ), appended AS (
                 INSERT INTO {qualified} ({targets})
                 {select}
@@ -136,7 +147,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
                 INSERT INTO {qualified} AS m ({targets})
                 {select}
                 WHERE {upsertGate}({keyOfRow}) <= (SELECT {keyList} FROM top) AND {alive}
-                ON CONFLICT ({keyList}) DO UPDATE SET
+                ON CONFLICT ({conflictKey}) DO UPDATE SET
                     {string.Join(",\n        ", updates)}
                 WHERE (m.{PlatformColumns.JournalEpoch}, m.{PlatformColumns.CommitSeq}) < (EXCLUDED.{PlatformColumns.JournalEpoch}, EXCLUDED.{PlatformColumns.CommitSeq})
                 RETURNING 1
@@ -168,7 +179,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
     /// Deletes the rows older than their delete, and records (or advances) each key's tombstone in
     /// the same statement. A tombstone older than the row the mirror holds is harmless: the row wins.
     /// </summary>
-    private static NpgsqlBatchCommand DeleteCommand(string qualified, string tombs, ResolvedMirrorTable resolved, CollapsedChanges changes)
+    private static NpgsqlBatchCommand DeleteCommand(string qualified, string tombs, ResolvedMirrorTable resolved, Guid deviceId, CollapsedChanges changes)
     {
         var table = resolved.Table;
         var key = table.Key;
@@ -177,6 +188,14 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
         var columns = new List<string>();
         var matches = new List<string>();
         var values = new List<string>();
+        var targets = new List<string>();
+        if (table.IsCoalesced)
+        {
+            command.Parameters.Add(new NpgsqlParameter("device", NpgsqlDbType.Uuid) { Value = deviceId });
+            matches.Add($"m.{PlatformColumns.DeviceId} = @device");
+            values.Add("@device");
+            targets.Add(PlatformColumns.DeviceId);
+        }
         for (var k = 0; k < key.Count; k++)
         {
             var affinity = key[k].SqliteAffinity;
@@ -189,7 +208,7 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
         columns.Add($"{AddJournalEpochs(command, changes, deletes)} AS epoch");
         command.Parameters.Add(new NpgsqlParameter("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.CommitSeqs(deletes) });
         columns.Add("unnest(@seqs) AS seq");
-        var keyList = string.Join(", ", key.Select(c => PgIdentifier.Quote(c.Name)));
+        var keyList = string.Join(", ", targets.Concat(key.Select(c => PgIdentifier.Quote(c.Name))));
         const string epoch = PlatformColumns.JournalEpoch, seq = PlatformColumns.CommitSeq;
         command.CommandText =
             $"""

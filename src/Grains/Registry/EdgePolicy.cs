@@ -9,6 +9,9 @@ public sealed record EdgePolicy
     public int ResumeThresholdPercent { get; init; } = 80;
     public int CircuitBreakerThreshold { get; init; } = 5;
 
+    /// <summary>The layout of an approval that names none; per device unless the operator chose otherwise.</summary>
+    public MirrorLayout DefaultMirrorLayout { get; init; } = MirrorLayout.PerDevice;
+
     /// <summary>What a row no mirror can take does to its lineage (documents stored before this field read as <see cref="PermanentRowErrorAction.Pause"/>).</summary>
     public PermanentRowErrorAction OnPermanentRowError { get; init; } = PermanentRowErrorAction.Pause;
 }

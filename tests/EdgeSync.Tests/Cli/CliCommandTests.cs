@@ -459,5 +459,10 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
         Assert.Equal("quarantine", quarantine.GetProperty("on_permanent_row_error").GetString());
         Assert.Equal(5000, quarantine.GetProperty("max_pending_rows_per_lineage").GetInt64());
         Assert.Equal(2, (await cli.RunAsync("policy", "set", "--on-permanent-row-error", "ignore")).ExitCode);
+        var layout = await cli.JsonAsync("policy", "set", "--default-mirror-layout", "coalesced");
+        Assert.Equal("coalesced", layout.GetProperty("default_mirror_layout").GetString());
+        Assert.Equal(5000, layout.GetProperty("max_pending_rows_per_lineage").GetInt64());
+        var unknownLayout = await cli.RunAsync("policy", "set", "--default-mirror-layout", "fleet");
+        Assert.Equal(2, unknownLayout.ExitCode);
     }
 }

@@ -137,6 +137,37 @@ public sealed class FleetApprovalTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task A_fleet_approval_into_a_named_coalesced_table_binds_every_waiting_device_and_every_later_one_to_that_table()
+    {
+        var first = await Fleet.RegisterDeviceAsync(node);
+        using var api = new EdgeApi(node.CreateClient($"{first.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), first.ProjectId);
+        var fleet = new List<RegisteredDevice> { first };
+        for (var i = 0; i < 3; i++)
+            fleet.Add(await Fleet.RegisterDeviceAsync(node, first.ProjectId));
+        var sources = new Dictionary<Guid, Dictionary<string, JsonObject>>();
+        for (var i = 0; i < fleet.Count; i++)
+            sources[fleet[i].DeviceId] = await PublishAsync(fleet[i], Meter, rows: 4, seed: i);
+        var table = $"meters_{Guid.NewGuid():N}"[..20];
+        var reviewId = (await api.OpenReviewAsync((await api.LineageOfAsync(first.DeviceId)).GetProperty("id").GetGuid())).GetProperty("id").GetGuid();
+
+        var (status, body) = await SendAsync(api.PostAsync($"/schema-reviews/{reviewId}/approve",
+            new { action_version = 1, column_actions = MirrorBoth, scope = "project", mirror_layout = "coalesced", mirror_table_name = table }));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(fleet.Count, body.GetProperty("data").GetProperty("approved_review_ids").GetArrayLength());
+        var later = await Fleet.RegisterDeviceAsync(node, first.ProjectId);
+        sources[later.DeviceId] = await PublishAsync(later, Meter, rows: 3, seed: 9);
+        foreach (var device in fleet.Append(later))
+        {
+            var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
+            var mirror = (await api.LineageAsync(lineageId)).GetProperty("mirror");
+            Assert.Equal(table, mirror.GetProperty("name").GetString());
+            // Every device keys its rows 1..n: the shared table keeps them apart, and each lineage shows its own.
+            await AssertMirrorEqualsAsync(api, lineageId, sources[device.DeviceId]);
+        }
+    }
+
+    [Fact]
     public async Task A_decision_is_refused_with_a_clear_code_for_an_unknown_schema_a_second_decision_and_a_table_name_without_coalescing()
     {
         var device = await Fleet.RegisterDeviceAsync(node);

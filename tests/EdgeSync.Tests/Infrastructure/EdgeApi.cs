@@ -38,11 +38,34 @@ public sealed class EdgeApi(HttpClient client, Guid projectId) : IDisposable
     }
 
     /// <summary>Claims the review and approves it with these actions; fails the test on any error.</summary>
-    public async Task<JsonElement> ApproveAsync(Guid reviewId, object[] columnActions, string? mirrorTableName = null)
+    public async Task<JsonElement> ApproveAsync(Guid reviewId, object[] columnActions, string? mirrorTableName = null, string? mirrorLayout = null) =>
+        await Fleet.ReadDataAsync(await TryApproveAsync(reviewId, columnActions, mirrorTableName, mirrorLayout));
+
+    /// <summary>Claims the review (unless it is claimed already) and answers the approval's response, whatever it is.</summary>
+    public async Task<HttpResponseMessage> TryApproveAsync(Guid reviewId, object[] columnActions, string? mirrorTableName = null, string? mirrorLayout = null)
     {
-        var claimed = await Fleet.ReadDataAsync(await PostAsync($"/schema-reviews/{reviewId}/claim"));
-        var body = new { action_version = claimed.GetProperty("action_version").GetInt32(), column_actions = columnActions, mirror_table_name = mirrorTableName };
-        return await Fleet.ReadDataAsync(await PostAsync($"/schema-reviews/{reviewId}/approve", body));
+        var review = (await client.GetJsonAsync($"{Base}/schema-reviews/{reviewId}")).GetProperty("data");
+        var version = review.GetProperty("state").GetString() == "queued"
+            ? (await Fleet.ReadDataAsync(await PostAsync($"/schema-reviews/{reviewId}/claim"))).GetProperty("action_version").GetInt32()
+            : review.GetProperty("action_version").GetInt32();
+        var body = new { action_version = version, column_actions = columnActions, mirror_table_name = mirrorTableName, mirror_layout = mirrorLayout };
+        return await PostAsync($"/schema-reviews/{reviewId}/approve", body);
+    }
+
+    /// <summary>PATCH …/policy; answers the response.</summary>
+    public Task<HttpResponseMessage> PatchPolicyAsync(object patch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, $"{Base}/policy") { Content = JsonContent.Create(patch) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return client.SendAsync(request);
+    }
+
+    /// <summary>DELETE …/lineages/{id}, with <c>drop_mirror</c> when asked; answers the response.</summary>
+    public Task<HttpResponseMessage> DeleteLineageAsync(Guid lineageId, bool dropMirror)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Delete, $"{Base}/lineages/{lineageId}" + (dropMirror ? "?drop_mirror=true" : ""));
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        return client.SendAsync(request);
     }
 
     public async Task<JsonElement> WaitForBacklogDrainedAsync(Guid lineageId, TimeSpan? timeout = null) =>

@@ -38,6 +38,9 @@ public sealed class MirrorDatabase : IAsyncLifetime
     public Task<string> ProvisionAsync(Guid device, string sourceTable, IReadOnlyList<MirrorColumn> columns, string? requested = null, Guid? lineage = null) =>
         InTransactionAsync((c, t) => SchemaWriter.ProvisionAsync(c, t, device, sourceTable, requested, columns, lineage ?? Guid.NewGuid()));
 
+    public Task<string> ProvisionCoalescedAsync(Guid project, string slug, string sourceTable, IReadOnlyList<MirrorColumn> columns, string? requested = null) =>
+        InTransactionAsync((c, t) => SchemaWriter.ProvisionCoalescedAsync(c, t, project, slug, sourceTable, requested, columns));
+
     public Task ApplyAsync(MirrorTable table, Guid device, IReadOnlyList<MirrorRowChange> changes) =>
         InTransactionAsync(async (c, t) =>
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeSync.Tests.Mirrors;
@@ -12,7 +13,9 @@ namespace EdgeSync.Tests.Mirrors;
 /// the journal they produce, cut into batches at random points (each its own transaction, some
 /// applied twice, the journal epoch sometimes switching to a newer one), is materialized through
 /// <see cref="MirrorWriter"/>. In journal order the PostgreSQL mirror equals the SQLite table after
-/// every batch; in any order, with any batch applied again, it equals the table in the end.
+/// every batch; in any order, with any batch applied again, it equals the table in the end. Two
+/// devices writing such journals (the same keys, epochs and sequence numbers) into one coalesced
+/// table, interleaved in any order, each find their own slice equal to their own table.
 /// </summary>
 public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<MirrorDatabase>
 {
@@ -84,6 +87,46 @@ public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<Mirror
                 await db.ApplyAsync(table, device, batches[i].Changes);
             Assert.Equal(batches[^1].RowsAfter, await MirrorRowsAsync(table.Name, Names));
         }, iter: 80, threads: 4, print: a => a.ToString());
+
+    /// <param name="Interleave">Which device's next batch comes next: true the first's, false the second's.</param>
+    public sealed record TwoDevices(Arrival First, Arrival Second, bool[] Interleave)
+    {
+        public override string ToString() => $"First: {First} Second: {Second} Interleave=[{string.Join(",", Interleave)}]";
+    }
+
+    private static readonly Gen<TwoDevices> GenTwoDevices = Gen.Select(GenArrival, GenArrival, Gen.Bool.Array[1, 20],
+        (first, second, interleave) => new TwoDevices(first, second, interleave));
+
+    [Fact]
+    public Task Each_devices_slice_of_a_coalesced_table_equals_its_sqlite_table_whatever_order_the_batches_of_both_arrive_in() =>
+        GenTwoDevices.SampleAsync(async two =>
+        {
+            var first = await JournalAsync(two.First.Scenario);
+            var second = await JournalAsync(two.Second.Scenario);
+            var name = await db.ProvisionCoalescedAsync(Guid.NewGuid(), $"p{Guid.NewGuid():N}"[..12], "t", Columns);
+            var table = new MirrorTable(name, Columns, MirrorLayout.Coalesced);
+            var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+            var queueA = new Queue<int>(ArrivalOrder(two.First, first.Count));
+            var queueB = new Queue<int>(ArrivalOrder(two.Second, second.Count));
+            for (var step = 0; queueA.Count + queueB.Count > 0; step++)
+            {
+                var takeA = queueB.Count == 0 || (queueA.Count > 0 && two.Interleave[step % two.Interleave.Length]);
+                if (takeA)
+                    await db.ApplyAsync(table, a, first[queueA.Dequeue()].Changes);
+                else
+                    await db.ApplyAsync(table, b, second[queueB.Dequeue()].Changes);
+            }
+            Assert.Equal(first[^1].RowsAfter, await MirrorRowsAsync(name, Names, a));
+            Assert.Equal(second[^1].RowsAfter, await MirrorRowsAsync(name, Names, b));
+        }, iter: 60, threads: 4, print: t => t.ToString());
+
+    /// <summary>The batches in the arrival's order, those it repeats once more at the end.</summary>
+    private static List<int> ArrivalOrder(Arrival arrival, int count)
+    {
+        var order = Enumerable.Range(0, count).OrderBy(i => arrival.Order[i % arrival.Order.Length]).ToList();
+        order.AddRange(order.Where(i => arrival.Again[i % arrival.Again.Length]).ToList());
+        return order;
+    }
 
     private async Task<(MirrorTable Table, Guid Device)> ProvisionAsync()
     {
@@ -231,10 +274,14 @@ public class MirrorWriterPropertyTests(MirrorDatabase db) : IClassFixture<Mirror
         return rows.OrderBy(r => r.Item1).ThenBy(r => r.Item2, StringComparer.Ordinal).Select(r => r.Item3).ToList();
     }
 
-    private async Task<List<string>> MirrorRowsAsync(string table, IReadOnlyList<string> names)
+    /// <param name="device">Only this device's rows (of a coalesced table).</param>
+    private async Task<List<string>> MirrorRowsAsync(string table, IReadOnlyList<string> names, Guid? device = null)
     {
         await using var command = db.DataSource.CreateCommand(
-            $"SELECT {string.Join(", ", names.Select((n, i) => PgIdentifier.Quote(n) + (i == 5 ? "::text" : "")))} FROM {PgIdentifier.Qualified("edge_mirror", table)}");
+            $"SELECT {string.Join(", ", names.Select((n, i) => PgIdentifier.Quote(n) + (i == 5 ? "::text" : "")))} FROM {PgIdentifier.Qualified("edge_mirror", table)}" +
+            (device is null ? "" : $" WHERE {PlatformColumns.DeviceId} = @device"));
+        if (device is { } only)
+            command.Parameters.AddWithValue("device", only);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<(long, string, string)>();
         while (await reader.ReadAsync())

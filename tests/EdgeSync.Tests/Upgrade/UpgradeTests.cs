@@ -42,6 +42,8 @@ public sealed class UpgradeTests
             Assert.Equal("active", active.GetProperty("status").GetString());
             Assert.Equal(3, (await api.MirrorRowsAsync(active.GetProperty("id").GetGuid())).Count);
             Assert.Equal(2, waiting.GetProperty("staged_row_count").GetInt64());
+            // Stored before mirror layouts existed: its table is its own.
+            Assert.Equal("per_device", (await api.LineageAsync(active.GetProperty("id").GetGuid())).GetProperty("mirror").GetProperty("layout").GetString());
 
             // The approved table takes a new batch from the device, with the secret it was given then.
             var schema = new SchemaFingerprint("device_state",

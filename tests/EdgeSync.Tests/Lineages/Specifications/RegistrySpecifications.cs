@@ -1,6 +1,7 @@
 using EdgeSync.Fleets;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
+using EdgeSync.Registry;
 
 namespace EdgeSync.Tests.Lineages.Specifications;
 
@@ -70,18 +71,18 @@ public sealed class RegistrySpecifications : LineageSpecification
     {
         var columns = Batch(1, 1).SchemaColumns!;
         var command = new RecordRegistryDecision("device_state", "h1", [Mirror("id"), Mirror("mode"), Mirror("setpoint")], null, null, Operator);
-        var recorded = RegistryDecisions.Record(Device.ProjectId, command, null, columns, [], RegistryDecisions.PerDevice, DecisionId, Now);
+        var recorded = RegistryDecisions.Record(Device.ProjectId, command, null, columns, [], MirrorLayout.PerDevice, DecisionId, Now);
         var inForce = RegistryDecision.Fold(null, recorded.Events);
 
-        Assert.Equal("registry_decision_exists", RegistryDecisions.Record(Device.ProjectId, command, inForce, columns, [], RegistryDecisions.PerDevice, Guid.NewGuid(), Now).Result.Code);
-        Assert.Equal("schema_unknown", RegistryDecisions.Record(Device.ProjectId, command, null, null, [], RegistryDecisions.PerDevice, DecisionId, Now).Result.Code);
+        Assert.Equal("registry_decision_exists", RegistryDecisions.Record(Device.ProjectId, command, inForce, columns, [], MirrorLayout.PerDevice, Guid.NewGuid(), Now).Result.Code);
+        Assert.Equal("schema_unknown", RegistryDecisions.Record(Device.ProjectId, command, null, null, [], MirrorLayout.PerDevice, DecisionId, Now).Result.Code);
         Assert.Equal("invalid_mirror_table_name",
-            RegistryDecisions.Record(Device.ProjectId, command with { MirrorTableName = "meters" }, null, columns, [], RegistryDecisions.PerDevice, DecisionId, Now).Result.Code);
-        Assert.True(RegistryDecisions.Record(Device.ProjectId, command with { MirrorTableName = "meters", MirrorLayout = RegistryDecisions.Coalesced }, null, columns, [],
-            RegistryDecisions.PerDevice, DecisionId, Now).Result.Succeeded);
+            RegistryDecisions.Record(Device.ProjectId, command with { MirrorTableName = "meters" }, null, columns, [], MirrorLayout.PerDevice, DecisionId, Now).Result.Code);
+        Assert.True(RegistryDecisions.Record(Device.ProjectId, command with { MirrorTableName = "meters", MirrorLayout = "coalesced" }, null, columns, [],
+            MirrorLayout.PerDevice, DecisionId, Now).Result.Succeeded);
         var notNullDeferred = columns with { Columns = [.. columns.Columns.Select(c => c.Name == "mode" ? c with { NotNull = true } : c)] };
         Assert.Equal("invalid_column_actions", RegistryDecisions.Record(Device.ProjectId, command with { ColumnActions = [Mirror("id"), Mirror("setpoint")] },
-            null, notNullDeferred, [], RegistryDecisions.PerDevice, DecisionId, Now).Result.Code);
+            null, notNullDeferred, [], MirrorLayout.PerDevice, DecisionId, Now).Result.Code);
     }
 
     [Fact]
@@ -91,7 +92,7 @@ public sealed class RegistrySpecifications : LineageSpecification
         var command = new RecordRegistryDecision("device_state", "h1", [Mirror("id"), Mirror("mode"), Mirror("setpoint")], null, null, Operator);
         var target = new OpenReviewOfSchema(new FanOutTarget(ReviewId, LineageId, Device.DeviceId), 1);
         var state = RegistryDecision.Fold(null, RegistryDecisions.Record(Device.ProjectId, command with { FromReviewId = ReviewId, FromReviewActionVersion = 1 },
-            null, columns, [target], RegistryDecisions.PerDevice, DecisionId, Now).Events);
+            null, columns, [target], MirrorLayout.PerDevice, DecisionId, Now).Events);
         Assert.Equal((true, true, 1), (state.InForce, state.FanOutRunning, state.Targets.Count));
         Assert.NotNull(state.InForceKey);
 
