@@ -87,7 +87,7 @@ public static class FleetApprovalBench
         }
     }
 
-    private static async Task WaitAllWrittenAsync(OperatorApi api, Guid project, int devices, CancellationToken ct)
+    internal static async Task WaitAllWrittenAsync(OperatorApi api, Guid project, int devices, CancellationToken ct)
     {
         while (true)
         {
@@ -98,16 +98,14 @@ public static class FleetApprovalBench
         }
     }
 
-    private static async Task ForEachAsync<T>(IEnumerable<T> items, Func<T, Task> act, CancellationToken ct) =>
+    internal static async Task ForEachAsync<T>(IEnumerable<T> items, Func<T, Task> act, CancellationToken ct) =>
         await System.Threading.Tasks.Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = ct },
             async (item, _) => await act(item));
 
     private static async Task PublishAsync(int port, DeviceCredentials device, int index, int rows, CancellationToken ct)
     {
         var stream = new TableStream(index, 0);
-        var random = new Random(index);
-        var batch = Enumerable.Range(1, rows).Select(i => new Row(i, "insert", i, $"plant-{index % 8}", "running",
-            Math.Round(random.NextDouble() * 1000, 3), 20 + i, i, 0, null)).ToArray();
+        var batch = Rows(index, 1, rows);
         using var client = new MqttClientFactory().CreateMqttClient();
         await client.ConnectAsync(new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", port)
@@ -125,11 +123,19 @@ public static class FleetApprovalBench
         await client.DisconnectAsync(cancellationToken: ct);
     }
 
-    private static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    /// <summary><paramref name="count"/> new rows of a device, ids and commit sequences from <paramref name="first"/>.</summary>
+    internal static Row[] Rows(int device, int first, int count)
+    {
+        var random = new Random(device * 31 + first);
+        return Enumerable.Range(first, count).Select(i => new Row(i, "insert", i, $"plant-{device % 8}", "running",
+            Math.Round(random.NextDouble() * 1000, 3), 20 + i % 10, i, 0, null)).ToArray();
+    }
 
-    private static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } value ? int.Parse(value) : fallback;
+    internal static string? Arg(string[] args, string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
-    private static long Rss(int pid)
+    internal static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } value ? int.Parse(value) : fallback;
+
+    internal static long Rss(int pid)
     {
         foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
