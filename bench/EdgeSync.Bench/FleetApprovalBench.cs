@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using EdgeSync.Api.Auth;
-using Microsoft.Extensions.Configuration;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Npgsql;
 
 namespace EdgeSync.Bench;
 
@@ -28,63 +25,46 @@ public static class FleetApprovalBench
         var devices = IntArg(args, "--devices", 1000);
         var rows = IntArg(args, "--rows", 20);
         var layout = Arg(args, "--layout");
-        var silo = Path.Combine(BenchRun.RepoRoot(), "src", "Silo", "bin", "Release", "net10.0", "EdgeSync.Silo.dll");
-        var admin = new NpgsqlConnectionStringBuilder(pg);
-        var database = $"edgesync_bench_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..40];
-        await using (var server = NpgsqlDataSource.Create(admin.ConnectionString))
-        await using (var create = server.CreateCommand($"CREATE DATABASE \"{database}\""))
-            await create.ExecuteNonQueryAsync(ct);
-        try
+        await using var bench = await ThrowawayNode.StartAsync(pg, ct);
+        var (node, api) = (bench.Node, bench.Api);
+        var fleet = await api.CreateProjectAsync($"fleet-{Guid.NewGuid():N}"[..14]);
+        var baseline = await api.CreateProjectAsync($"base-{Guid.NewGuid():N}"[..13]);
+        foreach (var project in new[] { fleet, baseline })
         {
-            await using var node = await Node.StartAsync(silo, new NpgsqlConnectionStringBuilder(pg) { Database = database }.ConnectionString, TimeSpan.FromMinutes(3));
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(Path.GetDirectoryName(silo)!, "appsettings.json"), optional: false)
-                .AddEnvironmentVariables()
-                .Build();
-            using var api = new OperatorApi(node.HttpPort, DevTokens.Mint(configuration, ["PLATFORM_ADMIN"], "edgesync-bench"));
-            var fleet = await api.CreateProjectAsync($"fleet-{Guid.NewGuid():N}"[..14]);
-            var baseline = await api.CreateProjectAsync($"base-{Guid.NewGuid():N}"[..13]);
-            foreach (var project in new[] { fleet, baseline })
+            Log($"project {project}: {devices} devices send {rows} rows of {Table} each");
+            await ForEachAsync(Enumerable.Range(0, devices), async i =>
             {
-                Log($"project {project}: {devices} devices send {rows} rows of {Table} each");
-                await ForEachAsync(Enumerable.Range(0, devices), async i =>
-                {
-                    var device = await api.CreateDeviceAsync(project, $"gw-{i:0000}");
-                    await PublishAsync(node.MqttPort, device, i, rows, ct);
-                }, ct);
-            }
-            var groups = await api.SchemaGroupsAsync(fleet);
-            if (groups.Count != 1 || groups[0].LineageCount != devices)
-                throw new InvalidOperationException($"expected one pending group of {devices} lineages, found {string.Join(", ", groups.Select(g => g.LineageCount))}");
-            var columns = TableStream.Columns.Select(c => c.Name).ToList();
-
-            Log("fleet approval");
-            var started = Stopwatch.StartNew();
-            var approved = await api.FleetApproveAsync(fleet, groups[0].ExampleReviewId, columns, layout);
-            var answered = started.Elapsed;
-            await WaitAllWrittenAsync(api, fleet, devices, ct);
-            var fleetTime = started.Elapsed;
-            Log($"fleet approval: {approved} reviews approved, answered in {answered.TotalSeconds:0.0} s, all written in {fleetTime.TotalSeconds:0.0} s");
-
-            Log("baseline: one approval per review");
-            var reviews = await api.QueuedReviewsAsync(baseline);
-            started.Restart();
-            await ForEachAsync(reviews, review => api.ApproveAllMirroredAsync(baseline, review.Id, columns, layout ?? "per_device"), ct);
-            await WaitAllWrittenAsync(api, baseline, devices, ct);
-            var baselineTime = started.Elapsed;
-            Log($"baseline: {reviews.Count} approvals, all written in {baselineTime.TotalSeconds:0.0} s");
-
-            Console.WriteLine($"fleet approval of {devices} devices × {rows} rows ({layout ?? "per_device"}): {fleetTime.TotalSeconds:0.0} s to all active and written "
-                + $"(answer after {answered.TotalSeconds:0.0} s); one approval per review (baseline, {Parallel} at a time): {baselineTime.TotalSeconds:0.0} s; "
-                + $"ratio {fleetTime / baselineTime:0.00}; node RSS {Rss(node.Pid) / 1048576.0:0} MiB");
-            var ok = fleetTime <= Target;
-            Console.WriteLine(ok ? $"PASS: within {Target.TotalSeconds:0} s" : $"FAIL: target {Target.TotalSeconds:0} s");
-            return ok ? 0 : 1;
+                var device = await api.CreateDeviceAsync(project, $"gw-{i:0000}");
+                await PublishAsync(node.MqttPort, device, i, rows, ct);
+            }, ct);
         }
-        finally
-        {
-            await BenchRun.DropDatabaseAsync(admin.ConnectionString, database);
-        }
+        var groups = await api.SchemaGroupsAsync(fleet);
+        if (groups.Count != 1 || groups[0].LineageCount != devices)
+            throw new InvalidOperationException($"expected one pending group of {devices} lineages, found {string.Join(", ", groups.Select(g => g.LineageCount))}");
+        var columns = TableStream.Columns.Select(c => c.Name).ToList();
+
+        Log("fleet approval");
+        var started = Stopwatch.StartNew();
+        var approved = await api.FleetApproveAsync(fleet, groups[0].ExampleReviewId, columns, layout);
+        var answered = started.Elapsed;
+        await WaitAllWrittenAsync(api, fleet, devices, ct);
+        var fleetTime = started.Elapsed;
+        Log($"fleet approval: {approved} reviews approved, answered in {answered.TotalSeconds:0.0} s, all written in {fleetTime.TotalSeconds:0.0} s");
+
+        Log("baseline: one approval per review");
+        var reviews = await api.QueuedReviewsAsync(baseline);
+        started.Restart();
+        await ForEachAsync(reviews, review => api.ApproveAllMirroredAsync(baseline, review.Id, columns, layout ?? "per_device"), ct);
+        await WaitAllWrittenAsync(api, baseline, devices, ct);
+        var baselineTime = started.Elapsed;
+        Log($"baseline: {reviews.Count} approvals, all written in {baselineTime.TotalSeconds:0.0} s");
+
+        Console.WriteLine($"fleet approval of {devices} devices × {rows} rows ({layout ?? "per_device"}): {fleetTime.TotalSeconds:0.0} s to all active and written "
+            + $"(answer after {answered.TotalSeconds:0.0} s); one approval per review (baseline, {Parallel} at a time): {baselineTime.TotalSeconds:0.0} s; "
+            + $"ratio {fleetTime / baselineTime:0.00}; node RSS {bench.Rss() / 1048576.0:0} MiB");
+        var ok = fleetTime <= Target;
+        Console.WriteLine(ok ? $"PASS: within {Target.TotalSeconds:0} s" : $"FAIL: target {Target.TotalSeconds:0} s");
+        return ok ? 0 : 1;
     }
 
     internal static async Task WaitAllWrittenAsync(OperatorApi api, Guid project, int devices, CancellationToken ct)
@@ -135,11 +115,4 @@ public static class FleetApprovalBench
 
     internal static int IntArg(string[] args, string name, int fallback) => Arg(args, name) is { } value ? int.Parse(value) : fallback;
 
-    internal static long Rss(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        throw new InvalidOperationException($"no VmRSS for process {pid}");
-    }
 }

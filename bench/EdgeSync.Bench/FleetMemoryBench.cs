@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using EdgeSync.Api.Auth;
-using Microsoft.Extensions.Configuration;
-using Npgsql;
 
 namespace EdgeSync.Bench;
 
@@ -25,23 +22,13 @@ public static class FleetMemoryBench
         var tables = FleetApprovalBench.IntArg(args, "--tables", 4);
         var rows = FleetApprovalBench.IntArg(args, "--rows", 10);
         var layout = FleetApprovalBench.Arg(args, "--layout") ?? "coalesced";
-        var silo = Path.Combine(BenchRun.RepoRoot(), "src", "Silo", "bin", "Release", "net10.0", "EdgeSync.Silo.dll");
-        var admin = new NpgsqlConnectionStringBuilder(pg);
-        var database = $"edgesync_bench_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..40];
-        await using (var server = NpgsqlDataSource.Create(admin.ConnectionString))
-        await using (var create = server.CreateCommand($"CREATE DATABASE \"{database}\""))
-            await create.ExecuteNonQueryAsync(ct);
+        await using var bench = await ThrowawayNode.StartAsync(pg, ct);
+        var (node, api) = (bench.Node, bench.Api);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var idle = bench.Rss();
         var clients = new List<DeviceClient>();
         try
         {
-            await using var node = await Node.StartAsync(silo, new NpgsqlConnectionStringBuilder(pg) { Database = database }.ConnectionString, TimeSpan.FromMinutes(3));
-            await Task.Delay(TimeSpan.FromSeconds(3), ct);
-            var idle = FleetApprovalBench.Rss(node.Pid);
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(Path.GetDirectoryName(silo)!, "appsettings.json"), optional: false)
-                .AddEnvironmentVariables()
-                .Build();
-            using var api = new OperatorApi(node.HttpPort, DevTokens.Mint(configuration, ["PLATFORM_ADMIN"], "edgesync-bench"));
             var project = await api.CreateProjectAsync($"mem-{Guid.NewGuid():N}"[..12]);
 
             var phase = Stopwatch.StartNew();
@@ -73,7 +60,7 @@ public static class FleetMemoryBench
             }, ct);
             Log($"one live batch per lineage in {phase.Elapsed.TotalSeconds:0} s");
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
-            var active = FleetApprovalBench.Rss(node.Pid);
+            var active = bench.Rss();
 
             var lineages = await api.LineagesAsync(project);
             var written = lineages.Count(l => l.Status == "active" && l.StagedRowCount == 0);
@@ -87,7 +74,6 @@ public static class FleetMemoryBench
         {
             foreach (var client in clients.Where(c => c is not null))
                 await client.DisposeAsync();
-            await BenchRun.DropDatabaseAsync(admin.ConnectionString, database);
         }
     }
 

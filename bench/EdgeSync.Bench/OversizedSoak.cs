@@ -1,9 +1,6 @@
-using EdgeSync.Api.Auth;
 using EdgeSync.Wire;
-using Microsoft.Extensions.Configuration;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Npgsql;
 
 namespace EdgeSync.Bench;
 
@@ -25,54 +22,36 @@ public static class OversizedSoak
 
     public static async Task<int> RunAsync(string pg, CancellationToken ct)
     {
-        var silo = Path.Combine(BenchRun.RepoRoot(), "src", "Silo", "bin", "Release", "net10.0", "EdgeSync.Silo.dll");
-        var admin = new NpgsqlConnectionStringBuilder(pg);
-        var database = $"edgesync_bench_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid():N}"[..40];
-        await using (var server = NpgsqlDataSource.Create(admin.ConnectionString))
-        await using (var create = server.CreateCommand($"CREATE DATABASE \"{database}\""))
-            await create.ExecuteNonQueryAsync(ct);
-        try
-        {
-            await using var node = await Node.StartAsync(silo, new NpgsqlConnectionStringBuilder(pg) { Database = database }.ConnectionString,
-                TimeSpan.FromMinutes(3));
-            var configuration = new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(Path.GetDirectoryName(silo)!, "appsettings.json"), optional: false)
-                .AddEnvironmentVariables()
-                .Build();
-            using var api = new OperatorApi(node.HttpPort, DevTokens.Mint(configuration, ["PLATFORM_ADMIN"], "edgesync-bench"));
-            var project = await api.CreateProjectAsync($"soak-{Guid.NewGuid():N}"[..14]);
-            var device = await api.CreateDeviceAsync(project, "gw-soak");
+        await using var bench = await ThrowawayNode.StartAsync(pg, ct);
+        var (node, api) = (bench.Node, bench.Api);
+        var project = await api.CreateProjectAsync($"soak-{Guid.NewGuid():N}"[..14]);
+        var device = await api.CreateDeviceAsync(project, "gw-soak");
 
-            // Settle: one ordinary connection and a few collections' worth of idle time.
-            await PublishAsync(node.MqttPort, device, new byte[16], ct);
-            await Task.Delay(TimeSpan.FromSeconds(3), ct);
-            var before = Rss(node.Pid);
+        // Settle: one ordinary connection and a few collections' worth of idle time.
+        await PublishAsync(node.MqttPort, device, new byte[16], ct);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var before = bench.Rss();
 
-            var baselineRefused = 0;
-            for (var i = 0; i < Publishes; i++)
-                baselineRefused += await PublishAsync(node.MqttPort, device, new byte[TooLargeBatchBytes], ct) == "QuotaExceeded" ? 1 : 0;
-            await Task.Delay(TimeSpan.FromSeconds(3), ct);
-            var afterBaseline = Rss(node.Pid);
+        var baselineRefused = 0;
+        for (var i = 0; i < Publishes; i++)
+            baselineRefused += await PublishAsync(node.MqttPort, device, new byte[TooLargeBatchBytes], ct) == "QuotaExceeded" ? 1 : 0;
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var afterBaseline = bench.Rss();
 
-            var closed = 0;
-            for (var i = 0; i < Publishes; i++)
-                closed += await PublishAsync(node.MqttPort, device, new byte[OversizedBytes], ct) == "closed" ? 1 : 0;
-            await Task.Delay(TimeSpan.FromSeconds(3), ct);
-            var after = Rss(node.Pid);
+        var closed = 0;
+        for (var i = 0; i < Publishes; i++)
+            closed += await PublishAsync(node.MqttPort, device, new byte[OversizedBytes], ct) == "closed" ? 1 : 0;
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        var after = bench.Rss();
 
-            var growth = after - afterBaseline;
-            Console.WriteLine($"node RSS before: {Mib(before)}");
-            Console.WriteLine($"after {Publishes} batches of {TooLargeBatchBytes / 1024} KiB (baseline; {baselineRefused} refused as payload_too_large): {Mib(afterBaseline)} ({Mib(afterBaseline - before)} more)");
-            Console.WriteLine($"after {Publishes} packets of {OversizedBytes / 1_000_000} MB ({closed} connections closed): {Mib(after)} ({Mib(growth)} more than after the baseline)");
-            Console.WriteLine($"bytes sent in oversized packets: {Mib((long)Publishes * OversizedBytes)}; RSS growth / bytes sent = {growth / (double)((long)Publishes * OversizedBytes):0.000}");
-            var ok = closed == Publishes && after - before <= AllowedGrowth;
-            Console.WriteLine(ok ? $"PASS: within {Mib(AllowedGrowth)} of before" : $"FAIL: limit {Mib(AllowedGrowth)}, every oversized packet must close its connection");
-            return ok ? 0 : 1;
-        }
-        finally
-        {
-            await BenchRun.DropDatabaseAsync(admin.ConnectionString, database);
-        }
+        var growth = after - afterBaseline;
+        Console.WriteLine($"node RSS before: {Mib(before)}");
+        Console.WriteLine($"after {Publishes} batches of {TooLargeBatchBytes / 1024} KiB (baseline; {baselineRefused} refused as payload_too_large): {Mib(afterBaseline)} ({Mib(afterBaseline - before)} more)");
+        Console.WriteLine($"after {Publishes} packets of {OversizedBytes / 1_000_000} MB ({closed} connections closed): {Mib(after)} ({Mib(growth)} more than after the baseline)");
+        Console.WriteLine($"bytes sent in oversized packets: {Mib((long)Publishes * OversizedBytes)}; RSS growth / bytes sent = {growth / (double)((long)Publishes * OversizedBytes):0.000}");
+        var ok = closed == Publishes && after - before <= AllowedGrowth;
+        Console.WriteLine(ok ? $"PASS: within {Mib(AllowedGrowth)} of before" : $"FAIL: limit {Mib(AllowedGrowth)}, every oversized packet must close its connection");
+        return ok ? 0 : 1;
     }
 
     /// <summary>Connects, publishes one packet at QoS 1 and says how it ended: the PUBACK reason, or "closed".</summary>
@@ -101,13 +80,6 @@ public static class OversizedSoak
         }
     }
 
-    private static long Rss(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        throw new InvalidOperationException($"no VmRSS for process {pid}");
-    }
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";
 }

@@ -4,9 +4,10 @@ namespace EdgeSync.Fleets;
 public sealed class FleetOptions
 {
     /// <summary>
-    /// Lineages a fan-out approves at once. Each approval is a short transaction of its own
-    /// (provisioning, events, views); 16 keeps a 2-core database busy without queueing on the
-    /// connection pool. Lower it to spread a large fleet's approval over more time.
+    /// Lineages a fan-out approves at once, each in a short transaction of its own (provisioning,
+    /// events, view). Measured with 1,000 lineages on the 2-core machine (bench fleet, coalesced):
+    /// 4 in flight 4.8 s, 16 5.3 s, 32 4.2 s; the two cores are the limit there, and 16 leaves room
+    /// for a larger database server. Lower it to spread a large fleet's approval over more time.
     /// </summary>
     public int FanOutParallelism { get; set; } = 16;
 
