@@ -3,8 +3,8 @@ using Terminal.Gui.Views;
 namespace EdgeSync.Cli.Ui;
 
 /// <summary>
-/// A yes/no question about one thing (revoking a registry decision). It opens on the accept button, like the
-/// reject prompt: Enter confirms what the question names, Esc cancels.
+/// A yes/no question about one thing (revoking a registry decision, requeueing a row). It opens on the accept
+/// button, like the reject prompt: Enter confirms what the question names, Esc cancels.
 /// </summary>
 public sealed class ConfirmDialog : Dialog
 {

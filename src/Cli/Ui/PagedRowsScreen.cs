@@ -13,7 +13,8 @@ namespace EdgeSync.Cli.Ui;
 
 /// <summary>
 /// One page of a lineage's rows at a time — staged rows, written (mirror) rows or events — with
-/// n/p paging. Enter shows the selected item in full, since cells are cut to fit the screen.
+/// n/p paging. Enter shows the selected item in full, since cells are cut to fit the screen. The staged and
+/// quarantined rows screens have one more key that acts on the selected row (<see cref="PoisonRowActions"/>).
 /// </summary>
 public sealed class PagedRowsScreen : Window
 {
@@ -25,6 +26,7 @@ public sealed class PagedRowsScreen : Window
     private readonly Func<IReadOnlyList<JsonElement>, DataTable> _toTable;
     private readonly Func<CliException, string?> _explain;
     private readonly string _noun;
+    private readonly RowKey? _rowKey;
     private readonly Label _heading = Plain.Label("", 0, 0, Dim.Fill());
     private readonly TableView _table = Tables.Create(1, 2);
     private readonly StatusLine _status = new() { X = 0, Y = Pos.AnchorEnd(2) };
@@ -34,7 +36,7 @@ public sealed class PagedRowsScreen : Window
     private List<JsonElement> _items = [];
 
     private PagedRowsScreen(UiSession session, string title, string noun, Func<PageRequest, CancellationToken, Task<ApiResult>> fetch,
-        Func<IReadOnlyList<JsonElement>, DataTable> toTable, Func<CliException, string?>? explain)
+        Func<IReadOnlyList<JsonElement>, DataTable> toTable, Func<CliException, string?>? explain, RowKey? rowKey = null)
     {
         HotKeySpecifier = Plain.NoHotKey;
         _session = session;
@@ -42,13 +44,18 @@ public sealed class PagedRowsScreen : Window
         _toTable = toTable;
         _explain = explain ?? (_ => null);
         _noun = noun;
+        _rowKey = rowKey;
         Title = title;
         _table.KeyDown += OnKey;
-        Add(_heading, _table, _status, KeyBar.Create(
+        List<KeyHint> hints = [new("Enter", "Full row", ShowSelected)];
+        if (rowKey is not null)
+            hints.Add(new(rowKey.Key.ToString(), rowKey.Text, ActOnSelected));
+        hints.AddRange(
         [
-            new("Enter", "Full row", ShowSelected), new("n", "Next page", () => Go(+1)), new("p", "Previous page", () => Go(-1)),
+            new("n", "Next page", () => Go(+1)), new("p", "Previous page", () => Go(-1)),
             new("r", "Refresh", Load), new("Esc", "Back", () => RequestStop()), new("q", "Quit", session.RequestQuit),
-        ]));
+        ]);
+        Add(_heading, _table, _status, KeyBar.Create(hints));
         this.OnShown(_table, Load);
     }
 
@@ -58,7 +65,7 @@ public sealed class PagedRowsScreen : Window
         items => Table(["SEQ", "OP", "PK", "ROW", "REASON", "BYTES", "STAGED AT"], items.Select(i => i.Deserialize<StagedRowView>(ApiJson.Options)!).Select(r => new[]
         {
             r.SourceCommitSeq.ToString(), r.Op, Cells.Json(r.Pk, 30), Cells.Json(r.Row, 90), r.StagingReason, r.Bytes.ToString(), Cells.Time(r.StagedAt),
-        })), null);
+        })), null, PoisonRowActions.Discard(session, lineage));
 
     public static PagedRowsScreen Quarantined(UiSession session, LineageRef lineage) => new(session,
         $"Quarantined rows — {lineage.Label}", "quarantined rows",
@@ -66,7 +73,7 @@ public sealed class PagedRowsScreen : Window
         items => Table(["SEQ", "OP", "PK", "ROW", "KIND", "ERROR", "BY", "REASON", "AT"], items.Select(i => i.Deserialize<QuarantinedRowView>(ApiJson.Options)!).Select(r => new[]
         {
             r.SourceCommitSeq.ToString(), r.Op, Cells.Json(r.Pk, 30), Cells.Json(r.Row, 60), r.Kind, r.Error ?? "", r.Actor, r.Reason ?? "", Cells.Time(r.QuarantinedAt),
-        })), null);
+        })), null, PoisonRowActions.Requeue(session, lineage));
 
     public static PagedRowsScreen Written(UiSession session, LineageRef lineage) => new(session,
         $"Written rows (mirror) — {lineage.Label}", "written rows",
@@ -122,7 +129,14 @@ public sealed class PagedRowsScreen : Window
             ShowSelected();
             return;
         }
-        switch (Keys.Char(key))
+        var typed = Keys.Char(key);
+        if (_rowKey is not null && typed == _rowKey.Key)
+        {
+            key.Handled = true;
+            ActOnSelected();
+            return;
+        }
+        switch (typed)
         {
             case 'n': Go(+1); break;
             case 'p': Go(-1); break;
@@ -164,6 +178,16 @@ public sealed class PagedRowsScreen : Window
     {
         if (Tables.SelectedRow(_table) is { } row && row < _items.Count)
             _session.ShowInfo(Title, JsonSerializer.Serialize(_items[row], Indented));
+    }
+
+    private void ActOnSelected()
+    {
+        if (_rowKey is null)
+            return;
+        if (Tables.SelectedRow(_table) is { } row && row < _items.Count)
+            _rowKey.Act(_items[row], new RowScope(_status, _alive.Token, Load));
+        else
+            _status.Info($"No row selected: no {_noun} on this page.");
     }
 
     protected override void Dispose(bool disposing)

@@ -12,10 +12,13 @@ public sealed class PromptDialog : Dialog
     {
         HotKeySpecifier = Plain.NoHotKey;
         Title = title;
-        // The question may take more than one line (what is acted on, then what is asked); the field follows it.
-        var question = Plain.Label(label, 0, 0);
-        _field = new TextField { X = 0, Y = Pos.Bottom(question), Width = 70, Text = initial };
-        Add(question, _field);
+        // The question may take more than one line (what is acted on, then what is asked): one label per line,
+        // each escaped on its own so a line feed stays a line break; the field follows the last one.
+        var lines = label.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+            Add(Plain.Label(lines[i], 0, i));
+        _field = new TextField { X = 0, Y = lines.Length, Width = 70, Text = initial };
+        Add(_field);
         if (hint is not null)
             Add(Plain.Label(hint, 0, Pos.Bottom(_field)));
         AddButton(new Button { Title = "_Cancel" });
