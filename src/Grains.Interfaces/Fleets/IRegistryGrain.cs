@@ -10,7 +10,10 @@ namespace EdgeSync.Fleets;
 [Alias("EdgeSync.Fleets.IRegistryGrain")]
 public interface IRegistryGrain : IGrainWithGuidKey
 {
-    /// <summary>Records a decision; its fan-out to the open reviews is the caller's next step (<see cref="CompleteFanOut"/> when done).</summary>
+    /// <summary>
+    /// Records a decision (or answers the one in force when it has the same terms: a retry); its
+    /// fan-out to the open reviews is the caller's next step (<see cref="CompleteFanOut"/> when done).
+    /// </summary>
     [Alias("Record")]
     Task<RegistryResult> Record(RecordRegistryDecision command);
 

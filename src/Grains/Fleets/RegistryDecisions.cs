@@ -11,7 +11,10 @@ public sealed record OpenReviewOfSchema(FanOutTarget Target, int ActionVersion);
 /// <summary>Pure decisions of a project's schema registry: (what is stored, command, time) → events, or a refusal.</summary>
 public static class RegistryDecisions
 {
-    /// <param name="inForce">The decision already in force for the command's table and schema, if any.</param>
+    /// <param name="inForce">
+    /// The decision already in force for the command's table and schema, if any. A command with the
+    /// same terms answers done with no events: the caller carries that decision out again.
+    /// </param>
     /// <param name="columns">The schema's columns as some lineage of the project knows them (null: nobody sent them).</param>
     /// <param name="openReviews">Every open review of the table's schema in the project: the fan-out's targets.</param>
     public static (IReadOnlyList<RegistryEvent> Events, CommandResult Result) Record(
@@ -19,8 +22,14 @@ public static class RegistryDecisions
         IReadOnlyList<OpenReviewOfSchema> openReviews, MirrorLayout defaultLayout, Guid decisionId, DateTimeOffset now)
     {
         if (inForce is not null)
-            return Refused(CommandResult.Conflict("registry_decision_exists",
-                $"Decision {inForce.Id} is in force for table '{command.SourceTable}' with schema {command.SchemaHash}; revoke it first."));
+        {
+            // The same decision again is a retry whose answer was lost (the node running it died):
+            // it answers the decision in force, and its fan-out is run again.
+            return SameTerms(inForce, command, defaultLayout)
+                ? ([], CommandResult.Done)
+                : Refused(CommandResult.Conflict("registry_decision_exists",
+                    $"Decision {inForce.Id} is in force for table '{command.SourceTable}' with schema {command.SchemaHash}; revoke it first."));
+        }
         if (columns is null)
             return Refused(CommandResult.Conflict("schema_unknown",
                 $"No device of this project has sent the columns of schema {command.SchemaHash} of table '{command.SourceTable}'."));
@@ -48,6 +57,11 @@ public static class RegistryDecisions
         return ([new RegistryDecisionRecorded(decisionId, projectId, command.SourceTable, command.SchemaHash, columns, command.ColumnActions,
             layout, command.MirrorTableName, targets, now, command.Actor)], CommandResult.Done);
     }
+
+    private static bool SameTerms(RegistryDecision inForce, RecordRegistryDecision command, MirrorLayout defaultLayout) =>
+        inForce.ColumnActions.SequenceEqual(command.ColumnActions)
+        && inForce.MirrorTableName == command.MirrorTableName
+        && (command.MirrorLayout is null ? inForce.MirrorLayout == defaultLayout : EnumNames.Of(inForce.MirrorLayout) == command.MirrorLayout);
 
     /// <summary>Revoking a revoked decision changes nothing.</summary>
     public static IReadOnlyList<RegistryEvent> Revoke(RegistryDecision state, string actor, DateTimeOffset now) =>

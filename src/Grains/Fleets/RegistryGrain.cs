@@ -26,7 +26,7 @@ public sealed class RegistryGrain(RegistryStore registry, RegistryFanOut fanOut,
         var decisionId = Guid.CreateVersion7();
         var (events, result) = RegistryDecisions.Record(ProjectId, command, inForce, columns, open, defaultLayout, decisionId, clock.GetUtcNow());
         if (events.Count == 0)
-            return new RegistryResult(result, null);
+            return new RegistryResult(result, result.Succeeded ? inForce?.Id : null);
         // The reminder is registered before the decision exists, so no decision is ever without one.
         await this.RegisterOrUpdateReminder(FanOutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         await registry.AppendAsync(null, decisionId, events);

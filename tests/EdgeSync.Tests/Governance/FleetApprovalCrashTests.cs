@@ -36,12 +36,16 @@ public sealed class FleetApprovalCrashTests(ITestOutputHelper output)
         var columns = group.GetProperty("proposed_columns").EnumerateArray()
             .Select(c => new { source_column_name = c.GetProperty("name").GetString(), action = "mirror" }).ToArray();
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{Api}/{project}/edge/schema-reviews/{group.GetProperty("example_review_id").GetGuid()}/approve")
+        HttpRequestMessage Approval()
         {
-            Content = JsonContent.Create(new { action_version = 1, column_actions = columns, scope = "project" }),
-        };
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        var approval = viaSecond.SendAsync(request);
+            var request = new HttpRequestMessage(HttpMethod.Post, $"{Api}/{project}/edge/schema-reviews/{group.GetProperty("example_review_id").GetGuid()}/approve")
+            {
+                Content = JsonContent.Create(new { action_version = 1, column_actions = columns, scope = "project" }),
+            };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            return request;
+        }
+        var approval = viaSecond.SendAsync(Approval());
         var active = await Eventually.GetAsync(() => ActiveAsync(viaFirst, project), n => n >= 3, TimeSpan.FromSeconds(60), "the fan-out to start");
         await nodes.Second.DisposeAsync(); // SIGKILL in the middle of the fan-out
         Assert.True(active < Devices, "the kill should land before the fan-out ends");
@@ -60,6 +64,13 @@ public sealed class FleetApprovalCrashTests(ITestOutputHelper output)
         var decision = await Eventually.GetAsync(async () => (await viaFirst.GetJsonAsync($"{Api}/{project}/edge/registry/decisions")).GetProperty("data")[0],
             d => d.GetProperty("fan_out").GetString() == "completed", TimeSpan.FromSeconds(90), "the decision's fan-out to be recorded complete");
         Assert.Equal(Devices, decision.GetProperty("target_count").GetInt32());
+
+        // The operator sends the approval that never got its answer again (a new key: the first one is
+        // held until its in-flight timeout): it answers the decision in force, with every review approved.
+        using var retried = await viaFirst.SendAsync(Approval());
+        var answer = await Fleet.ReadDataAsync(retried);
+        Assert.Equal(decision.GetProperty("decision_id").GetGuid(), answer.GetProperty("decision").GetProperty("decision_id").GetGuid());
+        Assert.Equal(Devices, answer.GetProperty("approved_review_ids").GetArrayLength());
     }
 
     private static async Task<int> ActiveAsync(HttpClient client, Guid project) =>

@@ -168,7 +168,7 @@ public sealed class FleetApprovalTests(NodeFixture node)
     }
 
     [Fact]
-    public async Task A_decision_is_refused_with_a_clear_code_for_an_unknown_schema_a_second_decision_and_a_table_name_without_coalescing()
+    public async Task A_decision_is_refused_with_a_clear_code_for_an_unknown_schema_other_terms_for_a_decided_schema_and_a_table_name_without_coalescing()
     {
         var device = await Fleet.RegisterDeviceAsync(node);
         using var api = new EdgeApi(node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
@@ -195,9 +195,15 @@ public sealed class FleetApprovalTests(NodeFixture node)
         Assert.Contains("column_actions", fields);
         Assert.Contains("mirror_layout", fields);
 
-        (status, _) = await SendAsync(api.PostAsync("/registry/decisions", new { source_table = "meter", schema_hash = hash, column_actions = MirrorBoth }));
-        Assert.Equal(HttpStatusCode.OK, status);
         (status, body) = await SendAsync(api.PostAsync("/registry/decisions", new { source_table = "meter", schema_hash = hash, column_actions = MirrorBoth }));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var recorded = body.GetProperty("data").GetProperty("decision").GetProperty("decision_id").GetGuid();
+        // The same decision again (a retry whose answer was lost) answers the decision in force; other terms are a conflict.
+        (status, body) = await SendAsync(api.PostAsync("/registry/decisions", new { source_table = "meter", schema_hash = hash, column_actions = MirrorBoth }));
+        Assert.Equal((HttpStatusCode.OK, recorded), (status, body.GetProperty("data").GetProperty("decision").GetProperty("decision_id").GetGuid()));
+        Assert.Equal(1, (await api.Client.GetJsonAsync($"/core/api/v1/projects/{device.ProjectId}/edge/registry/decisions")).GetProperty("data").GetArrayLength());
+        (status, body) = await SendAsync(api.PostAsync("/registry/decisions",
+            new { source_table = "meter", schema_hash = hash, column_actions = MirrorBoth, mirror_layout = "coalesced" }));
         Assert.Equal((HttpStatusCode.Conflict, "registry_decision_exists"), (status, body.GetProperty("code").GetString()));
 
         // Another project sees none of it.

@@ -67,14 +67,17 @@ public sealed class RegistrySpecifications : LineageSpecification
     }
 
     [Fact]
-    public void The_registry_refuses_a_second_decision_an_unknown_schema_a_deferred_not_null_column_and_a_table_name_per_device()
+    public void The_registry_answers_the_same_decision_again_and_refuses_other_terms_an_unknown_schema_a_deferred_not_null_column_and_a_table_name_per_device()
     {
         var columns = Batch(1, 1).SchemaColumns!;
         var command = new RecordRegistryDecision("device_state", "h1", [Mirror("id"), Mirror("mode"), Mirror("setpoint")], null, null, Operator);
         var recorded = RegistryDecisions.Record(Device.ProjectId, command, null, columns, [], MirrorLayout.PerDevice, DecisionId, Now);
         var inForce = RegistryDecision.Fold(null, recorded.Events);
 
-        Assert.Equal("registry_decision_exists", RegistryDecisions.Record(Device.ProjectId, command, inForce, columns, [], MirrorLayout.PerDevice, Guid.NewGuid(), Now).Result.Code);
+        var again = RegistryDecisions.Record(Device.ProjectId, command, inForce, columns, [], MirrorLayout.PerDevice, Guid.NewGuid(), Now);
+        Assert.Equal((true, 0), (again.Result.Succeeded, again.Events.Count));
+        Assert.Equal("registry_decision_exists", RegistryDecisions.Record(Device.ProjectId, command with { MirrorLayout = "coalesced" }, inForce, columns, [],
+            MirrorLayout.PerDevice, Guid.NewGuid(), Now).Result.Code);
         Assert.Equal("schema_unknown", RegistryDecisions.Record(Device.ProjectId, command, null, null, [], MirrorLayout.PerDevice, DecisionId, Now).Result.Code);
         Assert.Equal("invalid_mirror_table_name",
             RegistryDecisions.Record(Device.ProjectId, command with { MirrorTableName = "meters" }, null, columns, [], MirrorLayout.PerDevice, DecisionId, Now).Result.Code);
