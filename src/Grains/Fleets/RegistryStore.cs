@@ -44,11 +44,18 @@ public sealed class RegistryStore(IDocumentStore store) : IRegistryDecisionLooku
         return await session.Query<RegistryDecision>().Where(d => d.ProjectId == projectId && d.FanOutCompletedAt == null).ToListAsync(ct);
     }
 
-    /// <summary>The columns of a table's schema as the first lineage of the project that knows them has them.</summary>
+    /// <summary>
+    /// The columns of a table's schema as a lineage of the project that knows them has them. Only the
+    /// lineages that have seen the hash are read (a few suffice: a hash known without its columns
+    /// is rare), not every lineage of a fleet's table.
+    /// </summary>
     public async Task<SchemaFingerprint?> ColumnsAsync(Guid projectId, string sourceTable, string schemaHash, CancellationToken ct = default)
     {
         await using var session = store.QuerySession();
-        var lineages = await session.Query<LineageView>().Where(l => l.ProjectId == projectId && l.SourceTable == sourceTable).ToListAsync(ct);
+        var lineages = await session.Query<LineageView>()
+            .Where(l => l.ProjectId == projectId && l.SourceTable == sourceTable && l.SchemaVersions.Any(v => v.SchemaHash == schemaHash))
+            .Take(16)
+            .ToListAsync(ct);
         return lineages.Select(l => l.FindSchema(schemaHash)?.Columns).FirstOrDefault(c => c is not null);
     }
 

@@ -134,21 +134,9 @@ public sealed class StagedRows(EdgeStoreSettings settings, NpgsqlDataSource data
     }
 
     /// <summary>Which of <paramref name="seqs"/> of the epoch are staged.</summary>
-    public async Task<IReadOnlyList<long>> HeldAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, Guid journalEpoch, IReadOnlyList<long> seqs, CancellationToken ct = default)
-    {
-        await using var command = new NpgsqlCommand(
-            $"SELECT source_commit_seq FROM {_table} WHERE lineage_id = @lineage AND journal_epoch = @epoch AND source_commit_seq = ANY(@seqs)",
-            connection, transaction);
-        command.Parameters.AddWithValue("lineage", lineageId);
-        command.Parameters.AddWithValue("epoch", journalEpoch);
-        command.Parameters.AddWithValue("seqs", seqs.ToArray());
-        var held = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            held.Add(reader.GetInt64(0));
-        return held;
-    }
+    public Task<IReadOnlyList<long>> HeldAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, Guid journalEpoch, IReadOnlyList<long> seqs, CancellationToken ct = default) =>
+        HeldSeqs.ReadAsync(connection, transaction, _table, lineageId, journalEpoch, seqs, ct);
 
     public async Task DeleteAllAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, CancellationToken ct = default)
     {
