@@ -122,4 +122,26 @@ public sealed class TelemetryLineageTests(NodeFixture node)
         Assert.Equal(3L, (long)(await count.ExecuteScalarAsync())!);
         Assert.Equal(3, (await api.MirrorRowsAsync(lineageId)).Count);
     }
+
+    [Fact]
+    public async Task Rows_sent_again_in_a_new_batch_with_their_row_ids_are_not_doubled_and_the_new_ones_are_written()
+    {
+        var device = await Fleet.RegisterDeviceAsync(node);
+        using var api = new EdgeApi(node.CreateClient($"{device.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), device.ProjectId);
+        await using var mqtt = await device.ConnectAsync(node);
+        var payloads = new TelemetryPayloads();
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        await mqtt.PublishAsync("sync/telemetry/batch", payloads.Batch(1, TelemetryPayloads.Rows(start, 1, 3)).ToJsonString());
+        var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
+        await api.ApproveAsync((await api.OpenReviewAsync(lineageId)).GetProperty("id").GetGuid(), [new { source_column_name = "power", action = "mirror" }]);
+        await api.WaitForBacklogDrainedAsync(lineageId);
+
+        // A device that lost its outbox state sends rows 2..5 again under a new batch id and seq.
+        var overlap = payloads.Batch(2, TelemetryPayloads.Rows(start.AddMinutes(1), 2, 4), withColumns: false).ToJsonString();
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await mqtt.PublishAsync("sync/telemetry/batch", overlap)).ReasonCode);
+
+        var rows = await api.MirrorRowsAsync(lineageId);
+        Assert.Equal([1L, 2, 3, 4, 5], rows.Select(r => r.GetProperty("row_id").GetInt64()));
+        Assert.Equal("active", (await api.LineageAsync(lineageId)).GetProperty("status").GetString());
+    }
 }
