@@ -61,6 +61,7 @@ public static class TelemetryBench
         await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(bench.ConnectionString) { CommandTimeout = 600 }.ConnectionString);
         var expected = await CountAsync(db, tables) + (long)perDevice * devices;
         Log("ingest over MQTT");
+        var cpu = CpuMeter.Start(node.Pid);
         var started = Stopwatch.StartNew();
         await Task.WhenAll(clients.Select(async (client, d) =>
         {
@@ -70,6 +71,7 @@ public static class TelemetryBench
         while (await CountAsync(db, tables) < expected)
             await Task.Delay(100, ct);
         var ingest = started.Elapsed;
+        Log(cpu.Stop([]).Describe());
         var ingestRate = perDevice * devices / ingest.TotalSeconds;
         Log($"ingest: {perDevice * devices:N0} rows in {ingest.TotalSeconds:0.0} s = {ingestRate:N0} rows/s");
         foreach (var client in clients)
@@ -77,6 +79,7 @@ public static class TelemetryBench
 
         Log("baseline: binary COPY of the same rows into equal tables");
         var copies = await CreateEqualTablesAsync(db, tables, start);
+        cpu = CpuMeter.Start(0);
         started.Restart();
         await Task.WhenAll(copies.Select(async (copy, d) =>
         {
@@ -85,6 +88,7 @@ public static class TelemetryBench
                 await CopyAsync(connection, copy, chunk, ct);
         }));
         var copyTime = started.Elapsed;
+        Log(cpu.Stop([]).Describe());
         var copyRate = perDevice * devices / copyTime.TotalSeconds;
         await using (var drop = db.CreateCommand("DROP SCHEMA bench_ts_copy CASCADE"))
             await drop.ExecuteNonQueryAsync(ct);

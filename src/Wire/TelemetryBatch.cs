@@ -32,4 +32,48 @@ public sealed record TelemetryBatch(
 public sealed record TelemetryRow(
     [Id(0)] string Ts,
     [Id(1)] long? RowId,
-    [Id(2)] string FieldsJson);
+    [Id(2)] string FieldsJson)
+{
+    private static readonly WireObject NoKey = new([], [], false);
+    private const string RowIdName = "row_id";
+
+    // Not serialized: the reader fills it while it validates; after a hop to another silo it is
+    // parsed again from the text, on first use.
+    [NonSerialized] private WireObject? _fields;
+
+    internal TelemetryRow(string ts, long? rowId, string fieldsJson, WireObject fields)
+        : this(ts, rowId, fieldsJson)
+    {
+        _fields = fields;
+    }
+
+    /// <summary><see cref="FieldsJson"/>, parsed.</summary>
+    public WireObject Fields => _fields ??= WireObject.Parse(FieldsJson);
+
+    /// <summary>
+    /// The row as an insert of a row batch: pk <c>{"row_id": n}</c> (or <c>{}</c>), row = the
+    /// fields plus <paramref name="timestampColumn"/> holding <see cref="Ts"/>. Built from the
+    /// parsed fields, so nothing is parsed again; pass the same <paramref name="timestampColumn"/>
+    /// string for every row of a batch (row checks recognise a batch's names by reference).
+    /// </summary>
+    public RowOperation ToInsert(long commitSeq, string timestampColumn, string timestampColumnJson)
+    {
+        var fields = Fields;
+        var names = new string[fields.Count + 1];
+        var values = new WireScalar[fields.Count + 1];
+        for (var i = 0; i < fields.Count; i++)
+        {
+            names[i] = fields.Names[i];
+            values[i] = fields.Values[i];
+        }
+        names[^1] = timestampColumn;
+        values[^1] = new WireScalar(System.Text.Json.JsonValueKind.String, Ts);
+        var body = FieldsJson.AsSpan().Trim()[1..^1].Trim();
+        // Ts is RFC 3339: nothing in it needs escaping.
+        var rowJson = body.IsEmpty ? $"{{{timestampColumnJson}:\"{Ts}\"}}" : $"{{{body},{timestampColumnJson}:\"{Ts}\"}}";
+        var (pkJson, pk) = RowId is { } id
+            ? ($"{{\"{RowIdName}\":{id}}}", new WireObject([RowIdName], [new WireScalar(System.Text.Json.JsonValueKind.Number, id.ToString(System.Globalization.CultureInfo.InvariantCulture))], false))
+            : ("{}", NoKey);
+        return new RowOperation(commitSeq, RowOperation.Insert, pkJson, rowJson, pk, new WireObject(names, values, fields.ContainsNul));
+    }
+}

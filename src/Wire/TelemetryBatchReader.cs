@@ -20,10 +20,12 @@ public static class TelemetryBatchReader
                 return WireResult<TelemetryBatch>.Rejected(invalid);
 
             // The validator accepted every time and number read below.
+            var names = new WireNames();
             var rows = envelope.RowFields.Select(r => new TelemetryRow(
                     r.Ts.GetString()!,
                     WireJson.TryGetInt64(r.RowId, out var rowId) ? rowId : null,
-                    r.Fields.GetRawText()))
+                    r.Fields.GetRawText(),
+                    WireObject.From(r.Fields, names)))
                 .ToArray();
             _ = Rfc3339.TryParse(envelope.CursorStartTs.GetString(), out var start);
             _ = Rfc3339.TryParse(envelope.CursorEndTs.GetString(), out var end);

@@ -28,16 +28,7 @@ public static class TelemetryJournal
         var column = JsonSerializer.Serialize(batch.TimestampColumn);
         var rows = new RowOperation[batch.Rows.Count];
         for (var i = 0; i < rows.Length; i++)
-        {
-            var row = batch.Rows[i];
-            var ts = JsonSerializer.Serialize(row.Ts);
-            var fields = row.FieldsJson.AsSpan().Trim();
-            // fields is an object: its members, then the timestamp column.
-            var inner = fields[1..^1].Trim();
-            var rowJson = inner.IsEmpty ? $"{{{column}:{ts}}}" : $"{{{inner},{column}:{ts}}}";
-            var pkJson = row.RowId is { } id ? $"{{\"row_id\":{id}}}" : "{}";
-            rows[i] = new RowOperation(CommitSeqOf(batch.BatchSeq, i), RowOperation.Insert, pkJson, rowJson);
-        }
+            rows[i] = batch.Rows[i].ToInsert(CommitSeqOf(batch.BatchSeq, i), batch.TimestampColumn, column);
         return new RowBatch(batch.BatchId, Epoch, batch.SourceTable, batch.SchemaHash, batch.SchemaColumns,
             rows[0].CommitSeq, rows[^1].CommitSeq, rows.AsReadOnly(), batch.PayloadBytes);
     }

@@ -67,6 +67,8 @@ public sealed class TimeSeriesWriter(EdgeStoreSettings settings, TimeSeriesParti
     private static async Task CopyAsync(NpgsqlConnection connection, string copy, MirrorTable table, Guid deviceId, IReadOnlyList<TimeSeriesRow> rows, CancellationToken ct)
     {
         await using var importer = await connection.BeginBinaryImportAsync(copy, ct);
+        var affinities = table.Columns.Select(c => c.SqliteAffinity).ToArray();
+        // Typed writes: a value written as object makes the importer look its type up every time.
         foreach (var row in rows)
         {
             await importer.StartRowAsync(ct);
@@ -77,25 +79,23 @@ public sealed class TimeSeriesWriter(EdgeStoreSettings settings, TimeSeriesParti
             else
                 await importer.WriteNullAsync(ct);
             await importer.WriteAsync(row.BatchId, NpgsqlDbType.Uuid, ct);
-            for (var i = 0; i < table.Columns.Count; i++)
+            for (var i = 0; i < affinities.Length; i++)
             {
-                if (row.Values[i] is not { } value)
-                    await importer.WriteNullAsync(ct);
-                else
-                    await importer.WriteAsync(value, TypeOf(table.Columns[i].SqliteAffinity), ct);
+                var task = row.Values[i] switch
+                {
+                    null => importer.WriteNullAsync(ct),
+                    long integer => importer.WriteAsync(integer, NpgsqlDbType.Bigint, ct),
+                    double real => importer.WriteAsync(real, NpgsqlDbType.Double, ct),
+                    string text => importer.WriteAsync(text, NpgsqlDbType.Text, ct),
+                    byte[] blob => importer.WriteAsync(blob, NpgsqlDbType.Bytea, ct),
+                    decimal number => importer.WriteAsync(number, NpgsqlDbType.Numeric, ct),
+                    var other => throw new InvalidOperationException($"no COPY type for {other.GetType().Name}"),
+                };
+                await task;
             }
         }
         await importer.CompleteAsync(ct);
     }
-
-    private static NpgsqlDbType TypeOf(string affinity) => affinity switch
-    {
-        SqliteAffinity.Integer => NpgsqlDbType.Bigint,
-        SqliteAffinity.Real => NpgsqlDbType.Double,
-        SqliteAffinity.Blob => NpgsqlDbType.Bytea,
-        SqliteAffinity.Numeric => NpgsqlDbType.Numeric,
-        _ => NpgsqlDbType.Text,
-    };
 
     private sealed record TimeSeriesRow(DateTime Ts, long? RowId, Guid BatchId, object?[] Values);
 
