@@ -29,7 +29,7 @@ public static class TelemetryBench
     public static async Task<int> RunAsync(string pg, string[] args, CancellationToken ct)
     {
         var total = FleetApprovalBench.IntArg(args, "--rows", 1_000_000);
-        var devices = FleetApprovalBench.IntArg(args, "--devices", 4);
+        var devices = FleetApprovalBench.IntArg(args, "--devices", 16);
         var batchRows = FleetApprovalBench.IntArg(args, "--batch", 2000);
         var perDevice = total / devices;
         await using var bench = await ThrowawayNode.StartAsync(pg, ct);

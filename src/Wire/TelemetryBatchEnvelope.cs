@@ -33,6 +33,20 @@ internal sealed class TelemetryBatchEnvelope : WireEnvelope
     /// <summary>The elements of <c>rows</c>; empty when it is not an array.</summary>
     public IReadOnlyList<JsonElement> RowItems { get; }
 
+    /// <summary>Each row's <c>ts</c>, filled by the ts rule (read once, for the cursor rule too).</summary>
+    public DateTimeOffset[] Times => _times ??= new DateTimeOffset[RowItems.Count];
+    private DateTimeOffset[]? _times;
+
+    /// <summary>Each row's <c>fields</c> as read by the fields rule, for the number rule and the reader.</summary>
+    public WireObject?[] FieldObjects => _fieldObjects ??= new WireObject?[RowItems.Count];
+    private WireObject?[]? _fieldObjects;
+
+    /// <summary>One string per distinct field name of the batch.</summary>
+    public WireNames Names { get; } = new();
+
+    /// <summary>Field names (by reference: <see cref="Names"/> shares them) found fine already.</summary>
+    public HashSet<object> NamesPassed { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>The members of each entry of <c>rows</c>, found in one pass.</summary>
     public IReadOnlyList<TelemetryRowFields> RowFields => _rowFields ??= RowItems.Select(TelemetryRowFields.Of).ToArray();
 

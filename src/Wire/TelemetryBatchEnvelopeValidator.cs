@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -94,7 +95,7 @@ internal sealed class TelemetryBatchEnvelopeValidator : WireEnvelopeValidator<Te
     }
 
     private static string? TsProblem(TelemetryBatchEnvelope envelope, TelemetryRowFields row, int index) =>
-        Rfc3339.TryParse(WireJson.StringOrNull(row.Ts), out _) ? null
+        Rfc3339.TryParse(WireJson.StringOrNull(row.Ts), out envelope.Times[index]) ? null
             : $"rows[{index}].ts must be an RFC 3339 time (YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)), not {WireJson.Describe(row.Ts)}.";
 
     /// <summary>The cursors are compared as instants: the same time written with another offset matches.</summary>
@@ -104,7 +105,7 @@ internal sealed class TelemetryBatchEnvelopeValidator : WireEnvelopeValidator<Te
             return $"cursor_start_ts must be an RFC 3339 time, not {WireJson.Describe(envelope.CursorStartTs)}.";
         if (!Rfc3339.TryParse(WireJson.StringOrNull(envelope.CursorEndTs), out var end))
             return $"cursor_end_ts must be an RFC 3339 time, not {WireJson.Describe(envelope.CursorEndTs)}.";
-        var times = envelope.RowFields.Select(r => { _ = Rfc3339.TryParse(r.Ts.GetString(), out var ts); return ts; }).ToList();
+        var times = envelope.Times;
         DateTimeOffset min = times.Min(), max = times.Max();
         if (start != min)
             return $"cursor_start_ts {WireJson.Truncate(envelope.CursorStartTs.GetString()!)} differs from the earliest row ts, {min:O}.";
@@ -117,20 +118,27 @@ internal sealed class TelemetryBatchEnvelopeValidator : WireEnvelopeValidator<Te
         WireJson.IsAbsentOrNull(row.RowId) || WireJson.TryGetInt64(row.RowId, out _) ? null
             : $"rows[{index}].row_id must be an integer that fits 64 bits when present, not {WireJson.Describe(row.RowId)}.";
 
+    /// <summary>Reads each row's fields once (kept for the number rule and the reader); a name is checked once per batch.</summary>
     private static string? FieldsProblem(TelemetryBatchEnvelope envelope, TelemetryRowFields row, int index)
     {
         var fields = row.Fields;
         if (fields.ValueKind != JsonValueKind.Object)
             return $"rows[{index}].fields must be a JSON object of column to value, not {WireJson.Describe(fields)}.";
+        var read = WireObject.From(fields, envelope.Names);
+        envelope.FieldObjects[index] = read;
         var timestampColumn = envelope.TimestampColumn.GetString();
-        foreach (var property in fields.EnumerateObject())
+        for (var i = 0; i < read.Count; i++)
         {
-            if (property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-                return $"rows[{index}].fields.{WireJson.Truncate(property.Name)} must be a JSON string, number, boolean or null, not an object or array.";
-            if (property.NameEquals(timestampColumn))
-                return $"rows[{index}].fields holds the timestamp column \"{WireJson.Truncate(property.Name)}\"; its value is the row's ts.";
-            if (envelope.ColumnNames is { } columns && !columns.Contains(property.Name))
-                return $"rows[{index}].fields has the column \"{WireJson.Truncate(property.Name)}\", which is not in schema_columns.";
+            var name = read.Names[i];
+            if (read.Values[i].Kind is JsonValueKind.Object or JsonValueKind.Array)
+                return $"rows[{index}].fields.{WireJson.Truncate(name)} must be a JSON string, number, boolean or null, not an object or array.";
+            if (envelope.NamesPassed.Contains(name))
+                continue;
+            if (name == timestampColumn)
+                return $"rows[{index}].fields holds the timestamp column \"{WireJson.Truncate(name)}\"; its value is the row's ts.";
+            if (envelope.ColumnNames is { } columns && !columns.Contains(name))
+                return $"rows[{index}].fields has the column \"{WireJson.Truncate(name)}\", which is not in schema_columns.";
+            envelope.NamesPassed.Add(name);
         }
         return null;
     }
@@ -138,9 +146,11 @@ internal sealed class TelemetryBatchEnvelopeValidator : WireEnvelopeValidator<Te
     /// <summary>Numbers must be finite doubles: a literal beyond double's range (1e400) has no value a time series can keep.</summary>
     private static string? NumberProblem(TelemetryBatchEnvelope envelope, TelemetryRowFields row, int index)
     {
-        foreach (var property in row.Fields.EnumerateObject())
-            if (property.Value.ValueKind == JsonValueKind.Number && !(property.Value.TryGetDouble(out var number) && double.IsFinite(number)))
-                return $"rows[{index}].fields.{WireJson.Truncate(property.Name)} is {WireJson.Describe(property.Value)}, which is not a finite number.";
+        var read = envelope.FieldObjects[index]!;
+        for (var i = 0; i < read.Count; i++)
+            if (read.Values[i] is { Kind: JsonValueKind.Number, Text: var text }
+                && !(double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)))
+                return $"rows[{index}].fields.{WireJson.Truncate(read.Names[i])} is the number {WireJson.Truncate(text!)}, which is not a finite number.";
         return null;
     }
 }

@@ -20,13 +20,14 @@ public static class TelemetryBatchReader
                 return WireResult<TelemetryBatch>.Rejected(invalid);
 
             // The validator accepted every time and number read below.
-            var names = new WireNames();
-            var rows = envelope.RowFields.Select(r => new TelemetryRow(
-                    r.Ts.GetString()!,
-                    WireJson.TryGetInt64(r.RowId, out var rowId) ? rowId : null,
-                    r.Fields.GetRawText(),
-                    WireObject.From(r.Fields, names)))
-                .ToArray();
+            var fields = envelope.RowFields;
+            var rows = new TelemetryRow[fields.Count];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                var r = fields[i];
+                rows[i] = new TelemetryRow(r.Ts.GetString()!, WireJson.TryGetInt64(r.RowId, out var rowId) ? rowId : null,
+                    r.Fields.GetRawText(), envelope.FieldObjects[i]!);
+            }
             _ = Rfc3339.TryParse(envelope.CursorStartTs.GetString(), out var start);
             _ = Rfc3339.TryParse(envelope.CursorEndTs.GetString(), out var end);
             return WireResult<TelemetryBatch>.Accepted(new TelemetryBatch(
