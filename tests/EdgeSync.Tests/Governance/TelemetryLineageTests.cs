@@ -144,4 +144,46 @@ public sealed class TelemetryLineageTests(NodeFixture node)
         Assert.Equal([1L, 2, 3, 4, 5], rows.Select(r => r.GetProperty("row_id").GetInt64()));
         Assert.Equal("active", (await api.LineageAsync(lineageId)).GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task A_fleet_approval_of_telemetry_lineages_needs_no_key_and_writes_every_device_into_one_coalesced_time_series()
+    {
+        var projectId = await Fleet.CreateProjectAsync(node);
+        var devices = new List<RegisteredDevice>();
+        var payloads = new TelemetryPayloads();
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        for (var i = 0; i < 2; i++)
+        {
+            var device = await Fleet.RegisterDeviceAsync(node, projectId);
+            devices.Add(device);
+            await using var mqtt = await device.ConnectAsync(node);
+            Assert.Equal(MqttClientPublishReasonCode.Success,
+                (await mqtt.PublishAsync("sync/telemetry/batch", payloads.Batch(1, TelemetryPayloads.Rows(start, 1, 3)).ToJsonString())).ReasonCode);
+        }
+        using var api = new EdgeApi(node.CreateClient($"{projectId}:PROJECT_CAN_MANAGE_DEVICES"), projectId);
+        var first = (await api.LineageOfAsync(devices[0].DeviceId)).GetProperty("id").GetGuid();
+        var review = (await api.OpenReviewAsync(first)).GetProperty("id").GetGuid();
+        var claimed = await Fleet.ReadDataAsync(await api.PostAsync($"/schema-reviews/{review}/claim"));
+        var approval = await api.PostAsync($"/schema-reviews/{review}/approve", new
+        {
+            action_version = claimed.GetProperty("action_version").GetInt32(),
+            column_actions = new object[] { new { source_column_name = "power", action = "mirror" } },
+            scope = "project",
+            mirror_layout = "coalesced",
+        });
+        Assert.True(approval.IsSuccessStatusCode, await approval.Content.ReadAsStringAsync());
+
+        var tables = new HashSet<string>();
+        foreach (var device in devices)
+        {
+            var lineageId = (await api.LineageOfAsync(device.DeviceId)).GetProperty("id").GetGuid();
+            var lineage = await api.WaitForBacklogDrainedAsync(lineageId);
+            Assert.Equal("active", lineage.GetProperty("status").GetString());
+            tables.Add(lineage.GetProperty("mirror").GetProperty("name").GetString()!);
+            var rows = await api.MirrorRowsAsync(lineageId);
+            Assert.Equal(3, rows.Count);
+            Assert.All(rows, r => Assert.Equal(device.DeviceId, r.GetProperty("_edge_device_id").GetGuid()));
+        }
+        Assert.StartsWith("edge_fleet_ts_", Assert.Single(tables));
+    }
 }
