@@ -14,6 +14,9 @@ namespace EdgeSync.Lineages;
 public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, Guid NewControlId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy)
 {
     public RegistryAcceptance? Registry { get; init; }
+
+    /// <summary>The upload whose finalize brought the batch (a <c>payload_spill</c>): finalized in the batch's transaction.</summary>
+    public Guid? FinalizesUpload { get; init; }
 }
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);

@@ -132,6 +132,13 @@ public sealed record RowsQuarantined(
     DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>
+/// The device asked for an upload URL and was granted one: <see cref="UploadId"/>, usable until
+/// <see cref="ExpiresAt"/>, sent in the <c>url_grant</c> control <see cref="ControlId"/>.
+/// </summary>
+public sealed record UploadGranted(
+    Guid LineageId, Guid UploadId, Guid ControlId, string SegmentKind, DateTimeOffset ExpiresAt, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>
 /// The name each event is stored under in the event stream. Pinned here rather than derived from
 /// class names, so that renaming a class cannot orphan stored events; the event feed, the
 /// notifications and the API's event history show these names.
@@ -169,6 +176,7 @@ public static class LineageEventNames
         [typeof(StagedRowsDiscarded)] = "staged_rows_discarded",
         [typeof(QuarantinedRowsRequeued)] = "quarantined_rows_requeued",
         [typeof(RowsQuarantined)] = "rows_quarantined",
+        [typeof(UploadGranted)] = "upload_granted",
     }.ToFrozenDictionary();
 }
 
@@ -188,11 +196,12 @@ public enum PauseReason
     Operator,
 }
 
-/// <summary>The downlink controls a lineage issues; on the wire <c>pause_lineage</c> and <c>resume_lineage</c>.</summary>
+/// <summary>The downlink controls a lineage issues; on the wire <c>pause_lineage</c>, <c>resume_lineage</c> and <c>url_grant</c>.</summary>
 public enum ControlKind
 {
     PauseLineage,
     ResumeLineage,
+    UrlGrant,
 }
 
 public enum StagingReason
@@ -432,6 +441,9 @@ public sealed class Lineage
                 break;
             case RowsQuarantined x:
                 Apply(x);
+                break;
+            case UploadGranted x:
+                UpdatedAt = x.At;
                 break;
             case LineageDeleted:
                 // The grain removes the snapshot with the stream; nothing is folded after it.

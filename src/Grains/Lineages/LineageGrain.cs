@@ -29,6 +29,7 @@ public sealed partial class LineageGrain(
     LineageStore store,
     LineageEffects effects,
     LineageMetrics metrics,
+    LineageUploads uploads,
     IOptions<LineageOptions> options,
     TimeProvider clock,
     ILogger<LineageGrain> logger) : Grain, ILineageGrain, IRemindable
@@ -56,11 +57,16 @@ public sealed partial class LineageGrain(
 
     // ---- Device messages --------------------------------------------------------------------
 
-    public async Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch)
+    public Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch) => IngestAsync(device, batch, null);
+
+    private async Task<IngestOutcome> IngestAsync(DeviceIdentity device, RowBatch batch, Guid? finalizesUpload)
     {
         await EnsureFreshAsync();
         var lineageId = await EnsureLineageIdAsync();
-        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId));
+        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId))
+        {
+            FinalizesUpload = finalizesUpload,
+        };
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -140,6 +146,8 @@ public sealed partial class LineageGrain(
         await using var tx = await store.BeginAsync();
         if (!await effects.RecordBatchAsync(tx, lineageId, command.Device.DeviceId, batch, now))
         {
+            if (command.FinalizesUpload is { } finalized)
+                await uploads.FinalizeAsync(tx, finalized, batch.BatchId, batch.Rows.Count, now);
             await tx.CommitAsync();
             return IngestOutcome.Duplicate(lineageId);
         }
@@ -147,6 +155,8 @@ public sealed partial class LineageGrain(
         var setAside = await effects.ApplyAsync(tx, lineageId, command.Device.ProjectId, command.Device.DeviceId, batch, decision, setAsideFailing, now);
         if (setAside is not null)
             decision = PoisonRowDecisions.SetAsideLive(decision, setAside, now);
+        if (command.FinalizesUpload is { } upload)
+            await uploads.FinalizeAsync(tx, upload, batch.BatchId, batch.Rows.Count, now);
         var next = await tx.AppendAsync(_lineage, lineageId, decision.Events);
         if (!await CommitAsync(tx, next, decision.Events))
             throw new CommitNotAppliedException(lineageId);
