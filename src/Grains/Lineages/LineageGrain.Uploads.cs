@@ -1,3 +1,4 @@
+using EdgeSync.Mirrors;
 using EdgeSync.Uploads;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
@@ -72,12 +73,137 @@ public sealed partial class LineageGrain
         return outcome;
     }
 
-    private Task<IngestOutcome> FinalizeSnapshotAsync(DeviceIdentity device, Upload upload, IngestRequest request)
+    /// <summary>
+    /// The whole object is checked first (a parse error anywhere refuses the finalize); then, in
+    /// one transaction, the ledger records the finalize's batch id, the upload is finalized and the
+    /// snapshot joins the backlog. Its rows are not copied anywhere: the object already is in PostgreSQL.
+    /// </summary>
+    private async Task<IngestOutcome> FinalizeSnapshotAsync(DeviceIdentity device, Upload upload, IngestRequest request)
     {
-        _ = device;
-        // Not refused for good: a later version ingests the stored object when the device finalizes again.
-        return Task.FromResult(IngestOutcome.Rejected(_lineage?.Id,
-            UploadDecisions.Invalid($"upload {upload.UploadId}: bootstrap snapshots are not ingested by this version of the service yet (batch {request.BatchId}).")));
+        SnapshotHeader header;
+        try
+        {
+            header = await uploads.CheckSnapshotAsync(upload.UploadId);
+        }
+        catch (UploadFormatException e)
+        {
+            return await RefuseUploadAsync(upload, request, e.Message);
+        }
+        if (_lineage is null)
+            return await RefuseUploadAsync(upload, request, "the lineage is gone.");
+        if (SnapshotDecisions.Refusal(_lineage, header) is { } refused)
+            return await RefuseUploadAsync(upload, request, refused);
+
+        var command = new ReceiveSnapshot(Guid.CreateVersion7(), Guid.CreateVersion7(), device, upload.UploadId, request.BatchId!.Value, header,
+            await PolicyAsync(device.ProjectId));
+        var duplicate = false;
+        var result = await WhileUnknownAsync(null, async () =>
+        {
+            if (_lineage is not { } lineage)
+                return (true, CommandResult.NotFound("lineage_not_found", "the lineage is gone"));
+            var now = clock.GetUtcNow();
+            await using var tx = await store.BeginAsync();
+            if (!await uploads.RecordSnapshotAsync(tx, lineage.Id, device.DeviceId, lineage.SourceTable, command.BatchId, header.RowCount, now))
+            {
+                await tx.CommitAsync();
+                duplicate = true;
+                return (true, CommandResult.Done);
+            }
+            await uploads.MarkSnapshotFinalizedAsync(tx, upload.UploadId, command.BatchId, now);
+            var decision = SnapshotDecisions.Receive(lineage, command, now);
+            var next = await tx.AppendAsync(lineage, lineage.Id, decision.Events);
+            if (!await CommitAsync(tx, next, decision.Events))
+                return (false, CommandResult.Done);
+            await AfterCommitAsync(next, decision.Events);
+            return (true, CommandResult.Done);
+        });
+        if (result.Status == 404)
+            return IngestOutcome.Rejected(null, UploadDecisions.Invalid($"upload {upload.UploadId}: the lineage is gone."));
+        if (!result.Succeeded)
+            throw new CommitNotAppliedException(upload.LineageId);
+        return duplicate ? IngestOutcome.Duplicate(upload.LineageId) : new IngestOutcome(IngestStatus.Accepted, upload.LineageId, 0, 0, null);
+    }
+
+    /// <summary>Where the replay is in the snapshot it applies: the rows still to read, after <see cref="Position"/> rows.</summary>
+    private sealed class SnapshotCursor(Guid uploadId, IAsyncEnumerator<SnapshotRow> rows, long position) : IAsyncDisposable
+    {
+        public Guid UploadId => uploadId;
+        public IAsyncEnumerator<SnapshotRow> Rows => rows;
+        public long Position { get; set; } = position;
+
+        public ValueTask DisposeAsync() => rows.DisposeAsync();
+    }
+
+    private SnapshotCursor? _snapshotCursor;
+
+    /// <summary>
+    /// One chunk of the oldest pending snapshot: its rows as upserts at the snapshot's journal
+    /// position, through the mirror's ordering guard (a row the mirror holds newer, or a newer
+    /// tombstone, is left alone), with a progress event, in one transaction. The reader stays open
+    /// from chunk to chunk; after a restart or an unknown commit it is opened again at the last
+    /// recorded row (re-applying rows is harmless through the guard).
+    /// </summary>
+    private async Task ApplySnapshotChunkAsync(Lineage lineage, PendingSnapshot snapshot, CancellationToken ct)
+    {
+        if (_snapshotCursor is { } open && (open.UploadId != snapshot.UploadId || open.Position != snapshot.RowsApplied))
+            await CloseSnapshotCursorAsync();
+        _snapshotCursor ??= new SnapshotCursor(snapshot.UploadId,
+            uploads.SnapshotRowsAsync(snapshot.UploadId, snapshot.RowsApplied).GetAsyncEnumerator(CancellationToken.None), snapshot.RowsApplied);
+        var cursor = _snapshotCursor;
+        var changes = new List<MirrorRowChange>();
+        var limit = uploads.Options.SnapshotChunkRows;
+        var ended = false;
+        try
+        {
+            while (changes.Count < limit)
+            {
+                if (!await cursor.Rows.MoveNextAsync())
+                {
+                    ended = true;
+                    break;
+                }
+                var row = cursor.Rows.Current;
+                changes.Add(new MirrorRowChange(snapshot.JournalEpoch, snapshot.CommitSeq, RowOperation.Update, row.PkJson, row.RowJson));
+            }
+            ended |= snapshot.RowsApplied + changes.Count >= snapshot.RowCount;
+        }
+        catch
+        {
+            await CloseSnapshotCursorAsync();
+            throw;
+        }
+
+        var now = clock.GetUtcNow();
+        var decision = SnapshotDecisions.ChunkApplied(lineage, snapshot, changes.Count, ended, now);
+        var committed = false;
+        try
+        {
+            await using var tx = await store.BeginAsync(ct);
+            if (changes.Count > 0)
+                await effects.WriteAsync(tx, lineage.Id, lineage.ProjectId, lineage.DeviceId, lineage.Mirror!, lineage.Bindings, changes, now);
+            if (ended)
+                await uploads.SnapshotAppliedAsync(tx, snapshot.UploadId, snapshot.RowsApplied + changes.Count);
+            var next = await tx.AppendAsync(lineage, lineage.Id, decision.Events);
+            committed = await CommitAsync(tx, next, decision.Events);
+            if (committed)
+                _lineage = next;
+        }
+        finally
+        {
+            if (committed && !ended)
+                cursor.Position = snapshot.RowsApplied + changes.Count;
+            else
+                await CloseSnapshotCursorAsync();
+        }
+    }
+
+    private async Task CloseSnapshotCursorAsync()
+    {
+        if (_snapshotCursor is { } cursor)
+        {
+            _snapshotCursor = null;
+            await cursor.DisposeAsync();
+        }
     }
 
     /// <summary>The object cannot be ingested: the upload is refused for good (its bytes removed) and the finalize is answered <c>invalid_upload</c>.</summary>

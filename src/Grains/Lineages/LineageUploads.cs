@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeSync.Lineages;
 
 /// <summary>The side effects of bulk uploads, performed in a lineage's transaction: the upload record, its url_grant, its finalize.</summary>
-public sealed class LineageUploads(UploadStore uploads, UploadTokens tokens, PendingControls controls, IOptions<UploadOptions> options)
+public sealed class LineageUploads(UploadStore uploads, UploadTokens tokens, PendingControls controls, BatchLedger ledger, IOptions<UploadOptions> options)
 {
     public UploadOptions Options => options.Value;
 
@@ -34,6 +34,24 @@ public sealed class LineageUploads(UploadStore uploads, UploadTokens tokens, Pen
         await uploads.FinalizeAsync(tx.Connection, tx.Transaction, uploadId, batchId, rows, now);
         await uploads.DeleteChunksAsync(tx.Connection, tx.Transaction, uploadId);
     }
+
+    /// <summary>Records a snapshot's finalize in the batch ledger; false when it was recorded before (a redelivery).</summary>
+    public Task<bool> RecordSnapshotAsync(LineageTransaction tx, Guid lineageId, Guid deviceId, string sourceTable, Guid batchId, long rows, DateTimeOffset now) =>
+        ledger.TryRecordAsync(tx.Connection, tx.Transaction, deviceId, batchId, lineageId, sourceTable, IngestRequest.BootstrapSnapshot, (int)Math.Min(int.MaxValue, rows), now);
+
+    /// <summary>The snapshot's upload is finalized; its bytes stay until the replay has applied them.</summary>
+    public Task MarkSnapshotFinalizedAsync(LineageTransaction tx, Guid uploadId, Guid batchId, DateTimeOffset now) =>
+        uploads.FinalizeAsync(tx.Connection, tx.Transaction, uploadId, batchId, null, now);
+
+    public Task SnapshotAppliedAsync(LineageTransaction tx, Guid uploadId, long rows) =>
+        uploads.SnapshotAppliedAsync(tx.Connection, tx.Transaction, uploadId, rows);
+
+    /// <summary>The snapshot's header once the whole object has been checked; throws <see cref="UploadFormatException"/>.</summary>
+    public Task<SnapshotHeader> CheckSnapshotAsync(Guid uploadId, CancellationToken ct = default) =>
+        SnapshotObject.CheckAsync(uploads.OpenObject(uploadId), options.Value, ct);
+
+    public IAsyncEnumerable<SnapshotRow> SnapshotRowsAsync(Guid uploadId, long skip, CancellationToken ct = default) =>
+        SnapshotObject.RowsAsync(uploads.OpenObject(uploadId), options.Value, skip, ct);
 
     public Task RefuseAsync(Guid uploadId, Guid batchId, string detail) => uploads.RefuseAsync(uploadId, batchId, detail);
 

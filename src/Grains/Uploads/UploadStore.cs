@@ -145,7 +145,7 @@ public sealed class UploadStore(EdgeStoreSettings settings, NpgsqlDataSource dat
     }
 
     /// <summary>The upload finalized under <paramref name="batchId"/>, with the rows it brought, in the lineage's transaction.</summary>
-    public async Task FinalizeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid uploadId, Guid batchId, long rows, DateTimeOffset at,
+    public async Task FinalizeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid uploadId, Guid batchId, long? rows, DateTimeOffset at,
         CancellationToken ct = default)
     {
         await using var command = new NpgsqlCommand(
@@ -156,10 +156,22 @@ public sealed class UploadStore(EdgeStoreSettings settings, NpgsqlDataSource dat
         command.Parameters.AddWithValue("state", UploadStates.Finalized);
         command.Parameters.AddWithValue("uploaded", UploadStates.Uploaded);
         command.Parameters.AddWithValue("batch", batchId);
-        command.Parameters.AddWithValue("rows", rows);
+        command.Parameters.Add(new NpgsqlParameter<long?>("rows", rows) { NpgsqlDbType = NpgsqlDbType.Bigint });
         command.Parameters.AddWithValue("at", at);
         command.Parameters.AddWithValue("id", uploadId);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A snapshot was wholly applied: its rows are counted and its bytes removed, in the transaction of its last chunk.</summary>
+    public async Task SnapshotAppliedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid uploadId, long rows, CancellationToken ct = default)
+    {
+        await using (var command = new NpgsqlCommand($"UPDATE {_uploads} SET rows_ingested = @rows WHERE upload_id = @id", connection, transaction))
+        {
+            command.Parameters.AddWithValue("rows", rows);
+            command.Parameters.AddWithValue("id", uploadId);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await DeleteChunksAsync(connection, transaction, uploadId, ct);
     }
 
     /// <summary>An uploaded object that could not be ingested: refused for good, its bytes removed.</summary>

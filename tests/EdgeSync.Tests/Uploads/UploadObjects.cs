@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using EdgeSync.Tests.Infrastructure;
 using ZstdSharp;
 
 namespace EdgeSync.Tests.Uploads;
@@ -29,6 +30,42 @@ public static class UploadObjects
         var lines = rows.Select(r => r!.ToJsonString()).ToList();
         batch.Remove("rows");
         return (Compress([batch.ToJsonString(), .. lines]), Guid.Parse(batch["batch_id"]!.GetValue<string>()));
+    }
+
+    /// <summary>The table's content now, at its last commit_seq, as a <c>bootstrap_snapshot</c>.</summary>
+    public static byte[] Snapshot(SqliteSource source)
+    {
+        var fingerprint = source.Fingerprint();
+        var key = fingerprint.PrimaryKey.Select(c => c.Name).ToList();
+        var rows = source.Rows().Values.ToList();
+        var header = new JsonObject
+        {
+            ["snapshot_of"] = source.Table,
+            ["journal_epoch"] = source.Epoch.ToString(),
+            ["commit_seq"] = source.CommitSeq,
+            ["schema_hash"] = fingerprint.ComputeHash(),
+            ["row_count"] = rows.Count,
+        };
+        var lines = rows.Select(row => new JsonObject
+        {
+            ["pk"] = new JsonObject(key.Select(k => KeyValuePair.Create(k, row[k]?.DeepClone()))),
+            ["row"] = row.DeepClone(),
+        }.ToJsonString());
+        return Compress([header.ToJsonString(), .. lines]);
+    }
+
+    /// <summary>A <c>sync/schema/observe</c> with the table's columns, as the agent sends it before asking for a snapshot's URL.</summary>
+    public static string Observe(SqliteSource source)
+    {
+        var fingerprint = source.Fingerprint();
+        return new JsonObject
+        {
+            ["format_version"] = 1,
+            ["source_table"] = source.Table,
+            ["schema_hash"] = fingerprint.ComputeHash(),
+            ["schema_columns"] = JsonNode.Parse(fingerprint.ToCanonicalJson()),
+            ["observed_at"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"),
+        }.ToJsonString();
     }
 
     public static string UrlRequest(string table, string kind) =>
