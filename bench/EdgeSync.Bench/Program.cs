@@ -15,6 +15,10 @@ if (args is ["fleet", .. var fleetArgs])
     return await FleetApprovalBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } fleetPg ? fleetPg : BenchOptions.DefaultPg, fleetArgs, cancel.Token);
 if (args is ["lineages", .. var memoryArgs])
     return await FleetMemoryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } memoryPg ? memoryPg : BenchOptions.DefaultPg, memoryArgs, cancel.Token);
+if (args is ["upload-rss", .. var uploadArgs])
+    return await UploadRssBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } uploadPg ? uploadPg : BenchOptions.DefaultPg, uploadArgs, cancel.Token);
+if (args is ["bootstrap", .. var bootstrapArgs])
+    return await BootstrapBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } bootstrapPg ? bootstrapPg : BenchOptions.DefaultPg, bootstrapArgs, cancel.Token);
 if (args is ["oversized", ..])
     return await OversizedSoak.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } pg ? pg : BenchOptions.DefaultPg, cancel.Token);
 
