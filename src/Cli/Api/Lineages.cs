@@ -14,7 +14,13 @@ public sealed record LineageDetail(
     IReadOnlyList<SchemaVersionView> SchemaVersions, OpenReviewView? OpenReview, IReadOnlyList<BindingView> Bindings,
     MirrorView? Mirror, ReplayIntentView? ReplayIntent, int MaterializationFailureCount, string? MaterializationLastError,
     bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls, string? LastRejectionCode, long Version,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<PendingSnapshotView>? PendingSnapshots = null);
+
+/// <summary>A bootstrap snapshot in the lineage's backlog.</summary>
+public sealed record PendingSnapshotView(Guid UploadId, long RowCount, long RowsApplied, string SchemaHash, DateTimeOffset ReceivedAt);
+
+/// <summary>A row of <c>GET …/edge/uploads</c>: the fields the lineage detail shows.</summary>
+public sealed record UploadSummary(Guid UploadId, string SegmentKind, string State, long? Bytes, long? RowsIngested, DateTimeOffset GrantedAt, string? Detail);
 
 public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
 
