@@ -124,14 +124,43 @@ public sealed partial class LineageGrain
         return duplicate ? IngestOutcome.Duplicate(upload.LineageId) : new IngestOutcome(IngestStatus.Accepted, upload.LineageId, 0, 0, null);
     }
 
-    /// <summary>Where the replay is in the snapshot it applies: the rows still to read, after <see cref="Position"/> rows.</summary>
+    /// <summary>
+    /// Where the replay is in the snapshot it applies: the rows still to read, after
+    /// <see cref="Position"/> rows, and the next chunk being read while the last one is written.
+    /// </summary>
     private sealed class SnapshotCursor(Guid uploadId, IAsyncEnumerator<SnapshotRow> rows, long position) : IAsyncDisposable
     {
         public Guid UploadId => uploadId;
-        public IAsyncEnumerator<SnapshotRow> Rows => rows;
         public long Position { get; set; } = position;
+        public Task<(List<SnapshotRow> Rows, bool Ended)>? Ahead { get; set; }
 
-        public ValueTask DisposeAsync() => rows.DisposeAsync();
+        public async Task<(List<SnapshotRow> Rows, bool Ended)> ReadAsync(int limit)
+        {
+            var chunk = new List<SnapshotRow>(limit);
+            while (chunk.Count < limit)
+            {
+                if (!await rows.MoveNextAsync())
+                    return (chunk, true);
+                chunk.Add(rows.Current);
+            }
+            return (chunk, false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Ahead is { } ahead)
+            {
+                try
+                {
+                    await ahead;
+                }
+                catch (Exception)
+                {
+                    // The reader is being thrown away: what it failed on is read again, and reported, by the next one.
+                }
+            }
+            await rows.DisposeAsync();
+        }
     }
 
     private SnapshotCursor? _snapshotCursor;
@@ -140,8 +169,9 @@ public sealed partial class LineageGrain
     /// One chunk of the oldest pending snapshot: its rows as upserts at the snapshot's journal
     /// position, through the mirror's ordering guard (a row the mirror holds newer, or a newer
     /// tombstone, is left alone), with a progress event, in one transaction. The reader stays open
-    /// from chunk to chunk; after a restart or an unknown commit it is opened again at the last
-    /// recorded row (re-applying rows is harmless through the guard).
+    /// from chunk to chunk and reads the next chunk while this one is written; after a restart or
+    /// an unknown commit it is opened again at the last recorded row (re-applying rows is harmless
+    /// through the guard).
     /// </summary>
     private async Task ApplySnapshotChunkAsync(Lineage lineage, PendingSnapshot snapshot, CancellationToken ct)
     {
@@ -150,28 +180,23 @@ public sealed partial class LineageGrain
         _snapshotCursor ??= new SnapshotCursor(snapshot.UploadId,
             uploads.SnapshotRowsAsync(snapshot.UploadId, snapshot.RowsApplied).GetAsyncEnumerator(CancellationToken.None), snapshot.RowsApplied);
         var cursor = _snapshotCursor;
-        var changes = new List<MirrorRowChange>();
         var limit = uploads.Options.SnapshotChunkRows;
-        var ended = false;
+        List<SnapshotRow> rows;
+        bool ended;
         try
         {
-            while (changes.Count < limit)
-            {
-                if (!await cursor.Rows.MoveNextAsync())
-                {
-                    ended = true;
-                    break;
-                }
-                var row = cursor.Rows.Current;
-                changes.Add(new MirrorRowChange(snapshot.JournalEpoch, snapshot.CommitSeq, RowOperation.Update, row.PkJson, row.RowJson));
-            }
-            ended |= snapshot.RowsApplied + changes.Count >= snapshot.RowCount;
+            (rows, ended) = cursor.Ahead is { } ahead ? await ahead : await cursor.ReadAsync(limit);
+            cursor.Ahead = null;
         }
         catch
         {
             await CloseSnapshotCursorAsync();
             throw;
         }
+        ended |= snapshot.RowsApplied + rows.Count >= snapshot.RowCount;
+        if (!ended)
+            cursor.Ahead = Task.Run(() => cursor.ReadAsync(limit), CancellationToken.None);
+        var changes = rows.Select(row => new MirrorRowChange(snapshot.JournalEpoch, snapshot.CommitSeq, RowOperation.Update, row.PkJson, row.RowJson)).ToList();
 
         var now = clock.GetUtcNow();
         var decision = SnapshotDecisions.ChunkApplied(lineage, snapshot, changes.Count, ended, now);
