@@ -362,11 +362,13 @@ public sealed partial class LineageGrain(
         await using (var tx = await store.BeginAsync())
         {
             await effects.RemoveAsync(tx, lineage, command.DropMirror);
+            await uploads.RemoveForLineageAsync(tx, lineage.Id);
             await tx.EndAsync(lineage, decision.Events);
             await tx.CommitAsync();
         }
 
         await StopReplayAsync();
+        await CloseSnapshotCursorAsync();
         _lineage = null;
         slot.State.LineageId = null;
         await slot.WriteStateAsync();

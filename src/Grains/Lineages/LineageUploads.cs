@@ -53,6 +53,9 @@ public sealed class LineageUploads(UploadStore uploads, UploadTokens tokens, Pen
     public IAsyncEnumerable<SnapshotRow> SnapshotRowsAsync(Guid uploadId, long skip, CancellationToken ct = default) =>
         SnapshotObject.RowsAsync(uploads.OpenObject(uploadId), options.Value, skip, ct);
 
+    public Task RemoveForLineageAsync(LineageTransaction tx, Guid lineageId) =>
+        uploads.RemoveForLineageAsync(tx.Connection, tx.Transaction, lineageId);
+
     public Task RefuseAsync(Guid uploadId, Guid batchId, string detail) => uploads.RefuseAsync(uploadId, batchId, detail);
 
     private string BaseUrl() => (options.Value.PublicBaseUrl ?? "http://127.0.0.1:5080").TrimEnd('/');

@@ -191,6 +191,23 @@ public sealed class UploadStore(EdgeStoreSettings settings, NpgsqlDataSource dat
         await batch.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A deleted lineage's uploads: open ones refused, every stored object removed, in the deletion's transaction.</summary>
+    public async Task RemoveForLineageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, CancellationToken ct = default)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var delete = new NpgsqlBatchCommand($"DELETE FROM {_chunks} WHERE upload_id IN (SELECT upload_id FROM {_uploads} WHERE lineage_id = @lineage)");
+        delete.Parameters.AddWithValue("lineage", lineageId);
+        var refuse = new NpgsqlBatchCommand(
+            $"UPDATE {_uploads} SET state = @refused, detail = 'its lineage was deleted' WHERE lineage_id = @lineage AND state IN (@granted, @uploaded)");
+        refuse.Parameters.AddWithValue("lineage", lineageId);
+        refuse.Parameters.AddWithValue("refused", UploadStates.Refused);
+        refuse.Parameters.AddWithValue("granted", UploadStates.Granted);
+        refuse.Parameters.AddWithValue("uploaded", UploadStates.Uploaded);
+        batch.BatchCommands.Add(delete);
+        batch.BatchCommands.Add(refuse);
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
     public async Task DeleteChunksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid uploadId, CancellationToken ct = default)
     {
         await using var command = new NpgsqlCommand($"DELETE FROM {_chunks} WHERE upload_id = @id", connection, transaction);
