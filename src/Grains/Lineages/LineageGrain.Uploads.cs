@@ -128,15 +128,15 @@ public sealed partial class LineageGrain
     /// Where the replay is in the snapshot it applies: the rows still to read, after
     /// <see cref="Position"/> rows, and the next chunk being read while the last one is written.
     /// </summary>
-    private sealed class SnapshotCursor(Guid uploadId, IAsyncEnumerator<SnapshotRow> rows, long position) : IAsyncDisposable
+    private sealed class SnapshotCursor(Guid uploadId, IAsyncEnumerator<RowOperation> rows, long position) : IAsyncDisposable
     {
         public Guid UploadId => uploadId;
         public long Position { get; set; } = position;
-        public Task<(List<SnapshotRow> Rows, bool Ended)>? Ahead { get; set; }
+        public Task<(List<RowOperation> Rows, bool Ended)>? Ahead { get; set; }
 
-        public async Task<(List<SnapshotRow> Rows, bool Ended)> ReadAsync(int limit)
+        public async Task<(List<RowOperation> Rows, bool Ended)> ReadAsync(int limit)
         {
-            var chunk = new List<SnapshotRow>(limit);
+            var chunk = new List<RowOperation>(limit);
             while (chunk.Count < limit)
             {
                 if (!await rows.MoveNextAsync())
@@ -178,10 +178,10 @@ public sealed partial class LineageGrain
         if (_snapshotCursor is { } open && (open.UploadId != snapshot.UploadId || open.Position != snapshot.RowsApplied))
             await CloseSnapshotCursorAsync();
         _snapshotCursor ??= new SnapshotCursor(snapshot.UploadId,
-            uploads.SnapshotRowsAsync(snapshot.UploadId, snapshot.RowsApplied).GetAsyncEnumerator(CancellationToken.None), snapshot.RowsApplied);
+            uploads.SnapshotRowsAsync(snapshot.UploadId, snapshot.RowsApplied, snapshot.CommitSeq).GetAsyncEnumerator(CancellationToken.None), snapshot.RowsApplied);
         var cursor = _snapshotCursor;
         var limit = uploads.Options.SnapshotChunkRows;
-        List<SnapshotRow> rows;
+        List<RowOperation> rows;
         bool ended;
         try
         {
@@ -196,7 +196,7 @@ public sealed partial class LineageGrain
         ended |= snapshot.RowsApplied + rows.Count >= snapshot.RowCount;
         if (!ended)
             cursor.Ahead = Task.Run(() => cursor.ReadAsync(limit), CancellationToken.None);
-        var changes = rows.Select(row => new MirrorRowChange(snapshot.JournalEpoch, snapshot.CommitSeq, RowOperation.Update, row.PkJson, row.RowJson)).ToList();
+        var changes = rows.Select(row => new MirrorRowChange(snapshot.JournalEpoch, row)).ToList();
 
         var now = clock.GetUtcNow();
         var decision = SnapshotDecisions.ChunkApplied(lineage, snapshot, changes.Count, ended, now);

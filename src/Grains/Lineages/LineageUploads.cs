@@ -50,8 +50,8 @@ public sealed class LineageUploads(UploadStore uploads, UploadTokens tokens, Pen
     public Task<SnapshotHeader> CheckSnapshotAsync(Guid uploadId, CancellationToken ct = default) =>
         SnapshotObject.CheckAsync(uploads.OpenObject(uploadId), options.Value, ct);
 
-    public IAsyncEnumerable<SnapshotRow> SnapshotRowsAsync(Guid uploadId, long skip, CancellationToken ct = default) =>
-        SnapshotObject.RowsAsync(uploads.OpenObject(uploadId), options.Value, skip, ct);
+    public IAsyncEnumerable<RowOperation> SnapshotRowsAsync(Guid uploadId, long skip, long commitSeq, CancellationToken ct = default) =>
+        SnapshotObject.RowsAsync(uploads.OpenObject(uploadId), options.Value, skip, commitSeq, ct);
 
     public Task RemoveForLineageAsync(LineageTransaction tx, Guid lineageId) =>
         uploads.RemoveForLineageAsync(tx.Connection, tx.Transaction, lineageId);
