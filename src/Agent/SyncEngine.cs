@@ -49,7 +49,12 @@ public sealed class SyncEngine : IDisposable
         _logger = logger;
         _journal = new JournalStore(source);
         _enroller = new Enroller(source, _journal, config, logger);
-        Uploads = new UploadCoordinator(config.StateDatabasePath, state, _journal, session, logger, RequestFlush);
+        Uploads = new UploadCoordinator(config.StateDatabasePath, state, _journal, session, logger, RequestFlush, table =>
+        {
+            // A new snapshot at the current position (journal rows since the old one are in it).
+            if (_enrolled.FirstOrDefault(t => t.Name == table) is { } shape)
+                StartBootstrap(shape);
+        });
         _publisher = new TablePublisher(_journal, state, session, logger, Uploads);
         _telemetryPublisher = new TelemetryPublisher(source, state, session, logger);
     }

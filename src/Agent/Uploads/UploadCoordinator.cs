@@ -29,13 +29,17 @@ public sealed class UploadCoordinator : IDisposable
     private readonly BrokerSession _session;
     private readonly ILogger _logger;
     private readonly Action _requestFlush;
+    private readonly Action<string> _onLostBootstrap;
     private readonly string _directory;
     private readonly string _prefix;
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
     private readonly Dictionary<string, Task> _puts = new(StringComparer.Ordinal);
 
-    public UploadCoordinator(string stateDatabasePath, StateStore state, JournalStore journal, BrokerSession session, ILogger logger, Action requestFlush)
+    /// <param name="onLostBootstrap">Called with a table whose bootstrap file disappeared: the snapshot must be taken again.</param>
+    public UploadCoordinator(string stateDatabasePath, StateStore state, JournalStore journal, BrokerSession session, ILogger logger, Action requestFlush,
+        Action<string> onLostBootstrap)
     {
+        _onLostBootstrap = onLostBootstrap;
         _state = state;
         _journal = journal;
         _session = session;
@@ -87,6 +91,16 @@ public sealed class UploadCoordinator : IDisposable
             var upload = _state.Upload(table);
             if (upload is null || _state.Get(table).Paused)
                 return;
+            if (upload.Step != UploadStep.Finalize && !File.Exists(upload.File))
+            {
+                // Deleted by hand: the object is written again (a spill from the journal, a
+                // bootstrap as a new snapshot at the current journal position).
+                _logger.LogError("The upload file {File} of {Table} is gone; starting that {Kind} again", upload.File, table, upload.SegmentKind);
+                _state.DropUpload(table);
+                if (upload.SegmentKind == UploadState.BootstrapSnapshot)
+                    _onLostBootstrap(table);
+                return;
+            }
             switch (upload.Step)
             {
                 case UploadStep.Observe:
