@@ -254,4 +254,52 @@ public sealed class AgentTelemetryCaptureTests : IDisposable
             Assert.Null(state.Upload("big"));
         }
     }
+
+    [Fact]
+    public void A_row_too_large_for_any_batch_is_written_as_a_payload_spill_the_batch_envelope_without_rows_then_the_row_with_the_same_batch_id()
+    {
+        _db.Execute("CREATE TABLE documents (id INTEGER PRIMARY KEY, body TEXT)");
+        Enroll(new Dictionary<string, TableStrategy> { ["documents"] = TableStrategy.Rows });
+        _db.Execute("INSERT INTO documents VALUES (2, $b)", ("$b", new string('x', 700 * 1024)));
+        using var source = SourceDatabase.OpenExisting(_db.Path);
+        var journal = new JournalStore(source);
+        var rows = journal.Read("documents", 0, 10);
+        var big = rows[^1];
+        var epoch = Guid.CreateVersion7().ToString();
+        var batch = EdgeSync.Agent.Publish.RowBatchBuilder.Build("documents", epoch, [big], journal.FingerprintOf, null)!;
+        Assert.True(batch.Payload.Length > WireLimits.MaxPayloadBytes);
+        var path = Path.Combine(_db.Directory, "spill.jsonl.zst");
+
+        SpillWriter.Write(path, batch.BatchId, epoch, "documents", batch.SchemaHash, journal.FingerprintOf(batch.SchemaHash), [big]);
+
+        using var decompressed = new DecompressionStream(File.OpenRead(path));
+        using var text = new StreamReader(decompressed, Encoding.UTF8);
+        var lines = text.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var envelope = JsonDocument.Parse(lines[0]).RootElement;
+        Assert.False(envelope.TryGetProperty("rows", out _));
+        Assert.Equal(batch.BatchId, envelope.GetProperty("batch_id").GetString());
+        Assert.Equal(WireLimits.RowBatchCaptureStrategy, envelope.GetProperty("capture_strategy").GetString());
+        Assert.Equal(big.CommitSeq, envelope.GetProperty("first_commit_seq").GetInt64());
+        Assert.Equal(big.CommitSeq, envelope.GetProperty("last_commit_seq").GetInt64());
+        Assert.True(envelope.TryGetProperty("schema_columns", out _));
+        Assert.Equal(EdgeSync.Agent.Publish.RowBatchBuilder.EncodeRow(big), Encoding.UTF8.GetBytes(lines[1]));
+    }
+
+    [Fact]
+    public void A_url_grant_is_read_from_the_control_and_one_without_a_usable_url_or_expiry_is_refused()
+    {
+        const string Grant = """
+            {"format_version":1,"control_id":"0192f5c4-8d2e-7b31-9f0a-3c5e7d9b1a20","control_kind":"url_grant","source_table":"big",
+             "upload_id":"0192f5c4-8d2e-7b31-9f0a-3c5e7d9b1a21","presigned_url":"http://127.0.0.1:5000/core/api/v1/uploads/tok",
+             "presigned_url_expires_at":"2026-12-07T05:15:00.000Z"}
+            """;
+        var grant = UrlGrant.TryRead(Grant)!;
+        Assert.Equal(("big", "0192f5c4-8d2e-7b31-9f0a-3c5e7d9b1a21", "http://127.0.0.1:5000/core/api/v1/uploads/tok"), (grant.SourceTable, grant.UploadId, grant.PresignedUrl));
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 5, 15, 0, TimeSpan.Zero), grant.ExpiresAt);
+        Assert.Null(UrlGrant.TryRead(Grant.Replace("http://", "file://")));
+        Assert.Null(UrlGrant.TryRead(Grant.Replace("2026-12-07T05:15:00.000Z", "soon")));
+        Assert.Null(UrlGrant.TryRead(Grant.Replace("\"upload_id\"", "\"other\"")));
+        Assert.Null(UrlGrant.TryRead("not json"));
+    }
 }
