@@ -224,7 +224,22 @@ public sealed class SyncEngine : IDisposable
         _enrolled = decisions.Where(d => d.Outcome == TableOutcome.Enrolled).Select(d => d.Shape!).ToList();
         _telemetry = decisions.Where(d => d.Outcome == TableOutcome.EnrolledTelemetry).Select(d => new TelemetryTable(d.Shape!, d.TimestampColumn!)).ToList();
         foreach (var decision in decisions.Where(d => d.BootstrapRows is not null))
-            StartBootstrap(decision.Shape!);
+        {
+            try
+            {
+                StartBootstrap(decision.Shape!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+            {
+                // Nothing may publish the table before its snapshot exists (its first batch would
+                // create its state and the snapshot would never be taken): held back and retried.
+                _logger.LogWarning("Writing the bootstrap snapshot of {Table} failed ({Error}); the table waits and it is tried again at the next flush",
+                    decision.Table, e.Message);
+                _enrolled = _enrolled.Where(t => t.Name != decision.Table).ToList();
+                _schemaVersion = -1;
+                return;
+            }
+        }
         foreach (var table in _telemetry)
             _state.Telemetry(table.Name);
         foreach (var shape in _enrolled.Concat(_telemetry.Select(t => t.Shape)))
@@ -251,7 +266,16 @@ public sealed class SyncEngine : IDisposable
         var epoch = _state.CurrentEpoch!;
         var file = Uploads.NewFile();
         var started = DateTime.UtcNow;
-        var snapshot = SnapshotWriter.Write(_source, shape, epoch, file);
+        SnapshotWriter.Result snapshot;
+        try
+        {
+            snapshot = SnapshotWriter.Write(_source, shape, epoch, file);
+        }
+        catch
+        {
+            File.Delete(file);
+            throw;
+        }
         _state.Get(shape.Name);
         _state.StartUpload(new UploadState(shape.Name, UploadState.BootstrapSnapshot, UploadStep.Observe, file, epoch, snapshot.CommitSeq, shape.Hash,
             SchemaColumnsSent: true, snapshot.RowCount, BatchId: null));
