@@ -128,7 +128,7 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
         await using var node = await Node.StartAsync();
         var device = await Fleet.RegisterDeviceAsync(node.Http);
         using var cloud = new Cloud(node.Http, device);
-        using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql);
+        using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SqliteWorkload.ValvesSql);
         db.Execute("""
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
             INSERT INTO readings SELECT i, 'r' || i, i / 3.0, randomblob(4), i, NULL FROM n
@@ -140,12 +140,16 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
         await using var agent = RunningAgent.Start(config, log);
         var writing = workload.RunAsync(400); // while the snapshot is written, uploaded and finalized
         var readings = await cloud.WaitForLineageAsync("readings");
+        var valves = await cloud.WaitForLineageAsync("valves");
         await cloud.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
+        await cloud.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
         await writing;
 
         await cloud.WaitForMirrorAsync(readings, db, "readings", ["id"], TimeSpan.FromSeconds(90));
+        await cloud.WaitForMirrorAsync(valves, db, "valves", ["site", "slot"]);
+        Assert.True(log.Contains("Table readings holds 3000 rows"), log.Dump()); // a snapshot, not a baseline in the journal
         Assert.True(log.Contains("Upload of readings finalized (bootstrap_snapshot"), log.Dump());
-        Assert.True(db.JournalRows("readings") < 3000, "the table's rows were not journaled as a baseline");
+        Assert.False(log.Contains("Table valves holds"), "a table under the threshold is baselined in the journal as before");
         Assert.DoesNotContain(log.Lines, l => l.Level >= LogLevel.Error);
     }
 
