@@ -276,7 +276,6 @@ public sealed class SyncEngine : IDisposable
             File.Delete(file);
             throw;
         }
-        _state.Get(shape.Name);
         _state.StartUpload(new UploadState(shape.Name, UploadState.BootstrapSnapshot, UploadStep.Observe, file, epoch, snapshot.CommitSeq, shape.Hash,
             SchemaColumnsSent: true, snapshot.RowCount, BatchId: null));
         _logger.LogInformation("Table {Table} holds {Rows} rows (more than bootstrap_threshold_rows {Threshold}): wrote its snapshot at commit_seq {Seq} " +

@@ -351,6 +351,8 @@ public sealed class StateStore : IDisposable
         lock (_lock)
         {
             using var transaction = _connection.BeginTransaction();
+            // The table's state and its upload appear together: a table with state and no upload is never taken for new again.
+            Execute("INSERT OR IGNORE INTO table_state (table_name, journal_epoch) VALUES ($t, $e)", transaction, ("$t", upload.Table), ("$e", upload.JournalEpoch));
             Execute("""
                 INSERT INTO uploads (table_name, segment_kind, step, file, journal_epoch, commit_seq, schema_hash, schema_columns_sent, row_count, batch_id, created_at)
                 VALUES ($t, $k, $s, $f, $e, $c, $h, $sc, $n, $b, $at)

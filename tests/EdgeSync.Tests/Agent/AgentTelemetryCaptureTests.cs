@@ -227,7 +227,7 @@ public sealed class AgentTelemetryCaptureTests : IDisposable
             state.BeginTelemetryBatch("readings", "b1", 1, 100);
             state.CompleteTelemetryBatch("readings", "b1", 1, 100, "hash-1", 2);
             state.BeginTelemetryBatch("readings", "b2", 2, 180);
-            state.Get("big");
+            Assert.False(state.Has("big"));
             state.StartUpload(new UploadState("big", UploadState.BootstrapSnapshot, UploadStep.Observe, "/tmp/x.zst", state.CurrentEpoch!, 42, "hash-big", true, 20000, null));
             state.SetUploadStep("big", UploadStep.Request);
             state.UploadRequested("big");
