@@ -19,11 +19,11 @@ public sealed class DeviceClient : IAsyncDisposable
     public DeviceCredentials Credentials { get; }
     public int ControlsReceived => Volatile.Read(ref _controlsReceived);
 
-    private DeviceClient(IMqttClient client, DeviceCredentials credentials)
+    private DeviceClient(IMqttClient client, DeviceCredentials credentials, string uplink)
     {
         _client = client;
         Credentials = credentials;
-        _batchTopic = DeviceTopics.Under(credentials.TopicRoot, DeviceTopics.RowBatch);
+        _batchTopic = DeviceTopics.Under(credentials.TopicRoot, uplink);
         _client.ApplicationMessageReceivedAsync += _ =>
         {
             Interlocked.Increment(ref _controlsReceived);
@@ -31,7 +31,8 @@ public sealed class DeviceClient : IAsyncDisposable
         };
     }
 
-    public static async Task<DeviceClient> ConnectAsync(int port, DeviceCredentials credentials)
+    /// <param name="uplink">The topic its batches go to: row batches, or <c>sync/telemetry/batch</c>.</param>
+    public static async Task<DeviceClient> ConnectAsync(int port, DeviceCredentials credentials, string uplink = DeviceTopics.RowBatch)
     {
         var client = new MqttClientFactory().CreateMqttClient();
         var options = new MqttClientOptionsBuilder()
@@ -47,7 +48,7 @@ public sealed class DeviceClient : IAsyncDisposable
         var result = await client.ConnectAsync(options);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
             throw new InvalidOperationException($"device {credentials.Name}: connect refused ({result.ResultCode})");
-        var device = new DeviceClient(client, credentials);
+        var device = new DeviceClient(client, credentials, uplink);
         await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(DeviceTopics.ControlTopic(credentials.TopicRoot)).WithAtLeastOnceQoS().Build())
             .Build());

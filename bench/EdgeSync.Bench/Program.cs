@@ -15,6 +15,8 @@ if (args is ["fleet", .. var fleetArgs])
     return await FleetApprovalBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } fleetPg ? fleetPg : BenchOptions.DefaultPg, fleetArgs, cancel.Token);
 if (args is ["lineages", .. var memoryArgs])
     return await FleetMemoryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } memoryPg ? memoryPg : BenchOptions.DefaultPg, memoryArgs, cancel.Token);
+if (args is ["telemetry", .. var telemetryArgs])
+    return await TelemetryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } telemetryPg ? telemetryPg : BenchOptions.DefaultPg, telemetryArgs, cancel.Token);
 if (args is ["oversized", ..])
     return await OversizedSoak.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } pg ? pg : BenchOptions.DefaultPg, cancel.Token);
 

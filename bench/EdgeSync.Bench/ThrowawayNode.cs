@@ -16,6 +16,9 @@ public sealed class ThrowawayNode : IAsyncDisposable
     public Node Node { get; }
     public OperatorApi Api { get; }
 
+    /// <summary>The node's database.</summary>
+    public string ConnectionString => new NpgsqlConnectionStringBuilder(_adminConnection) { Database = _database }.ConnectionString;
+
     private ThrowawayNode(string adminConnection, string database, Node node, OperatorApi api)
     {
         (_adminConnection, _database, Node, Api) = (adminConnection, database, node, api);

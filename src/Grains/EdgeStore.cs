@@ -43,6 +43,9 @@ public static class EdgeStore
         services.AddSingleton<MirrorColumnTypes>();
         services.AddSingleton<MirrorWriter>();
         services.AddSingleton<TelemetryWriter>();
+        services.AddSingleton<TimeSeriesPartitions>();
+        services.AddSingleton<TimeSeriesSchemaWriter>();
+        services.AddSingleton<TimeSeriesWriter>();
         services.AddSingleton<MirrorReader>();
         services.AddSingleton<RegistryStore>();
         services.AddSingleton<IRegistryDecisionLookup>(sp => sp.GetRequiredService<RegistryStore>());

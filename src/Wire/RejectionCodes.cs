@@ -33,6 +33,18 @@ public static class RejectionCodes
     public const string DuplicateBatchSeq = "duplicate_batch_seq";
     public const string StaleBatchSeq = "stale_batch_seq";
 
+    /// <summary>Added to the protocol's original table: <c>batch_seq</c> of a telemetry batch is missing, not an integer, or outside 0..2^50-1.</summary>
+    public const string InvalidBatchSeq = "invalid_batch_seq";
+
+    /// <summary>
+    /// Added to the protocol's original table: <c>timestamp_column</c> of a telemetry batch is missing, not a
+    /// valid column name, not a column of <c>schema_columns</c>, or another than the one the lineage was created with.
+    /// </summary>
+    public const string InvalidTimestampColumn = "invalid_timestamp_column";
+
+    /// <summary>Added to the protocol's original table: a telemetry row's <c>ts</c> is missing or not an RFC 3339 time.</summary>
+    public const string InvalidRowTs = "invalid_row_ts";
+
     /// <summary>
     /// Added to the protocol's original table (which has no code for it): <c>observed_at</c> of a
     /// <c>sync/schema/observe</c> message is missing or not an RFC 3339 timestamp.

@@ -20,6 +20,7 @@ public static partial class Rfc3339
     {
         value = default;
         if (text is null) return false;
+        if (TryParseUtc(text, out value)) return true;
         var match = Pattern().Match(text);
         if (!match.Success) return false;
 
@@ -57,5 +58,48 @@ public static partial class Rfc3339
         {
             return false; // beyond DateTime's range once the offset is applied
         }
+    }
+
+    /// <summary>
+    /// The common shape without the regular expression: <c>YYYY-MM-DDTHH:MM:SS[.fff]Z</c> (upper
+    /// case, 1 to 7 fraction digits, no leap second). Anything else answers false, and
+    /// <see cref="TryParse"/> then decides by the full rule, so both accept the same texts.
+    /// </summary>
+    private static bool TryParseUtc(string text, out DateTimeOffset value)
+    {
+        value = default;
+        var length = text.Length;
+        if (length < 20 || length > 28 || text[^1] != 'Z' || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+            return false;
+        if (!Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second))
+            return false;
+        long fraction = 0;
+        if (length > 20)
+        {
+            var digits = length - 21;
+            if (text[19] != '.' || digits is < 1 or > 7 || !Digits(text, 20, digits, out var f))
+                return false;
+            fraction = f;
+            for (var i = digits; i < 7; i++)
+                fraction *= 10;
+        }
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return false;
+        value = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction));
+        return true;
+    }
+
+    private static bool Digits(string text, int start, int count, out int number)
+    {
+        number = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var c = text[i];
+            if (c is < '0' or > '9')
+                return false;
+            number = number * 10 + (c - '0');
+        }
+        return true;
     }
 }

@@ -18,6 +18,12 @@ public static class WireLimits
     /// <summary>More rows than this is <c>batch_too_many_rows</c>.</summary>
     public const int MaxRowsPerBatch = 4096;
 
+    /// <summary>
+    /// Highest <c>batch_seq</c> of a telemetry batch: the lineage keeps telemetry rows at journal
+    /// position (batch_seq + 1) × 4096 + row index, which must fit 64 bits.
+    /// </summary>
+    public const long MaxBatchSeq = (1L << 50) - 1;
+
     /// <summary>Longest <c>source_table</c>, in UTF-8 bytes.</summary>
     public const int MaxSourceTableBytes = 255;
 

@@ -70,8 +70,9 @@ public static class LineageEndpoints
         try
         {
             // A coalesced table holds every device of the project: a lineage shows its own device's rows.
+            // A time-series table is read in time order, and (coalesced or not) shows the lineage's device only.
             var (rows, total) = await reader.PageAsync(mirror.Name, selected, paging.Page, paging.Limit,
-                mirror.IsCoalesced ? lineage.DeviceId : null, ct);
+                mirror.IsCoalesced || mirror.TimeSeries ? lineage.DeviceId : null, ct, mirror.TimeSeries);
             return TypedResults.Ok(new ApiPage<IReadOnlyDictionary<string, object?>>(
                 rows, ApiResponse.PageMetaOf(paging, total) with { MirrorTableName = mirror.Name }));
         }

@@ -9,12 +9,13 @@ namespace EdgeSync.Api.Edge;
 public sealed record LineageSummary(
     Guid Id, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, string Status,
     IReadOnlyList<string> PauseReasons, string? AcceptedSchemaHash, long StagedRowCount, long StagedBytes,
-    long? ServerWatermark, Guid? JournalEpoch, Guid? OpenReviewId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    long? ServerWatermark, Guid? JournalEpoch, Guid? OpenReviewId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string CaptureStrategy, string? TimestampColumn, long? LastBatchSeq, long BatchSeqGaps)
 {
     public static LineageSummary From(LineageView l) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.AcceptedSchemaHash,
         l.Counters.StagedRowCount, l.Counters.StagedBytes, l.Watermark?.ServerWatermark, l.Watermark?.JournalEpoch,
-        l.OpenReview?.ReviewId, l.CreatedAt, l.UpdatedAt);
+        l.OpenReview?.ReviewId, l.CreatedAt, l.UpdatedAt, l.CaptureStrategy, l.TimestampColumn, l.LastBatchSeq, l.BatchSeqGaps);
 }
 
 public sealed record LineageDetail(
@@ -23,13 +24,14 @@ public sealed record LineageDetail(
     string? AcceptedSchemaHash, IReadOnlyList<SchemaVersionView> SchemaVersions, OpenReviewView? OpenReview,
     IReadOnlyList<BindingView> Bindings, MirrorTableView? Mirror, ReplayView? ReplayIntent,
     int MaterializationFailureCount, string? MaterializationLastError, bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls,
-    string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? RegistryDecisionId)
+    string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? RegistryDecisionId,
+    string CaptureStrategy, string? TimestampColumn, long? LastBatchSeq, long BatchSeqGaps)
 {
     public static LineageDetail From(LineageView l, IReadOnlyList<PendingControl> controls) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.Watermark, l.Counters,
         l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.ReplayIntent,
         l.MaterializationFailureCount, l.MaterializationLastError, l.DevicePaused, controls.Select(PendingControlView.From).ToList(),
-        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt, l.RegistryDecisionId);
+        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt, l.RegistryDecisionId, l.CaptureStrategy, l.TimestampColumn, l.LastBatchSeq, l.BatchSeqGaps);
 }
 
 /// <summary>A downlink waiting for the device's acknowledgement, with the message as sent.</summary>

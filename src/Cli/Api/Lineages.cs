@@ -5,7 +5,24 @@ namespace EdgeSync.Cli.Api;
 /// <summary>A row of <c>GET …/edge/lineages</c>: the fields the list shows.</summary>
 public sealed record LineageSummary(
     Guid Id, Guid DeviceId, string DeviceName, string SourceTable, string Status, IReadOnlyList<string> PauseReasons,
-    long StagedRowCount, long StagedBytes, long? ServerWatermark, Guid? OpenReviewId, DateTimeOffset UpdatedAt);
+    long StagedRowCount, long StagedBytes, long? ServerWatermark, Guid? OpenReviewId, DateTimeOffset UpdatedAt,
+    string? CaptureStrategy = null, string? TimestampColumn = null, long? LastBatchSeq = null, long BatchSeqGaps = 0)
+{
+    /// <summary><c>rows</c> or <c>telemetry</c>.</summary>
+    public string Kind => LineageKind.Of(CaptureStrategy);
+
+    /// <summary>Where the device resumes from: a row lineage's commit_seq, a telemetry lineage's batch_seq.</summary>
+    public string? Position => Kind == LineageKind.Telemetry ? LastBatchSeq is { } seq ? $"batch {seq}" : null : ServerWatermark?.ToString();
+}
+
+/// <summary>A lineage's kind, shortened from its capture strategy.</summary>
+public static class LineageKind
+{
+    public const string Rows = "rows";
+    public const string Telemetry = "telemetry";
+
+    public static string Of(string? captureStrategy) => captureStrategy == "sqlite_telemetry_batch_v1" ? Telemetry : Rows;
+}
 
 /// <summary><c>GET …/edge/lineages/{id}</c>: everything an operator needs to see why a table is not syncing.</summary>
 public sealed record LineageDetail(
@@ -14,7 +31,11 @@ public sealed record LineageDetail(
     IReadOnlyList<SchemaVersionView> SchemaVersions, OpenReviewView? OpenReview, IReadOnlyList<BindingView> Bindings,
     MirrorView? Mirror, ReplayIntentView? ReplayIntent, int MaterializationFailureCount, string? MaterializationLastError,
     bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls, string? LastRejectionCode, long Version,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string? CaptureStrategy = null, string? TimestampColumn = null, long? LastBatchSeq = null, long BatchSeqGaps = 0)
+{
+    public string Kind => LineageKind.Of(CaptureStrategy);
+}
 
 public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
 

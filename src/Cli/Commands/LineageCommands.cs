@@ -33,11 +33,11 @@ public static class LineageCommands
             var api = host.Project(parse);
             var filter = new LineageFilter(parse.GetValue(device), parse.GetValue(status), parse.GetValue(table));
             var (items, page) = await host.ListAsync(parse, p => api.LineagesAsync(filter, p, ct));
-            host.Printer(parse).List<LineageSummary>(items, page, ["id", "device", "table", "status", "pause reasons", "staged", "watermark", "open review"],
+            host.Printer(parse).List<LineageSummary>(items, page, ["id", "device", "table", "kind", "status", "pause reasons", "staged", "watermark", "open review"],
                 l =>
                 [
-                    l.Id.ToString(), l.DeviceName, l.SourceTable, l.Status, Cells.List(l.PauseReasons),
-                    $"{l.StagedRowCount} ({Cells.Bytes(l.StagedBytes)})", l.ServerWatermark?.ToString(), l.OpenReviewId?.ToString(),
+                    l.Id.ToString(), l.DeviceName, l.SourceTable, l.Kind, l.Status, Cells.List(l.PauseReasons),
+                    $"{l.StagedRowCount} ({Cells.Bytes(l.StagedBytes)})", l.Position, l.OpenReviewId?.ToString(),
                 ]);
         }));
         return command;

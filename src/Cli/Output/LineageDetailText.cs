@@ -21,6 +21,11 @@ public static class LineageDetailText
         yield return $"Lineage        {l.Id}";
         yield return $"Device         {l.DeviceName} ({l.DeviceId})";
         yield return $"Source table   {l.SourceTable}";
+        yield return l.Kind == LineageKind.Telemetry
+            ? $"Kind           telemetry (timestamp column {SafeText.Escape(l.TimestampColumn ?? "-")})"
+            : "Kind           rows";
+        if (l.Kind == LineageKind.Telemetry)
+            yield return $"Batch seq      {(l.LastBatchSeq is { } seq ? $"{seq} (highest accepted; {l.BatchSeqGaps} skipped)" : "- (none accepted yet)")}";
         yield return $"Status         {l.Status}";
         yield return $"Pause reasons  {Cells.List(l.PauseReasons)}";
         yield return $"Device paused  {(l.DevicePaused ? "yes (a pause control was sent)" : "no")}";

@@ -59,10 +59,11 @@ public sealed class LineagesScreen : View, IListScreen
             {
                 ["DEVICE"] = l => SafeText.Escape(l.DeviceName),
                 ["TABLE"] = l => SafeText.Escape(l.SourceTable),
+                ["KIND"] = l => l.Kind,
                 ["STATUS"] = l => l.Status,
                 ["PAUSE REASONS"] = l => Cells.List(l.PauseReasons),
                 ["STAGED"] = l => $"{l.StagedRowCount} ({Cells.Bytes(l.StagedBytes)})",
-                ["WATERMARK"] = l => l.ServerWatermark?.ToString() ?? "-",
+                ["WATERMARK"] = l => l.Position ?? "-",
                 ["OPEN REVIEW"] = l => l.OpenReviewId is null ? "-" : "yes",
                 ["UPDATED"] = l => Cells.Time(l.UpdatedAt),
             });

@@ -12,6 +12,9 @@ public interface ILineageGrain : IGrainWithStringKey
     [Alias("IngestRows")]
     Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch);
 
+    [Alias("IngestTelemetry")]
+    Task<IngestOutcome> IngestTelemetry(DeviceIdentity device, TelemetryBatch batch);
+
     [Alias("ObserveSchema")]
     Task<IngestOutcome> ObserveSchema(DeviceIdentity device, SchemaObservation observation);
 

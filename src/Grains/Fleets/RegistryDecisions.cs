@@ -17,9 +17,10 @@ public static class RegistryDecisions
     /// </param>
     /// <param name="columns">The schema's columns as some lineage of the project knows them (null: nobody sent them).</param>
     /// <param name="openReviews">Every open review of the table's schema in the project: the fan-out's targets.</param>
+    /// <param name="timestampColumn">The timestamp column when the table is synchronized as a time series (null for rows).</param>
     public static (IReadOnlyList<RegistryEvent> Events, CommandResult Result) Record(
         Guid projectId, RecordRegistryDecision command, RegistryDecision? inForce, SchemaFingerprint? columns,
-        IReadOnlyList<OpenReviewOfSchema> openReviews, MirrorLayout defaultLayout, Guid decisionId, DateTimeOffset now)
+        IReadOnlyList<OpenReviewOfSchema> openReviews, MirrorLayout defaultLayout, Guid decisionId, DateTimeOffset now, string? timestampColumn = null)
     {
         if (inForce is not null)
         {
@@ -40,7 +41,8 @@ public static class RegistryDecisions
             if (named.ActionVersion != command.FromReviewActionVersion)
                 return Refused(CommandResult.Conflict("review_version_conflict", $"The review changed: its action_version is {named.ActionVersion}."));
         }
-        var (plan, refused) = ReviewDecisions.PlanBindings(null, columns, command.ColumnActions);
+        // A telemetry table's decision follows the time-series rule (its timestamp column becomes ts).
+        var (plan, refused) = ReviewDecisions.PlanBindings(null, columns, command.ColumnActions, timestampColumn);
         if (plan is null)
             return Refused(refused);
         if (plan.KeepsPaused)

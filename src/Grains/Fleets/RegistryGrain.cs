@@ -23,8 +23,9 @@ public sealed class RegistryGrain(RegistryStore registry, RegistryFanOut fanOut,
         var columns = inForce is null ? await registry.ColumnsAsync(ProjectId, table, hash) : null;
         var open = await registry.OpenReviewsAsync(ProjectId, table, hash);
         var defaultLayout = await registry.DefaultLayoutAsync(ProjectId);
+        var timestampColumn = inForce is null ? await registry.TimestampColumnAsync(ProjectId, table, hash) : null;
         var decisionId = Guid.CreateVersion7();
-        var (events, result) = RegistryDecisions.Record(ProjectId, command, inForce, columns, open, defaultLayout, decisionId, clock.GetUtcNow());
+        var (events, result) = RegistryDecisions.Record(ProjectId, command, inForce, columns, open, defaultLayout, decisionId, clock.GetUtcNow(), timestampColumn);
         if (events.Count == 0)
             return new RegistryResult(result, result.Succeeded ? inForce?.Id : null);
         // The reminder is registered before the decision exists, so no decision is ever without one.

@@ -59,6 +59,20 @@ public sealed class RegistryStore(IDocumentStore store) : IRegistryDecisionLooku
         return lineages.Select(l => l.FindSchema(schemaHash)?.Columns).FirstOrDefault(c => c is not null);
     }
 
+    /// <summary>
+    /// The timestamp column when the table's lineages with that schema are telemetry lineages (the
+    /// decision then binds it to the time series' ts), or null for rows.
+    /// </summary>
+    public async Task<string?> TimestampColumnAsync(Guid projectId, string sourceTable, string schemaHash, CancellationToken ct = default)
+    {
+        await using var session = store.QuerySession();
+        var lineages = await session.Query<LineageView>()
+            .Where(l => l.ProjectId == projectId && l.SourceTable == sourceTable && l.SchemaVersions.Any(v => v.SchemaHash == schemaHash))
+            .Take(16)
+            .ToListAsync(ct);
+        return lineages.FirstOrDefault(l => l.CaptureStrategy == EdgeSync.Wire.WireLimits.TelemetryBatchCaptureStrategy)?.TimestampColumn;
+    }
+
     /// <summary>Every open review of a table's schema in the project.</summary>
     public async Task<IReadOnlyList<OpenReviewOfSchema>> OpenReviewsAsync(Guid projectId, string sourceTable, string schemaHash, CancellationToken ct = default)
     {

@@ -14,6 +14,12 @@ namespace EdgeSync.Lineages;
 public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewReplayId, Guid NewControlId, DeviceIdentity Device, RowBatch Batch, EdgePolicy Policy)
 {
     public RegistryAcceptance? Registry { get; init; }
+
+    /// <summary>Set when the batch is a telemetry batch (<see cref="TelemetryJournal.ToRowBatch"/> made <see cref="Batch"/> of it).</summary>
+    public TelemetryOrigin? Telemetry { get; init; }
 }
+
+/// <summary>What a telemetry batch tells its lineage beyond its rows.</summary>
+public sealed record TelemetryOrigin(long BatchSeq, string TimestampColumn);
 
 public sealed record ObserveSchema(Guid NewLineageId, DeviceIdentity Device, SchemaObservation Observation);

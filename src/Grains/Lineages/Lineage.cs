@@ -18,7 +18,14 @@ public abstract record LineageEvent
     public abstract string Actor { get; init; }
 }
 
-public sealed record LineageCreated(Guid LineageId, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, DateTimeOffset At, string Actor) : LineageEvent;
+/// <param name="CaptureStrategy">
+/// The kind of the lineage, fixed by its first message: <c>sqlite_telemetry_batch_v1</c> for a
+/// time series; null (streams stored before telemetry existed, and every row lineage) for rows.
+/// </param>
+/// <param name="TimestampColumn">The timestamp column a telemetry lineage's batches name.</param>
+public sealed record LineageCreated(
+    Guid LineageId, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, DateTimeOffset At, string Actor,
+    string? CaptureStrategy = null, string? TimestampColumn = null) : LineageEvent;
 
 public sealed record SchemaObserved(Guid LineageId, string SchemaHash, SchemaFingerprint? Columns, SchemaClassification Classification, DateTimeOffset At, string Actor) : LineageEvent;
 
@@ -302,12 +309,28 @@ public sealed class Lineage
     public string? LastMaterializationError { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary><c>sqlite_telemetry_batch_v1</c> for a telemetry lineage; null for rows.</summary>
+    public string? CaptureStrategy { get; set; }
+    /// <summary>The timestamp column of a telemetry lineage.</summary>
+    public string? TimestampColumn { get; set; }
+    /// <summary>The highest <c>batch_seq</c> a telemetry lineage accepted.</summary>
+    public long? LastBatchSeq { get; set; }
+    /// <summary>The batch_seqs a telemetry lineage accepted, as merged ranges (the newest <see cref="SeenRanges.Limit"/>).</summary>
+    public List<SeenRange> AcceptedBatchSeqs { get; set; } = [];
+    /// <summary>How many batch_seqs were skipped between accepted batches (the device pruned, or lost, them).</summary>
+    public long BatchSeqGaps { get; set; }
+
+    public bool IsTelemetry => CaptureStrategy == WireLimits.TelemetryBatchCaptureStrategy;
 
     public SchemaVersion? FindSchema(string hash) => SchemaVersions.Find(v => v.SchemaHash == hash);
 
     public SchemaVersion? AcceptedSchema => AcceptedSchemaHash is null ? null : FindSchema(AcceptedSchemaHash);
 
-    public long ServerWatermark => Watermark?.LastCommitSeq ?? 0;
+    /// <summary>What controls carry: the last commit_seq kept, or for a telemetry lineage the highest batch_seq accepted.</summary>
+    public long ServerWatermark => IsTelemetry ? LastBatchSeq ?? 0 : Watermark?.LastCommitSeq ?? 0;
+
+    /// <summary>A journal position as a control's <c>server_watermark</c> (a telemetry lineage's positions are synthetic: its batch_seq).</summary>
+    public long WatermarkOf(long commitSeq) => IsTelemetry ? TelemetryJournal.BatchSeqOf(commitSeq) : commitSeq;
 
     /// <summary>Reasons that stop the backlog from being written (backpressure does not: draining is how it ends).</summary>
     public bool IsWriteBlocked => PauseReasons.Any(r => r is PauseReason.SchemaReview or PauseReason.CircuitBreaker or PauseReason.Operator);
@@ -323,6 +346,8 @@ public sealed class Lineage
         DeviceId = e.DeviceId,
         DeviceName = e.DeviceName,
         SourceTable = e.SourceTable,
+        CaptureStrategy = e.CaptureStrategy,
+        TimestampColumn = e.TimestampColumn,
         CreatedAt = e.At,
         UpdatedAt = e.At,
     };
@@ -495,6 +520,7 @@ public sealed class Lineage
         };
         if (e.RowsStaged > 0)
             Saw(e.JournalEpoch, e.FirstCommitSeq, e.LastCommitSeq);
+        AcceptedTelemetry(e.JournalEpoch, e.FirstCommitSeq);
         UpdatedAt = e.At;
     }
 
@@ -625,6 +651,7 @@ public sealed class Lineage
         };
         if (e.RowsApplied > 0)
             Saw(e.JournalEpoch, e.FirstCommitSeq, e.LastCommitSeq);
+        AcceptedTelemetry(e.JournalEpoch, e.FirstCommitSeq);
         ConsecutiveFailures = 0;
         LastMaterializationError = null;
         UpdatedAt = e.At;
@@ -707,6 +734,19 @@ public sealed class Lineage
         Seen = SeenRanges.Add(Seen, first, last);
     }
 
+    /// <summary>A telemetry batch was accepted (staged or written): its batch_seq is the one its journal positions encode.</summary>
+    private void AcceptedTelemetry(Guid epoch, long firstCommitSeq)
+    {
+        if (!IsTelemetry || epoch != TelemetryJournal.Epoch)
+            return;
+        var seq = TelemetryJournal.BatchSeqOf(firstCommitSeq);
+        if (LastBatchSeq is { } last && seq > last + 1)
+            BatchSeqGaps += seq - last - 1;
+        if (LastBatchSeq is null || seq > LastBatchSeq)
+            LastBatchSeq = seq;
+        AcceptedBatchSeqs = SeenRanges.Add(AcceptedBatchSeqs, seq, seq);
+    }
+
     public Lineage Copy()
     {
         var copy = (Lineage)MemberwiseClone();
@@ -714,6 +754,7 @@ public sealed class Lineage
         copy.SchemaVersions = [.. SchemaVersions];
         copy.Bindings = [.. Bindings];
         copy.Seen = [.. Seen];
+        copy.AcceptedBatchSeqs = [.. AcceptedBatchSeqs];
         return copy;
     }
 }

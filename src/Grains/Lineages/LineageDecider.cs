@@ -17,12 +17,13 @@ public static class LineageDecider
         var events = new List<LineageEvent>();
 
         if (state is null)
-            events.Add(new LineageCreated(lineageId, command.Device.ProjectId, command.Device.DeviceId, command.Device.DeviceName, batch.SourceTable, now, actor));
+            events.Add(new LineageCreated(lineageId, command.Device.ProjectId, command.Device.DeviceId, command.Device.DeviceName, batch.SourceTable, now, actor,
+                command.Telemetry is null ? null : WireLimits.TelemetryBatchCaptureStrategy, command.Telemetry?.TimestampColumn));
 
         var known = state?.FindSchema(batch.SchemaHash);
         // Rows of a batch that carries its columns were checked against them when it was read.
         var columnsToCheck = batch.SchemaColumns is null ? known?.Columns : null;
-        if (RowShape.Check(columnsToCheck, batch.Rows) is { } rejection)
+        if ((TelemetryDecisions.Check(state, command) ?? RowShape.Check(columnsToCheck, batch.Rows, checkKeys: command.Telemetry is null)) is { } rejection)
         {
             if (state is null)
                 return Decision.Nothing with { Rejection = rejection };
@@ -83,7 +84,7 @@ public static class LineageDecider
         var bytes = current.Counters.StagedBytes + staged.Bytes;
         if (!FlowControl.OverCaps(command.Policy, rows, bytes))
             return [];
-        var watermark = staged.RowsStaged > 0 ? staged.LastCommitSeq : current.ServerWatermark;
+        var watermark = staged.RowsStaged > 0 ? current.WatermarkOf(staged.LastCommitSeq) : current.ServerWatermark;
         return FlowControl.Pause(current, PauseReason.Backpressure, FlowControl.BackpressureDetail(command.Policy, rows, bytes),
             watermark, command.NewControlId, now, "system");
     }
@@ -103,7 +104,7 @@ public static class LineageDecider
         var rows = decision.Write!.Rows;
         var staged = Staged(written.LineageId, command.Batch, rows, written.RowsLate, StagingReason.MaterializationFailed, now, actor);
         events.Add(staged);
-        events.AddRange(CircuitBreaker.Trip(current, failures, error, command.Policy, staged.LastCommitSeq, command.NewControlId, now));
+        events.AddRange(CircuitBreaker.Trip(current, failures, error, command.Policy, current.WatermarkOf(staged.LastCommitSeq), command.NewControlId, now));
         events.AddRange(Backpressure(current, staged, command, now));
         // The staged rows are retried by a replay; each retry that fails again counts again.
         if (state?.IsReplaying != true)

@@ -8,13 +8,17 @@ namespace EdgeSync.Lineages;
 /// <summary>The side effects of a lineage's decisions, performed in its transaction: the batch ledger, staging, mirror DDL and writes.</summary>
 public sealed class LineageEffects(
     BatchLedger ledger, StagedRows stagedRows, QuarantinedRows quarantine, PendingControls controls, MirrorSchemaWriter mirrorSchema,
-    MirrorWriter mirrorWriter, MirrorColumnTypes columnTypes, TelemetryWriter telemetry)
+    MirrorWriter mirrorWriter, MirrorColumnTypes columnTypes, TelemetryWriter telemetry, TimeSeriesSchemaWriter timeSeriesSchema, TimeSeriesWriter timeSeries)
 {
     private const string Savepoint = "poison_rows";
 
     /// <summary>Records the batch in the ledger; false when it was recorded before (a redelivery).</summary>
-    public Task<bool> RecordBatchAsync(LineageTransaction tx, Guid lineageId, Guid deviceId, RowBatch batch, DateTimeOffset now) =>
-        ledger.TryRecordAsync(tx.Connection, tx.Transaction, deviceId, batch.BatchId, lineageId, batch.SourceTable, "rows", batch.Rows.Count, now);
+    public Task<bool> RecordBatchAsync(LineageTransaction tx, Guid lineageId, Guid deviceId, RowBatch batch, DateTimeOffset now, string kind = "rows") =>
+        ledger.TryRecordAsync(tx.Connection, tx.Transaction, deviceId, batch.BatchId, lineageId, batch.SourceTable, kind, batch.Rows.Count, now);
+
+    /// <summary>Whether the ledger holds the device's batch (it was accepted before).</summary>
+    public Task<bool> KnowsBatchAsync(LineageTransaction tx, Guid deviceId, Guid batchId) =>
+        ledger.ContainsAsync(tx.Connection, tx.Transaction, deviceId, batchId);
 
     /// <summary>
     /// What an ingest decision calls for: mirror DDL, then staging or the mirror write. With
@@ -27,7 +31,10 @@ public sealed class LineageEffects(
         foreach (var provisioned in decision.Events.OfType<MirrorProvisioned>())
         {
             var table = provisioned.Table;
-            if (table.IsCoalesced)
+            if (table.IsTimeSeries)
+                await timeSeriesSchema.ProvisionAsync(tx.Connection, tx.Transaction, (lineageId, projectId, deviceId, batch.SourceTable), table.Name, table.Columns,
+                    table.Layout, "", now);
+            else if (table.IsCoalesced)
                 await mirrorSchema.ProvisionCoalescedAsync(tx.Connection, tx.Transaction, projectId, "", batch.SourceTable, table.Name, table.Columns);
             else
                 await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, deviceId, batch.SourceTable, table.Name, table.Columns, lineageId);
@@ -38,7 +45,7 @@ public sealed class LineageEffects(
                 batch.BatchId, batch.JournalEpoch, decision.RowsToStage, EnumNames.Of(staged.StagingReason), now);
         if (decision.Write is not { Rows.Count: > 0 } write)
             return null;
-        var changes = write.Rows.Select(r => new MirrorRowChange(batch.JournalEpoch, r)).ToList();
+        var changes = write.Rows.Select(r => new MirrorRowChange(batch.JournalEpoch, r) { BatchId = batch.BatchId }).ToList();
         if (!setAsideFailing)
         {
             await WriteAsync(tx, lineageId, projectId, deviceId, write.Mirror, write.Bindings, changes, now);
@@ -63,7 +70,7 @@ public sealed class LineageEffects(
     public async Task<IReadOnlyList<SetAside>> WriteStagedAsync(
         LineageTransaction tx, Lineage lineage, IReadOnlyList<StagedRow> staged, bool setAsideFailing, DateTimeOffset now)
     {
-        var changes = staged.Select(r => new MirrorRowChange(r.JournalEpoch, r.SourceCommitSeq, r.Op, r.PkJson, r.RowJson)).ToList();
+        var changes = staged.Select(r => new MirrorRowChange(r.JournalEpoch, r.SourceCommitSeq, r.Op, r.PkJson, r.RowJson) { BatchId = r.BatchId }).ToList();
         if (!setAsideFailing)
         {
             await WriteAsync(tx, lineage.Id, lineage.ProjectId, lineage.DeviceId, lineage.Mirror!, lineage.Bindings, changes, now);
@@ -134,8 +141,10 @@ public sealed class LineageEffects(
     /// </summary>
     public async Task<string> ProvisionAsync(
         LineageTransaction tx, (Guid LineageId, Guid ProjectId, Guid DeviceId, string SourceTable) owner, string? name, IReadOnlyList<MirrorColumn> columns,
-        MirrorLayout layout, string topicSlug)
+        MirrorLayout layout, string topicSlug, TimeSeriesMirror? timeSeriesOf = null, DateTimeOffset now = default)
     {
+        if (timeSeriesOf is not null)
+            return await timeSeriesSchema.ProvisionAsync(tx.Connection, tx.Transaction, owner, name, columns, layout, topicSlug, now);
         var provisioned = layout == MirrorLayout.Coalesced
             ? await mirrorSchema.ProvisionCoalescedAsync(tx.Connection, tx.Transaction, owner.ProjectId, topicSlug, owner.SourceTable, name, columns)
             : await mirrorSchema.ProvisionAsync(tx.Connection, tx.Transaction, owner.DeviceId, owner.SourceTable, name, columns, owner.LineageId);
@@ -147,7 +156,10 @@ public sealed class LineageEffects(
     public async Task WriteAsync(LineageTransaction tx, Guid lineageId, Guid projectId, Guid deviceId, MirrorTable mirror,
         IReadOnlyList<ColumnBinding> bindings, IReadOnlyList<MirrorRowChange> changes, DateTimeOffset now)
     {
-        await mirrorWriter.ApplyAsync(tx.Connection, tx.Transaction, mirror, deviceId, changes);
+        if (mirror.IsTimeSeries)
+            await timeSeries.ApplyAsync(tx.Connection, tx.Transaction, mirror, deviceId, changes);
+        else
+            await mirrorWriter.ApplyAsync(tx.Connection, tx.Transaction, mirror, deviceId, changes);
         var mapped = bindings.Where(b => b.Action == BindingAction.Map).ToList();
         if (mapped.Count > 0)
             await telemetry.ApplyAsync(tx.Connection, tx.Transaction, projectId, deviceId, lineageId, mapped, changes, now);
@@ -197,6 +209,14 @@ public sealed class LineageEffects(
         await controls.DeleteForLineageAsync(tx.Connection, tx.Transaction, lineage.Id);
         if (!dropMirror || lineage.Mirror is not { } mirror)
             return;
+        if (mirror.IsTimeSeries)
+        {
+            if (!mirror.IsCoalesced || !await tx.OthersBoundToAsync(lineage.ProjectId, mirror.Name, lineage.Id))
+                await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);
+            else
+                await timeSeriesSchema.RemoveDeviceAsync(tx.Connection, tx.Transaction, mirror.Name, lineage.DeviceId);
+            return;
+        }
         if (!mirror.IsCoalesced)
         {
             await mirrorSchema.DropAsync(tx.Connection, tx.Transaction, mirror.Name);

@@ -56,11 +56,23 @@ public sealed partial class LineageGrain(
 
     // ---- Device messages --------------------------------------------------------------------
 
-    public async Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch)
+    public Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch) => IngestAsync(device, batch, null);
+
+    /// <summary>
+    /// A telemetry batch goes through the lineage's row machinery as inserts at synthetic journal
+    /// positions (<see cref="TelemetryJournal"/>), after its kind and sequencing are checked.
+    /// </summary>
+    public Task<IngestOutcome> IngestTelemetry(DeviceIdentity device, TelemetryBatch batch) =>
+        IngestAsync(device, TelemetryJournal.ToRowBatch(batch), new TelemetryOrigin(batch.BatchSeq, batch.TimestampColumn));
+
+    private async Task<IngestOutcome> IngestAsync(DeviceIdentity device, RowBatch batch, TelemetryOrigin? telemetry)
     {
         await EnsureFreshAsync();
         var lineageId = await EnsureLineageIdAsync();
-        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId));
+        var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId))
+        {
+            Telemetry = telemetry,
+        };
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -111,6 +123,9 @@ public sealed partial class LineageGrain(
         var decision = LineageDecider.Decide(_lineage, command, now);
         if (decision.Rejection is { } rejection)
         {
+            // A batch_seq already accepted may be this very batch again: then it is a redelivery.
+            if (rejection.Code is RejectionCodes.DuplicateBatchSeq or RejectionCodes.StaleBatchSeq && await KnowsBatchAsync(command))
+                return IngestOutcome.Duplicate(_lineage!.Id);
             if (decision.Events.Count > 0 && !await CommitEventsAsync(command.NewLineageId, decision.Events))
                 throw new CommitNotAppliedException(command.NewLineageId);
             return IngestOutcome.Rejected(_lineage?.Id, rejection);
@@ -134,11 +149,19 @@ public sealed partial class LineageGrain(
         }
     }
 
+    private async Task<bool> KnowsBatchAsync(IngestRows command)
+    {
+        await using var tx = await store.BeginAsync();
+        var known = await effects.KnowsBatchAsync(tx, command.Device.DeviceId, command.Batch.BatchId);
+        await tx.CommitAsync();
+        return known;
+    }
+
     private async Task<IngestOutcome> CommitBatchAsync(IngestRows command, Decision decision, DateTimeOffset now)
     {
         var (batch, lineageId) = (command.Batch, command.NewLineageId);
         await using var tx = await store.BeginAsync();
-        if (!await effects.RecordBatchAsync(tx, lineageId, command.Device.DeviceId, batch, now))
+        if (!await effects.RecordBatchAsync(tx, lineageId, command.Device.DeviceId, batch, now, command.Telemetry is null ? "rows" : "telemetry"))
         {
             await tx.CommitAsync();
             return IngestOutcome.Duplicate(lineageId);
@@ -185,7 +208,8 @@ public sealed partial class LineageGrain(
             _noDecision = (batch.SchemaHash, now);
             return command;
         }
-        var (plan, refused) = ReviewDecisions.PlanBindings(_lineage, terms.Columns, terms.ColumnActions);
+        var timestampColumn = command.Telemetry?.TimestampColumn;
+        var (plan, refused) = ReviewDecisions.PlanBindings(_lineage, terms.Columns, terms.ColumnActions, timestampColumn);
         if (plan is null || plan.KeepsPaused)
         {
             _noDecision = (batch.SchemaHash, now);
@@ -202,7 +226,7 @@ public sealed partial class LineageGrain(
             try
             {
                 tableName = await effects.ProvisionAsync(tx, (command.NewLineageId, command.Device.ProjectId, command.Device.DeviceId, batch.SourceTable), name,
-                    plan.MirrorColumns, layout, slug);
+                    plan.MirrorColumns, layout, slug, TimeSeriesOf(timestampColumn), now);
             }
             catch (MirrorConflictException e)
             {
@@ -213,7 +237,7 @@ public sealed partial class LineageGrain(
             }
             await tx.CommitAsync();
         }
-        return command with { Registry = new RegistryAcceptance(terms.DecisionId, batch.SchemaHash, terms.Columns, plan.Bindings, new MirrorTable(tableName, plan.MirrorColumns, layout)) };
+        return command with { Registry = new RegistryAcceptance(terms.DecisionId, batch.SchemaHash, terms.Columns, plan.Bindings, new MirrorTable(tableName, plan.MirrorColumns, layout, TimeSeriesOf(timestampColumn))) };
     }
 
     // ---- Operator commands ------------------------------------------------------------------
@@ -325,13 +349,13 @@ public sealed partial class LineageGrain(
             try
             {
                 tableName = await effects.ProvisionAsync(tx, (_lineage.Id, _lineage.ProjectId, _lineage.DeviceId, _lineage.SourceTable), plan.RequestedTableName,
-                    plan.MirrorColumns, plan.Layout, project?.TopicSlug ?? "");
+                    plan.MirrorColumns, plan.Layout, project?.TopicSlug ?? "", TimeSeriesOf(_lineage.TimestampColumn), clock.GetUtcNow());
             }
             catch (MirrorConflictException e)
             {
                 return (true, CommandResult.Conflict(e.Code, e.Message));
             }
-            var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns, plan.Layout), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
+            var decision = ReviewDecisions.Approve(_lineage, plan, new MirrorTable(tableName, plan.MirrorColumns, plan.Layout, TimeSeriesOf(_lineage.TimestampColumn)), Guid.CreateVersion7(), command.Actor, clock.GetUtcNow());
             var next = await tx.AppendAsync(_lineage, _lineage.Id, decision.Events);
             if (!await CommitAsync(tx, next, decision.Events))
                 return (false, CommandResult.Done);
@@ -549,6 +573,8 @@ public sealed partial class LineageGrain(
                 return true;
         return false;
     }
+
+    private static TimeSeriesMirror? TimeSeriesOf(string? timestampColumn) => timestampColumn is null ? null : new TimeSeriesMirror(timestampColumn);
 
     private static CommandResult LineageNotFound(Guid lineageId) =>
         CommandResult.NotFound("lineage_not_found", $"Lineage {lineageId} does not exist.");

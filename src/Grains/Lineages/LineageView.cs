@@ -38,6 +38,14 @@ public sealed class LineageView
     public long Version { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>The lineage's kind: <c>sqlite_row_batch_v1</c> or <c>sqlite_telemetry_batch_v1</c>.</summary>
+    public string CaptureStrategy { get; set; } = WireLimits.RowBatchCaptureStrategy;
+    /// <summary>A telemetry lineage's timestamp column; null for rows.</summary>
+    public string? TimestampColumn { get; set; }
+    /// <summary>A telemetry lineage's highest accepted batch_seq.</summary>
+    public long? LastBatchSeq { get; set; }
+    /// <summary>batch_seqs skipped between a telemetry lineage's accepted batches.</summary>
+    public long BatchSeqGaps { get; set; }
 
     public SchemaVersionView? FindSchema(string hash) => SchemaVersions.Find(v => v.SchemaHash == hash);
 
@@ -63,7 +71,7 @@ public sealed class LineageView
         Bindings = l.Bindings.Select(b => new BindingView(b.SourceColumn, EnumNames.Of(b.Action), b.MirrorColumn, b.DataPoint, b.TimestampColumn)).ToList(),
         Mirror = l.Mirror is { } m
             ? new MirrorTableView(m.Name, m.Columns.Select(c => new MirrorColumnView(c.Name, c.SourceColumn, c.SqliteAffinity, c.KeyOrdinal, c.PostgresType)).ToList(),
-                EnumNames.Of(m.Layout))
+                EnumNames.Of(m.Layout), m.IsTimeSeries)
             : null,
         ReplayIntent = l.Replay is { } p
             ? new ReplayView(p.ReplayId, EnumNames.Of(p.Status), p.Cause, p.BacklogRowsAtStart, p.RowsReplayed, p.Failures, p.LastError, p.StartedAt, p.UpdatedAt,
@@ -76,6 +84,10 @@ public sealed class LineageView
         Version = l.Version,
         CreatedAt = l.CreatedAt,
         UpdatedAt = l.UpdatedAt,
+        CaptureStrategy = l.CaptureStrategy ?? WireLimits.RowBatchCaptureStrategy,
+        TimestampColumn = l.TimestampColumn,
+        LastBatchSeq = l.LastBatchSeq,
+        BatchSeqGaps = l.BatchSeqGaps,
     };
 }
 
@@ -95,7 +107,8 @@ public sealed record OpenReviewView(Guid ReviewId, string SchemaHash, string Sta
 public sealed record BindingView(string SourceColumn, string Action, string? MirrorColumn, string? DataPoint, string? TimestampColumn);
 
 /// <summary><see cref="Layout"/>: <c>per_device</c> or <c>coalesced</c>; a view stored before layouts existed reads as per device.</summary>
-public sealed record MirrorTableView(string Name, IReadOnlyList<MirrorColumnView> Columns, string Layout = "per_device")
+/// <see cref="TimeSeries"/>: a telemetry lineage's time-series table (rows by <c>ts</c>, no key).</summary>
+public sealed record MirrorTableView(string Name, IReadOnlyList<MirrorColumnView> Columns, string Layout = "per_device", bool TimeSeries = false)
 {
     [JsonIgnore]
     public bool IsCoalesced => Layout == "coalesced";

@@ -65,7 +65,7 @@ public static class ReviewDecisions
         if (schema.Columns is null)
             return (null, CommandResult.Conflict("review_columns_unknown",
                 "The columns of this schema are not known yet; they arrive with sync/schema/observe or a batch carrying schema_columns."));
-        var (binding, result) = PlanBindings(state, schema.Columns, command.ColumnActions);
+        var (binding, result) = PlanBindings(state, schema.Columns, command.ColumnActions, state.IsTelemetry ? state.TimestampColumn : null);
         if (binding is null)
             return (null, result);
         var requested = command.MirrorTableName ?? (state.Mirror is { } mirror && mirror.Layout == layout ? mirror.Name : null);
@@ -79,7 +79,14 @@ public static class ReviewDecisions
     /// action, or leaves a key column unmirrored. <paramref name="state"/> (null for a lineage not
     /// created yet) keeps the names its columns were mirrored under before.
     /// </summary>
-    public static (BindingPlan? Plan, CommandResult Result) PlanBindings(Lineage? state, SchemaFingerprint schema, IReadOnlyList<ColumnAction> columnActions)
+    /// <param name="timestampColumn">
+    /// The timestamp column of a telemetry lineage (null for rows): it becomes the time-series
+    /// table's <c>ts</c> (its action must be <c>mirror</c> or none), no column needs to be mirrored
+    /// as a key, <c>map</c> bindings take their time from it, and a field whose default mirror name
+    /// would be <c>ts</c> or <c>row_id</c> gets the hashed name instead.
+    /// </param>
+    public static (BindingPlan? Plan, CommandResult Result) PlanBindings(
+        Lineage? state, SchemaFingerprint schema, IReadOnlyList<ColumnAction> columnActions, string? timestampColumn = null)
     {
         var columns = schema.Columns;
         var byName = columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
@@ -92,17 +99,30 @@ public static class ReviewDecisions
             problems.Add($"column '{action.SourceColumnName}' has no action named '{action.Action}'");
         var actions = columnActions.Where(a => byName.ContainsKey(a.SourceColumnName))
             .GroupBy(a => a.SourceColumnName).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        foreach (var key in columns.Where(c => c.PkOrdinal > 0 && (!actions.TryGetValue(c.Name, out var a) || ActionOf(a) != BindingAction.Mirror)))
+        foreach (var key in columns.Where(c => timestampColumn is null && c.PkOrdinal > 0 && (!actions.TryGetValue(c.Name, out var a) || ActionOf(a) != BindingAction.Mirror)))
             problems.Add($"key column '{key.Name}' must be mirrored");
+        if (timestampColumn is not null && actions.TryGetValue(timestampColumn, out var timestampAction)
+            && (ActionOf(timestampAction) != BindingAction.Mirror || timestampAction.MirrorColumnName is not null and not TimeSeriesColumn))
+            problems.Add($"timestamp column '{timestampColumn}' becomes the time series' ts: its action must be mirror (to ts) or omitted");
         if (problems.Count > 0)
             return (null, CommandResult.Invalid("invalid_column_actions", string.Join("; ", problems)));
 
         var bindings = columns.Select(c => actions.TryGetValue(c.Name, out var a)
-                ? new ColumnBinding(c.Name, ActionOf(a), a.MirrorColumnName, a.DataPoint, a.TimestampColumn)
+                ? new ColumnBinding(c.Name, ActionOf(a), a.MirrorColumnName, a.DataPoint, a.TimestampColumn ?? (ActionOf(a) == BindingAction.Map ? timestampColumn : null))
                 : new ColumnBinding(c.Name, BindingAction.Defer))
+            .Where(b => b.SourceColumn != timestampColumn)
             .ToList();
         var mirrored = bindings.Where(b => b.Action == BindingAction.Mirror).ToList();
         var names = MirrorColumnNames(state, mirrored);
+        if (timestampColumn is not null)
+        {
+            foreach (var b in mirrored.Where(b => names[b.SourceColumn] is TimeSeriesColumn or RowIdColumn))
+            {
+                if (b.MirrorColumn is not null)
+                    return (null, CommandResult.Invalid("invalid_column_actions", $"mirror column name '{b.MirrorColumn}' is a column of every time-series table"));
+                names[b.SourceColumn] = MirrorNaming.HashedColumnName(b.SourceColumn);
+            }
+        }
         bindings = bindings.Select(b => b.Action == BindingAction.Mirror ? b with { MirrorColumn = names[b.SourceColumn] } : b).ToList();
         if (bindings.Where(b => b.MirrorColumn is not null).GroupBy(b => b.MirrorColumn).FirstOrDefault(g => g.Count() > 1) is { } clash)
             return (null, CommandResult.Invalid("invalid_column_actions", $"mirror column name '{clash.Key}' is given to more than one column"));
@@ -110,9 +130,21 @@ public static class ReviewDecisions
         var mirrorColumns = mirrored
             .Select(b => new MirrorColumn(names[b.SourceColumn], b.SourceColumn, byName[b.SourceColumn].DeclTypeAffinity, byName[b.SourceColumn].PkOrdinal))
             .ToList();
-        var keepsPaused = columns.Any(c => c.NotNull && bindings.Single(b => b.SourceColumn == c.Name).Action == BindingAction.Defer);
+        var keepsPaused = columns.Any(c => c.Name != timestampColumn && c.NotNull && bindings.Single(b => b.SourceColumn == c.Name).Action == BindingAction.Defer);
+        if (timestampColumn is not null)
+        {
+            // Key ordinals mean nothing in a time series; the timestamp column is bound to ts.
+            mirrorColumns = mirrorColumns.Select(c => c with { KeyOrdinal = 0 }).ToList();
+            bindings.Insert(0, new ColumnBinding(timestampColumn, BindingAction.Mirror, TimeSeriesColumn));
+        }
         return (new BindingPlan(bindings, mirrorColumns, keepsPaused), CommandResult.Done);
     }
+
+    /// <summary>The column of every time-series table that holds each row's time.</summary>
+    public const string TimeSeriesColumn = "ts";
+
+    /// <summary>The column of every time-series table that holds the device's row id.</summary>
+    public const string RowIdColumn = "row_id";
 
     /// <summary>The events of an approval whose mirror table is provisioned as <paramref name="table"/>.</summary>
     public static Decision Approve(Lineage state, ApprovalPlan plan, MirrorTable table, Guid replayId, string actor, DateTimeOffset now)

@@ -12,9 +12,10 @@ namespace EdgeSync.Lineages;
 /// </summary>
 public static class RowShape
 {
-    public static Rejection? Check(SchemaFingerprint? knownColumns, IReadOnlyList<RowOperation> rows)
+    /// <param name="checkKeys">False for a telemetry batch: its rows are keyed by position, not by the table's key.</param>
+    public static Rejection? Check(SchemaFingerprint? knownColumns, IReadOnlyList<RowOperation> rows, bool checkKeys = true)
     {
-        var keyColumns = knownColumns?.Columns.Where(c => c.PkOrdinal > 0).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var keyColumns = !checkKeys ? null : knownColumns?.Columns.Where(c => c.PkOrdinal > 0).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var allColumns = knownColumns?.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         // The rows of a batch share their member-name strings, so names that passed are recognised
         // by reference and not looked up again.

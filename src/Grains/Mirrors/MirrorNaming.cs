@@ -84,6 +84,37 @@ public static partial class MirrorNaming
         return Shortened(TableStem(deviceId), Sanitize(sourceTable), Hash8($"{deviceId:N}/{sourceTable}"));
     }
 
+    /// <summary>Time-series tables of telemetry lineages: <c>edge_ts_{device8}_{table}</c>.</summary>
+    public const string TimeSeriesTablePrefix = "edge_ts_";
+
+    /// <summary>Coalesced time-series tables: <c>edge_fleet_ts_{slug}_{table}</c>.</summary>
+    public const string FleetTimeSeriesTablePrefix = "edge_fleet_ts_";
+
+    /// <summary>
+    /// The candidate names of a per-device time-series table, as for a keyed table but with
+    /// <see cref="TimeSeriesTablePrefix"/>: the plain name when it fits, the hashed one, the device-hashed one.
+    /// </summary>
+    public static IReadOnlyList<string> TimeSeriesTableNames(Guid deviceId, string sourceTable)
+    {
+        ArgumentNullException.ThrowIfNull(sourceTable);
+        var stem = TimeSeriesTablePrefix + deviceId.ToString("N")[..8] + "_";
+        var body = Sanitize(sourceTable);
+        return new[] { stem + body, Shortened(stem, body, Hash8(sourceTable)), Shortened(stem, body, Hash8($"{deviceId:N}/{sourceTable}")) }
+            .Where(n => n.Length <= PgIdentifier.MaxBytes).Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The candidate names of a coalesced time-series table, as <see cref="TimeSeriesTableNames"/> with the project's slug.</summary>
+    public static IReadOnlyList<string> FleetTimeSeriesTableNames(Guid projectId, string topicSlug, string sourceTable)
+    {
+        ArgumentNullException.ThrowIfNull(topicSlug);
+        ArgumentNullException.ThrowIfNull(sourceTable);
+        var slug = Sanitize(topicSlug);
+        var stem = slug.Length == 0 ? FleetTimeSeriesTablePrefix : FleetTimeSeriesTablePrefix + (slug.Length > FleetSlugRoom ? slug[..FleetSlugRoom] : slug) + "_";
+        var body = Sanitize(sourceTable);
+        return new[] { stem + body, Shortened(stem, body, Hash8(sourceTable)), Shortened(stem, body, Hash8($"{projectId:N}/{sourceTable}")) }
+            .Where(n => n.Length <= PgIdentifier.MaxBytes).Distinct(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>
     /// <c>edge_fleet_{slug}_{table}</c> (<c>edge_fleet_{table}</c> for the empty slug), slug and
     /// table sanitized like every name; when that exceeds 63 bytes, the

@@ -23,10 +23,11 @@ public sealed class MirrorReader(EdgeStoreSettings settings, NpgsqlDataSource da
     /// <param name="columns">Mirror (or platform) column names to return besides the platform columns; null or empty: all.</param>
     /// <param name="page">1-based.</param>
     /// <param name="deviceId">Only this device's rows (a coalesced table holds many devices'); null: every row.</param>
+    /// <param name="timeSeries">A time-series table: ordered by ts (then row_id), it has no primary key.</param>
     /// <exception cref="ArgumentException">A selected column is not a column of the table (the message names it).</exception>
     /// <exception cref="KeyNotFoundException">The table does not exist.</exception>
     public async Task<(IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows, long Total)> PageAsync(
-        string tableName, IReadOnlyList<string>? columns, int page, int limit, Guid? deviceId = null, CancellationToken ct = default)
+        string tableName, IReadOnlyList<string>? columns, int page, int limit, Guid? deviceId = null, CancellationToken ct = default, bool timeSeries = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -48,7 +49,7 @@ public sealed class MirrorReader(EdgeStoreSettings settings, NpgsqlDataSource da
                     selected.Add(name);
             }
 
-        var key = await ReadPrimaryKeyAsync(qualified, ct);
+        var key = timeSeries ? ["ts", "row_id"] : await ReadPrimaryKeyAsync(qualified, ct);
         var order = key.Count > 0 ? key : real.Select(c => c.Name).ToList();
         var projections = selected.Select(name => types[name] == "numeric" ? $"{PgIdentifier.Quote(name)}::text" : PgIdentifier.Quote(name));
         var where = deviceId is null ? "" : $"WHERE {PlatformColumns.DeviceId} = @device";

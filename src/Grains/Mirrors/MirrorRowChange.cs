@@ -19,6 +19,9 @@ public sealed record MirrorRowChange(Guid JournalEpoch, long CommitSeq, string O
         _row = row.Row;
     }
 
+    /// <summary>The batch the row came with, when known (a time-series table records it).</summary>
+    public Guid? BatchId { get; init; }
+
     /// <summary><see cref="PkJson"/>, parsed on first use.</summary>
     /// <exception cref="System.Text.Json.JsonException">Not JSON.</exception>
     /// <exception cref="InvalidDataException">Not a JSON object.</exception>
@@ -37,6 +40,7 @@ public sealed record MirrorRowChange(Guid JournalEpoch, long CommitSeq, string O
         Op = original.Op;
         PkJson = original.PkJson;
         RowJson = original.RowJson;
+        BatchId = original.BatchId;
     }
 
     // The parsed forms are a cache of the text: equality is the text's.

@@ -17,9 +17,14 @@ public sealed record MirrorColumn(string Name, string SourceColumn, string Sqlit
 /// mirrors, and its layout. A <see cref="MirrorLayout.Coalesced"/> table is shared by the devices
 /// of a project: its primary key starts with <c>_edge_device_id</c>, so every row, tombstone and
 /// guard is per (device, key). Events stored before layouts existed have none: per device.
+/// <see cref="TimeSeries"/> marks the time-series table of a telemetry lineage (rows appended by
+/// <c>ts</c>, no key, no ordering guard); null for a keyed table.
 /// </summary>
-public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Columns, MirrorLayout Layout = MirrorLayout.PerDevice)
+public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Columns, MirrorLayout Layout = MirrorLayout.PerDevice, TimeSeriesMirror? TimeSeries = null)
 {
+    [JsonIgnore]
+    public bool IsTimeSeries => TimeSeries is not null;
+
     public IReadOnlyList<MirrorColumn> Key => Columns.Where(c => c.KeyOrdinal > 0).OrderBy(c => c.KeyOrdinal).ToList();
 
     [JsonIgnore]
@@ -34,3 +39,6 @@ public sealed record MirrorTable(string Name, IReadOnlyList<MirrorColumn> Column
         throw new ArgumentException($"'{column.Name}' is not a column of mirror table '{Name}'", nameof(column));
     }
 }
+
+/// <summary>What a time-series table needs to know of its source: the column whose value is each row's <c>ts</c>.</summary>
+public sealed record TimeSeriesMirror(string TimestampColumn);

@@ -33,4 +33,14 @@ public sealed class BatchLedger(EdgeStoreSettings settings)
         command.Parameters.AddWithValue("at", at);
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
+
+    /// <summary>Whether the device's batch is in the ledger (a redelivery of an accepted batch).</summary>
+    public async Task<bool> ContainsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deviceId, Guid batchId, CancellationToken ct = default)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT EXISTS (SELECT 1 FROM {_table} WHERE device_id = @device AND batch_id = @batch)", connection, transaction);
+        command.Parameters.AddWithValue("device", deviceId);
+        command.Parameters.AddWithValue("batch", batchId);
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
 }

@@ -43,6 +43,7 @@ public sealed class IngestGateway(
             (outcome, sourceTable) = uplink switch
             {
                 DeviceTopics.RowBatch => await IngestRowsAsync(device, payload),
+                DeviceTopics.TelemetryBatch => await IngestTelemetryAsync(device, payload),
                 DeviceTopics.SchemaObserve => await ObserveSchemaAsync(device, payload),
                 DeviceTopics.IngestAck => await AcknowledgeAsync(device, payload),
                 _ => (IngestOutcome.Rejected(null, new Rejection(UnsupportedUplink,
@@ -108,6 +109,16 @@ public sealed class IngestGateway(
         var batch = read.Value!;
         var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, batch.SourceTable));
         return (await ThroughMembershipChangesAsync(() => grain.IngestRows(device.Identity, batch)), batch.SourceTable);
+    }
+
+    private async Task<(IngestOutcome, string?)> IngestTelemetryAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
+    {
+        var read = TelemetryBatchReader.Read(payload);
+        if (read.Rejection is { } rejection)
+            return (IngestOutcome.Rejected(null, rejection), null);
+        var batch = read.Value!;
+        var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, batch.SourceTable));
+        return (await ThroughMembershipChangesAsync(() => grain.IngestTelemetry(device.Identity, batch)), batch.SourceTable);
     }
 
     private async Task<(IngestOutcome, string?)> ObserveSchemaAsync(DeviceSession device, ReadOnlyMemory<byte> payload)

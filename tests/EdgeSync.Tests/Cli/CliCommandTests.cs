@@ -79,6 +79,33 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
     }
 
     [Fact]
+    public async Task Lineages_list_and_get_show_a_telemetry_lineage_with_its_kind_timestamp_column_and_batch_seq()
+    {
+        var device = await Fleet.RegisterDeviceAsync(Node);
+        await using (var mqtt = await device.ConnectAsync(Node))
+        {
+            var payloads = new TelemetryPayloads();
+            var start = new DateTimeOffset(2026, 3, 10, 8, 0, 0, TimeSpan.Zero);
+            Assert.Equal(MqttClientPublishReasonCode.Success,
+                (await mqtt.PublishAsync("sync/telemetry/batch", payloads.Batch(3, TelemetryPayloads.Rows(start, 1, 2)).ToJsonString())).ReasonCode);
+            Assert.Equal(MqttClientPublishReasonCode.Success,
+                (await mqtt.PublishAsync("sync/telemetry/batch", payloads.Batch(6, TelemetryPayloads.Rows(start.AddHours(1), 3, 2), withColumns: false).ToJsonString())).ReasonCode);
+        }
+        using var cli = LoggedIn(device.ProjectId);
+
+        var list = await cli.RunAsync("lineages", "list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        var line = Assert.Single(list.Out.Split('\n'), l => l.Contains("readings", StringComparison.Ordinal));
+        Assert.Contains("telemetry", line);
+        Assert.Contains("batch 6", line);
+
+        var id = (await cli.JsonAsync("lineages", "list"))[0].GetProperty("id").GetString()!;
+        var get = await cli.RunAsync("lineages", "get", id);
+        Assert.Contains("Kind           telemetry (timestamp column taken_at)", get.Out);
+        Assert.Contains("Batch seq      6 (highest accepted; 2 skipped)", get.Out);
+    }
+
+    [Fact]
     public async Task Login_with_a_token_the_API_refuses_saves_nothing_and_says_so()
     {
         var projectId = await Fleet.CreateProjectAsync(Node);
