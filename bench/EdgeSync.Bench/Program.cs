@@ -17,6 +17,10 @@ if (args is ["lineages", .. var memoryArgs])
     return await FleetMemoryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } memoryPg ? memoryPg : BenchOptions.DefaultPg, memoryArgs, cancel.Token);
 if (args is ["telemetry", .. var telemetryArgs])
     return await TelemetryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } telemetryPg ? telemetryPg : BenchOptions.DefaultPg, telemetryArgs, cancel.Token);
+if (args is ["upload-rss", .. var uploadArgs])
+    return await UploadRssBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } uploadPg ? uploadPg : BenchOptions.DefaultPg, uploadArgs, cancel.Token);
+if (args is ["bootstrap", .. var bootstrapArgs])
+    return await BootstrapBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } bootstrapPg ? bootstrapPg : BenchOptions.DefaultPg, bootstrapArgs, cancel.Token);
 if (args is ["oversized", ..])
     return await OversizedSoak.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } pg ? pg : BenchOptions.DefaultPg, cancel.Token);
 

@@ -15,6 +15,8 @@ public sealed class ThrowawayNode : IAsyncDisposable
 
     public Node Node { get; }
     public OperatorApi Api { get; }
+    /// <summary>The name of the node's database.</summary>
+    public string Database => _database;
 
     /// <summary>The node's database.</summary>
     public string ConnectionString => new NpgsqlConnectionStringBuilder(_adminConnection) { Database = _database }.ConnectionString;

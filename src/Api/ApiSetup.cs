@@ -6,6 +6,7 @@ using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Api.OpenApi;
 using EdgeSync.Api.Projects;
+using EdgeSync.Api.Uploads;
 using EdgeSync.Registry;
 using FluentValidation;
 using Marten;
@@ -89,6 +90,7 @@ public static class ApiSetup
             .MapProjectEndpoints()
             .MapDeviceEndpoints();
         app.MapEdgeEndpoints();
+        app.MapUploadEndpoints();
         return app;
     }
 

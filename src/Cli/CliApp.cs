@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(ReviewCommands.Build(host));
         root.Subcommands.Add(RegistryCommands.Build(host));
         root.Subcommands.Add(RejectionCommands.Build(host));
+        root.Subcommands.Add(UploadCommands.Build(host));
         root.Subcommands.Add(DeviceCommands.Build(host));
         root.Subcommands.Add(PolicyCommands.Build(host));
         root.Subcommands.Add(ui);

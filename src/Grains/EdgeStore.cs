@@ -5,10 +5,12 @@ using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.Registry;
 using EdgeSync.Storage;
+using EdgeSync.Uploads;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Weasel.Core;
 
@@ -51,6 +53,11 @@ public static class EdgeStore
         services.AddSingleton<IRegistryDecisionLookup>(sp => sp.GetRequiredService<RegistryStore>());
         services.AddSingleton<LineageStore>();
         services.AddSingleton<LineageEffects>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<UploadStore>();
+        services.AddSingleton<UploadSigningKey>();
+        services.AddSingleton<UploadTokens>();
+        services.AddSingleton<LineageUploads>();
 
         services.AddMarten(options =>
             {

@@ -70,4 +70,16 @@ public static class RejectionCodes
     /// not be encoded). The last resort that keeps a device from redelivering it forever.
     /// </summary>
     public const string UnstorablePayload = "unstorable_payload";
+
+    /// <summary>
+    /// A finalize for an unknown, expired, not yet uploaded, or another device's or table's
+    /// <c>upload_id</c>, or an uploaded object that does not parse.
+    /// </summary>
+    public const string InvalidUpload = "invalid_upload";
+
+    /// <summary>Added to the protocol's original table: <c>request_kind</c> of <c>sync/ingest/request</c> is not <c>url_request</c> or <c>finalize</c>.</summary>
+    public const string InvalidRequestKind = "invalid_request_kind";
+
+    /// <summary>Added to the protocol's original table: <c>segment_kind</c> is not <c>bootstrap_snapshot</c> or <c>payload_spill</c>.</summary>
+    public const string InvalidSegmentKind = "invalid_segment_kind";
 }

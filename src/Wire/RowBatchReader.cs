@@ -18,4 +18,11 @@ public static class RowBatchReader
         RowBatchFastPath.TryRead(payload) is { } batch
             ? WireResult<RowBatch>.Accepted(batch)
             : RowBatchReferenceReader.Read(payload);
+
+    /// <summary>
+    /// A batch that came through an upload (<c>payload_spill</c>): every check of <see cref="Read"/>
+    /// except the 512 KiB payload limit (the row limit stays).
+    /// </summary>
+    public static WireResult<RowBatch> ReadSpilled(ReadOnlyMemory<byte> payload) =>
+        RowBatchReferenceReader.Read(payload, int.MaxValue);
 }

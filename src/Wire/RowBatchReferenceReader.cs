@@ -10,9 +10,9 @@ namespace EdgeSync.Wire;
 /// </summary>
 internal static class RowBatchReferenceReader
 {
-    public static WireResult<RowBatch> Read(ReadOnlyMemory<byte> payload)
+    public static WireResult<RowBatch> Read(ReadOnlyMemory<byte> payload, int maxBytes = WireLimits.MaxPayloadBytes)
     {
-        if (WireJson.TryOpen(payload, out var document) is { } rejection)
+        if (WireJson.TryOpen(payload, maxBytes, out var document) is { } rejection)
             return WireResult<RowBatch>.Rejected(rejection);
 
         using (document)

@@ -18,6 +18,10 @@ public sealed record RowOperation(
     public const string Update = "update";
     public const string Delete = "delete";
 
+    /// <summary>An operation whose pk and row were parsed already, by a reader of its own (an uploaded snapshot's rows): they are not parsed again.</summary>
+    public static RowOperation Parsed(long commitSeq, string op, string pkJson, string? rowJson, WireObject pk, WireObject? row) =>
+        new(commitSeq, op, pkJson, rowJson, pk, row);
+
     // Not serialized: the reader fills them while it validates; after a hop to another silo they
     // are parsed again from the text, on first use.
     [NonSerialized] private WireObject? _pk;

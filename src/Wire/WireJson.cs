@@ -29,10 +29,14 @@ internal static class WireJson
     /// an unpaired surrogate escape, or a root that is not an object);
     /// <c>envelope_unstripped_tenant_fields</c>. On success the caller owns <paramref name="document"/>.
     /// </summary>
-    public static Rejection? TryOpen(ReadOnlyMemory<byte> payload, out JsonDocument? document)
+    public static Rejection? TryOpen(ReadOnlyMemory<byte> payload, out JsonDocument? document) =>
+        TryOpen(payload, WireLimits.MaxPayloadBytes, out document);
+
+    /// <summary><see cref="TryOpen(ReadOnlyMemory{byte}, out JsonDocument?)"/> with another size limit (a spilled batch has none of its own).</summary>
+    public static Rejection? TryOpen(ReadOnlyMemory<byte> payload, int maxBytes, out JsonDocument? document)
     {
         document = null;
-        if (payload.Length > WireLimits.MaxPayloadBytes)
+        if (payload.Length > maxBytes)
             return new Rejection(RejectionCodes.PayloadTooLarge,
                 $"The payload is {payload.Length} bytes; at most {WireLimits.MaxPayloadBytes} bytes (512 KiB) are allowed.");
         if (!Utf8.IsValid(payload.Span))

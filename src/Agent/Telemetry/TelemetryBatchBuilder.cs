@@ -22,8 +22,8 @@ public static class TelemetryBatchBuilder
     /// <param name="rows">Rows after the cursor, oldest first (not empty).</param>
     /// <param name="fingerprintJson">The canonical fingerprint to send as <c>schema_columns</c>, or null when the cloud has it.</param>
     /// <param name="takeAll">Use every row given (a retry rebuilds exactly the batch in flight).</param>
-    public static TelemetryBatchPayload Build(TelemetryTable table, IReadOnlyList<TelemetryRow> rows, string batchId, long batchSeq, string? fingerprintJson,
-        bool takeAll = false, Action<TelemetryRow, string>? onSkipped = null)
+    public static TelemetryBatchPayload Build(TelemetryTable table, IReadOnlyList<CursorRow> rows, string batchId, long batchSeq, string? fingerprintJson,
+        bool takeAll = false, Action<CursorRow, string>? onSkipped = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(rows.Count);
         var header = Envelope(table, batchId, batchSeq, fingerprintJson, "0000-00-00T00:00:00.0000000Z", "0000-00-00T00:00:00.0000000Z", int.MaxValue, []).Length;
@@ -71,7 +71,7 @@ public static class TelemetryBatchBuilder
     }
 
     /// <summary><c>{"ts":…,"row_id":…,"fields":{…}}</c></summary>
-    public static byte[] EncodeRow(TelemetryTable table, TelemetryRow row, DateTimeOffset ts)
+    public static byte[] EncodeRow(TelemetryTable table, CursorRow row, DateTimeOffset ts)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WireValues.WriterOptions))

@@ -84,6 +84,6 @@ public sealed class TelemetryPublisher(SourceDatabase database, StateStore state
         return published;
     }
 
-    private Action<TelemetryRow, string> LogSkipped(TelemetryTable table) =>
+    private Action<CursorRow, string> LogSkipped(TelemetryTable table) =>
         (row, why) => logger.LogWarning("Telemetry table {Table}: row {Rowid} is skipped and can never be sent: {Why}", table.Name, row.RowId, why);
 }

@@ -11,13 +11,13 @@ public sealed record TelemetryTable(TableShape Shape, string TimestampColumn)
 {
     public string Name => Shape.Name;
 
-    /// <summary>The columns in declaration order (the order of <see cref="TelemetryRow.Values"/>).</summary>
+    /// <summary>The columns in declaration order (the order of <see cref="CursorRow.Values"/>).</summary>
     public IReadOnlyList<string> Columns { get; } = Shape.Columns.Select(c => c.Name).ToList();
 
     public int TimestampIndex => Columns.ToList().IndexOf(TimestampColumn);
 
     /// <summary>The rows with <paramref name="afterRowid"/> &lt; rowid ≤ <paramref name="upToRowid"/>, oldest first, at most <paramref name="limit"/>.</summary>
-    public IReadOnlyList<TelemetryRow> Read(SourceDatabase database, long afterRowid, int limit, long upToRowid = long.MaxValue)
+    public IReadOnlyList<CursorRow> Read(SourceDatabase database, long afterRowid, int limit, long upToRowid = long.MaxValue)
     {
         var rowid = RowidName();
         var columns = string.Join(", ", Columns.Select(SqlText.Identifier));
@@ -25,13 +25,13 @@ public sealed record TelemetryTable(TableShape Shape, string TimestampColumn)
             $"SELECT {rowid}, {columns} FROM {SqlText.Identifier(Name)} WHERE {rowid} > $after AND {rowid} <= $upTo ORDER BY {rowid} LIMIT $limit",
             null, ("$after", afterRowid), ("$upTo", upToRowid), ("$limit", limit));
         using var reader = command.ExecuteReader();
-        var rows = new List<TelemetryRow>();
+        var rows = new List<CursorRow>();
         while (reader.Read())
         {
             var values = new object?[Columns.Count];
             for (var i = 0; i < values.Length; i++)
                 values[i] = reader.IsDBNull(i + 1) ? null : reader.GetValue(i + 1);
-            rows.Add(new TelemetryRow(reader.GetInt64(0), values));
+            rows.Add(new CursorRow(reader.GetInt64(0), values));
         }
         return rows;
     }

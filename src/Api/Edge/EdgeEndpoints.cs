@@ -1,3 +1,4 @@
+using EdgeSync.Api.Uploads;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -22,6 +23,7 @@ public static class EdgeEndpoints
         edge.MapPolicyEndpoints();
         edge.MapRejectionEndpoints();
         edge.MapEventStreamEndpoints();
+        edge.MapUploadListEndpoints();
         return app;
     }
 }

@@ -25,13 +25,15 @@ public sealed record LineageDetail(
     IReadOnlyList<BindingView> Bindings, MirrorTableView? Mirror, ReplayView? ReplayIntent,
     int MaterializationFailureCount, string? MaterializationLastError, bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls,
     string? LastRejectionCode, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, Guid? RegistryDecisionId,
-    string CaptureStrategy, string? TimestampColumn, long? LastBatchSeq, long BatchSeqGaps)
+    string CaptureStrategy, string? TimestampColumn, long? LastBatchSeq, long BatchSeqGaps,
+    IReadOnlyList<PendingSnapshot>? PendingSnapshots = null)
 {
     public static LineageDetail From(LineageView l, IReadOnlyList<PendingControl> controls) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.Watermark, l.Counters,
         l.AcceptedSchemaHash, l.SchemaVersions, l.OpenReview, l.Bindings, l.Mirror, l.ReplayIntent,
         l.MaterializationFailureCount, l.MaterializationLastError, l.DevicePaused, controls.Select(PendingControlView.From).ToList(),
-        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt, l.RegistryDecisionId, l.CaptureStrategy, l.TimestampColumn, l.LastBatchSeq, l.BatchSeqGaps);
+        l.LastRejectionCode, l.Version, l.CreatedAt, l.UpdatedAt, l.RegistryDecisionId, l.CaptureStrategy, l.TimestampColumn, l.LastBatchSeq, l.BatchSeqGaps,
+        l.PendingSnapshots ?? []);
 }
 
 /// <summary>A downlink waiting for the device's acknowledgement, with the message as sent.</summary>
@@ -39,7 +41,14 @@ public sealed record PendingControlView(Guid ControlId, string ControlKind, Json
 {
     public static PendingControlView From(PendingControl c)
     {
-        using var message = JsonDocument.Parse(c.PayloadJson);
+        var payload = c.PayloadJson;
+        // A grant's URL is the device's credential for its upload: operators see that it was sent, not the URL.
+        if (c.ControlKind == PendingControl.UrlGrantKind && System.Text.Json.Nodes.JsonNode.Parse(payload) is System.Text.Json.Nodes.JsonObject grant)
+        {
+            grant.Remove("presigned_url");
+            payload = grant.ToJsonString();
+        }
+        using var message = JsonDocument.Parse(payload);
         return new(c.ControlId, c.ControlKind, message.RootElement.Clone(), c.CreatedAt, c.LastSentAt, c.SendCount);
     }
 }

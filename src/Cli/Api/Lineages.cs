@@ -32,10 +32,17 @@ public sealed record LineageDetail(
     MirrorView? Mirror, ReplayIntentView? ReplayIntent, int MaterializationFailureCount, string? MaterializationLastError,
     bool DevicePaused, IReadOnlyList<PendingControlView> PendingControls, string? LastRejectionCode, long Version,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? CaptureStrategy = null, string? TimestampColumn = null, long? LastBatchSeq = null, long BatchSeqGaps = 0)
+    string? CaptureStrategy = null, string? TimestampColumn = null, long? LastBatchSeq = null, long BatchSeqGaps = 0,
+    IReadOnlyList<PendingSnapshotView>? PendingSnapshots = null)
 {
     public string Kind => LineageKind.Of(CaptureStrategy);
 }
+
+/// <summary>A bootstrap snapshot in the lineage's backlog.</summary>
+public sealed record PendingSnapshotView(Guid UploadId, long RowCount, long RowsApplied, string SchemaHash, DateTimeOffset ReceivedAt);
+
+/// <summary>A row of <c>GET …/edge/uploads</c>: the fields the lineage detail shows.</summary>
+public sealed record UploadSummary(Guid UploadId, string SegmentKind, string State, long? Bytes, long? RowsIngested, DateTimeOffset GrantedAt, string? Detail);
 
 public sealed record WatermarkView(Guid JournalEpoch, long ServerWatermark);
 

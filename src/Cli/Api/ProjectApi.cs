@@ -91,6 +91,12 @@ public sealed class ProjectApi(EdgeSyncClient client, Guid projectId)
     public Task<ApiResult> PatchPolicyAsync(IReadOnlyDictionary<string, object> fields, string idempotencyKey, CancellationToken ct = default) =>
         client.SendAsync(HttpMethod.Patch, $"{Edge}/policy", fields, idempotencyKey, ct);
 
+    public Task<ApiResult> UploadsAsync(Guid? deviceId, string? sourceTable, string? state, PageRequest page, CancellationToken ct = default, Guid? lineageId = null) =>
+        client.GetAsync(Query($"{Edge}/uploads", page, ("device_id", deviceId?.ToString()), ("source_table", sourceTable), ("state", state),
+            ("lineage_id", lineageId?.ToString())), ct);
+
+    public Task<ApiResult> UploadAsync(Guid uploadId, CancellationToken ct = default) => client.GetAsync($"{Edge}/uploads/{uploadId}", ct);
+
     public Task<ApiResult> RejectionsAsync(Guid? deviceId, string? code, PageRequest page, CancellationToken ct = default) =>
         client.GetAsync(Query($"{Edge}/rejections", page, ("device_id", deviceId?.ToString()), ("code", code)), ct);
 

@@ -16,7 +16,8 @@ public static class LineageDetailText
             printer.Line(line);
     }
 
-    public static IEnumerable<string> Lines(LineageDetail l)
+    /// <param name="uploads">The lineage's uploads, newest first, when the caller read them (the terminal UI does).</param>
+    public static IEnumerable<string> Lines(LineageDetail l, IReadOnlyList<UploadSummary>? uploads = null)
     {
         yield return $"Lineage        {l.Id}";
         yield return $"Device         {l.DeviceName} ({l.DeviceId})";
@@ -53,6 +54,20 @@ public static class LineageDetailText
         yield return $"Pending controls ({l.PendingControls.Count})";
         foreach (var c in l.PendingControls)
             yield return $"  {c.ControlKind,-8} {c.ControlId}  created {Cells.Time(c.CreatedAt)}, sent {c.SendCount}x, last {Cells.Time(c.LastSentAt)}";
+
+        var snapshots = l.PendingSnapshots ?? [];
+        yield return "";
+        yield return $"Pending snapshots ({snapshots.Count})";
+        foreach (var s in snapshots)
+            yield return $"  {s.UploadId}  {s.RowsApplied} of {s.RowCount} rows applied, schema {Cells.ShortHash(s.SchemaHash)}, received {Cells.Time(s.ReceivedAt)}";
+
+        if (uploads is not null)
+        {
+            yield return "";
+            yield return $"Uploads ({uploads.Count})";
+            foreach (var u in uploads)
+                yield return $"  {u.UploadId}  {u.SegmentKind,-18} {u.State,-9} {(u.Bytes is { } b ? Cells.Bytes(b) : "-"),10}  rows {u.RowsIngested?.ToString() ?? "-"}, granted {Cells.Time(u.GrantedAt)}{(u.Detail is null ? "" : $": {u.Detail}")}";
+        }
 
         yield return "";
         yield return $"Schema versions ({l.SchemaVersions.Count})";

@@ -60,11 +60,13 @@ public sealed class LineageDetailScreen : Window
             Load();
     }
 
-    private void Load() => _session.Call(_status, "loading the lineage", ct => _session.Api.LineageAsync(_lineage.Id, ct), result =>
+    private void Load() => _session.Call(_status, "loading the lineage", async ct =>
+        (Lineage: await _session.Api.LineageAsync(_lineage.Id, ct),
+            Uploads: await _session.Api.UploadsAsync(null, null, null, new PageRequest(1, 20), ct, _lineage.Id)), result =>
     {
-        _detail = result.As<LineageDetail>();
+        _detail = result.Lineage.As<LineageDetail>();
         _lineage = LineageRef.Of(_detail);
-        TextLines.Show(_text, LineageDetailText.Lines(_detail));
+        TextLines.Show(_text, LineageDetailText.Lines(_detail, result.Uploads.Items<UploadSummary>()));
     }, alive: _alive.Token);
 
     private void OpenReview()

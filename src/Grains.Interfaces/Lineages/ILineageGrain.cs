@@ -18,6 +18,14 @@ public interface ILineageGrain : IGrainWithStringKey
     [Alias("ObserveSchema")]
     Task<IngestOutcome> ObserveSchema(DeviceIdentity device, SchemaObservation observation);
 
+    /// <summary>A device's <c>url_request</c>: a grant recorded with its <c>url_grant</c> control (the lineage is created when absent).</summary>
+    [Alias("RequestUpload")]
+    Task<IngestOutcome> RequestUpload(DeviceIdentity device, IngestRequest request);
+
+    /// <summary>A device's <c>finalize</c>: the uploaded object ingested once (a redelivery is a duplicate), or refused <c>invalid_upload</c>.</summary>
+    [Alias("FinalizeUpload")]
+    Task<IngestOutcome> FinalizeUpload(DeviceIdentity device, IngestRequest request);
+
     [Alias("ClaimReview")]
     Task<CommandResult> ClaimReview(ClaimReview command);
 

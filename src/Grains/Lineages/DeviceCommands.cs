@@ -17,6 +17,9 @@ public sealed record IngestRows(Guid NewLineageId, Guid NewReviewId, Guid NewRep
 
     /// <summary>Set when the batch is a telemetry batch (<see cref="TelemetryJournal.ToRowBatch"/> made <see cref="Batch"/> of it).</summary>
     public TelemetryOrigin? Telemetry { get; init; }
+
+    /// <summary>The upload whose finalize brought the batch (a <c>payload_spill</c>): finalized in the batch's transaction.</summary>
+    public Guid? FinalizesUpload { get; init; }
 }
 
 /// <summary>What a telemetry batch tells its lineage beyond its rows.</summary>

@@ -139,6 +139,27 @@ public sealed record RowsQuarantined(
     DateTimeOffset At, string Actor) : LineageEvent;
 
 /// <summary>
+/// The device asked for an upload URL and was granted one: <see cref="UploadId"/>, usable until
+/// <see cref="ExpiresAt"/>, sent in the <c>url_grant</c> control <see cref="ControlId"/>.
+/// </summary>
+public sealed record UploadGranted(
+    Guid LineageId, Guid UploadId, Guid ControlId, string SegmentKind, DateTimeOffset ExpiresAt, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>
+/// A <c>bootstrap_snapshot</c> was finalized: the table's content as of (<see cref="JournalEpoch"/>,
+/// <see cref="CommitSeq"/>), <see cref="RowCount"/> rows kept in upload <see cref="UploadId"/>, joins
+/// the lineage's backlog; the replay applies it through the mirror's ordering guard.
+/// </summary>
+public sealed record SnapshotReceived(
+    Guid LineageId, Guid UploadId, Guid BatchId, Guid JournalEpoch, long CommitSeq, string SchemaHash, long RowCount, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>A chunk of a snapshot was applied; <see cref="RowsApplied"/> rows of it are in the mirror, counted from its first row.</summary>
+public sealed record SnapshotProgressed(Guid LineageId, Guid UploadId, long RowsApplied, int ChunkRows, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>The last chunk of a snapshot was applied; it has left the backlog.</summary>
+public sealed record SnapshotApplied(Guid LineageId, Guid UploadId, long RowsApplied, DateTimeOffset At, string Actor) : LineageEvent;
+
+/// <summary>
 /// The name each event is stored under in the event stream. Pinned here rather than derived from
 /// class names, so that renaming a class cannot orphan stored events; the event feed, the
 /// notifications and the API's event history show these names.
@@ -176,6 +197,10 @@ public static class LineageEventNames
         [typeof(StagedRowsDiscarded)] = "staged_rows_discarded",
         [typeof(QuarantinedRowsRequeued)] = "quarantined_rows_requeued",
         [typeof(RowsQuarantined)] = "rows_quarantined",
+        [typeof(UploadGranted)] = "upload_granted",
+        [typeof(SnapshotReceived)] = "snapshot_received",
+        [typeof(SnapshotProgressed)] = "snapshot_progressed",
+        [typeof(SnapshotApplied)] = "snapshot_applied",
     }.ToFrozenDictionary();
 }
 
@@ -195,11 +220,12 @@ public enum PauseReason
     Operator,
 }
 
-/// <summary>The downlink controls a lineage issues; on the wire <c>pause_lineage</c> and <c>resume_lineage</c>.</summary>
+/// <summary>The downlink controls a lineage issues; on the wire <c>pause_lineage</c>, <c>resume_lineage</c> and <c>url_grant</c>.</summary>
 public enum ControlKind
 {
     PauseLineage,
     ResumeLineage,
+    UrlGrant,
 }
 
 public enum StagingReason
@@ -250,6 +276,10 @@ public sealed record OpenReview(Guid ReviewId, string SchemaHash, ReviewState St
 public sealed record ReplayIntent(
     Guid ReplayId, ReplayStatus Status, string Cause, long BacklogRowsAtStart, long RowsReplayed, int Failures, string? LastError,
     DateTimeOffset StartedAt, DateTimeOffset UpdatedAt, DateTimeOffset? LastProgressAt = null, int Restarts = 0);
+
+/// <summary>A snapshot in the backlog: <see cref="RowsApplied"/> of its <see cref="RowCount"/> rows are in the mirror.</summary>
+public sealed record PendingSnapshot(
+    Guid UploadId, Guid BatchId, Guid JournalEpoch, long CommitSeq, string SchemaHash, long RowCount, long RowsApplied, DateTimeOffset ReceivedAt);
 
 /// <summary>Order of changes is (journal_epoch, commit_seq); epochs are UUIDv7 and so order by time.</summary>
 public sealed record Watermark(Guid JournalEpoch, long LastCommitSeq);
@@ -307,6 +337,8 @@ public sealed class Lineage
     /// <summary>The device was last told to pause this table (and not told to resume since).</summary>
     public bool DevicePaused { get; set; }
     public string? LastMaterializationError { get; set; }
+    /// <summary>Bootstrap snapshots received and not yet wholly applied, oldest first: part of the backlog.</summary>
+    public List<PendingSnapshot> PendingSnapshots { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     /// <summary><c>sqlite_telemetry_batch_v1</c> for a telemetry lineage; null for rows.</summary>
@@ -335,7 +367,10 @@ public sealed class Lineage
     /// <summary>Reasons that stop the backlog from being written (backpressure does not: draining is how it ends).</summary>
     public bool IsWriteBlocked => PauseReasons.Any(r => r is PauseReason.SchemaReview or PauseReason.CircuitBreaker or PauseReason.Operator);
 
-    public bool HasStagedBacklog => Counters.StagedRowCount > 0;
+    public bool HasStagedBacklog => Counters.StagedRowCount > 0 || PendingSnapshots.Count > 0;
+
+    /// <summary>Rows of pending snapshots not applied yet; backpressure counts them with the staged rows.</summary>
+    public long PendingSnapshotRows => PendingSnapshots.Sum(s => s.RowCount - s.RowsApplied);
 
     public bool IsReplaying => Replay is { Status: ReplayStatus.Running or ReplayStatus.Failed };
 
@@ -456,6 +491,18 @@ public sealed class Lineage
                 Apply(x);
                 break;
             case RowsQuarantined x:
+                Apply(x);
+                break;
+            case UploadGranted x:
+                UpdatedAt = x.At;
+                break;
+            case SnapshotReceived x:
+                Apply(x);
+                break;
+            case SnapshotProgressed x:
+                Apply(x);
+                break;
+            case SnapshotApplied x:
                 Apply(x);
                 break;
             case LineageDeleted:
@@ -702,6 +749,42 @@ public sealed class Lineage
         UpdatedAt = e.At;
     }
 
+    private void Apply(SnapshotReceived e)
+    {
+        if (PendingSnapshots.All(s => s.UploadId != e.UploadId))
+            PendingSnapshots.Add(new PendingSnapshot(e.UploadId, e.BatchId, e.JournalEpoch, e.CommitSeq, e.SchemaHash, e.RowCount, 0, e.At));
+        UpdatedAt = e.At;
+    }
+
+    private void Apply(SnapshotProgressed e)
+    {
+        var index = PendingSnapshots.FindIndex(s => s.UploadId == e.UploadId);
+        if (index >= 0)
+            PendingSnapshots[index] = PendingSnapshots[index] with { RowsApplied = e.RowsApplied };
+        Counters = Counters with { RowsMaterialized = Counters.RowsMaterialized + e.ChunkRows, RowsReceived = Counters.RowsReceived + e.ChunkRows };
+        if (Replay is not null)
+            Replay = Replay with { Status = ReplayStatus.Running, RowsReplayed = Replay.RowsReplayed + e.ChunkRows, LastError = null, UpdatedAt = e.At, LastProgressAt = e.At };
+        ConsecutiveFailures = 0;
+        LastMaterializationError = null;
+        UpdatedAt = e.At;
+    }
+
+    private void Apply(SnapshotApplied e)
+    {
+        var index = PendingSnapshots.FindIndex(s => s.UploadId == e.UploadId);
+        if (index >= 0)
+        {
+            var rows = e.RowsApplied - PendingSnapshots[index].RowsApplied;
+            Counters = Counters with { RowsMaterialized = Counters.RowsMaterialized + rows, RowsReceived = Counters.RowsReceived + rows };
+            if (Replay is not null)
+                Replay = Replay with { Status = ReplayStatus.Running, RowsReplayed = Replay.RowsReplayed + rows, LastError = null, UpdatedAt = e.At, LastProgressAt = e.At };
+            PendingSnapshots.RemoveAt(index);
+        }
+        ConsecutiveFailures = 0;
+        LastMaterializationError = null;
+        UpdatedAt = e.At;
+    }
+
     private void Apply(RowsQuarantined e)
     {
         Counters = Counters with
@@ -755,6 +838,7 @@ public sealed class Lineage
         copy.Bindings = [.. Bindings];
         copy.Seen = [.. Seen];
         copy.AcceptedBatchSeqs = [.. AcceptedBatchSeqs];
+        copy.PendingSnapshots = [.. PendingSnapshots];
         return copy;
     }
 }

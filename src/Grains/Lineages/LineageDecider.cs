@@ -80,7 +80,7 @@ public static class LineageDecider
     /// <summary>Rows already in flight are staged whatever the backlog; then the caps are checked.</summary>
     private static IEnumerable<LineageEvent> Backpressure(Lineage current, BatchStaged staged, IngestRows command, DateTimeOffset now)
     {
-        var rows = current.Counters.StagedRowCount + staged.RowsStaged;
+        var rows = current.Counters.StagedRowCount + current.PendingSnapshotRows + staged.RowsStaged;
         var bytes = current.Counters.StagedBytes + staged.Bytes;
         if (!FlowControl.OverCaps(command.Policy, rows, bytes))
             return [];
@@ -122,7 +122,7 @@ public static class LineageDecider
     /// An unseen hash: harmless changes continue under the accepted bindings (or, when the
     /// policy allows it, with new nullable columns mirrored); everything else waits for an operator.
     /// </summary>
-    private static (bool PausedForReview, bool Accepted) DecideNewSchema(
+    internal static (bool PausedForReview, bool Accepted) DecideNewSchema(
         Lineage? state, IngestRows command, Guid lineageId, SchemaFingerprint? columns, bool observed, bool pausedForReview,
         string actor, DateTimeOffset now, List<LineageEvent> events)
     {

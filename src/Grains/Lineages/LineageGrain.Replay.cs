@@ -124,6 +124,12 @@ public sealed partial class LineageGrain
         }
         try
         {
+            // Snapshots first: they are older than the rows staged behind them, and the guard orders the rest.
+            if (lineage.PendingSnapshots.Count > 0)
+            {
+                await ApplySnapshotChunkAsync(lineage, lineage.PendingSnapshots[0], ct);
+                return;
+            }
             await using var tx = await store.BeginAsync(ct);
             var rows = await effects.OldestStagedAsync(tx, lineage.Id, options.Value.ReplayChunkRows, ct);
             Decision decision;

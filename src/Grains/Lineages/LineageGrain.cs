@@ -29,6 +29,7 @@ public sealed partial class LineageGrain(
     LineageStore store,
     LineageEffects effects,
     LineageMetrics metrics,
+    LineageUploads uploads,
     IOptions<LineageOptions> options,
     TimeProvider clock,
     ILogger<LineageGrain> logger) : Grain, ILineageGrain, IRemindable
@@ -56,22 +57,23 @@ public sealed partial class LineageGrain(
 
     // ---- Device messages --------------------------------------------------------------------
 
-    public Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch) => IngestAsync(device, batch, null);
+    public Task<IngestOutcome> IngestRows(DeviceIdentity device, RowBatch batch) => IngestAsync(device, batch);
 
     /// <summary>
     /// A telemetry batch goes through the lineage's row machinery as inserts at synthetic journal
     /// positions (<see cref="TelemetryJournal"/>), after its kind and sequencing are checked.
     /// </summary>
     public Task<IngestOutcome> IngestTelemetry(DeviceIdentity device, TelemetryBatch batch) =>
-        IngestAsync(device, TelemetryJournal.ToRowBatch(batch), new TelemetryOrigin(batch.BatchSeq, batch.TimestampColumn));
+        IngestAsync(device, TelemetryJournal.ToRowBatch(batch), telemetry: new TelemetryOrigin(batch.BatchSeq, batch.TimestampColumn));
 
-    private async Task<IngestOutcome> IngestAsync(DeviceIdentity device, RowBatch batch, TelemetryOrigin? telemetry)
+    private async Task<IngestOutcome> IngestAsync(DeviceIdentity device, RowBatch batch, TelemetryOrigin? telemetry = null, Guid? finalizesUpload = null)
     {
         await EnsureFreshAsync();
         var lineageId = await EnsureLineageIdAsync();
         var command = new IngestRows(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), Guid.CreateVersion7(), device, batch, await PolicyAsync(device.ProjectId))
         {
             Telemetry = telemetry,
+            FinalizesUpload = finalizesUpload,
         };
         for (var attempt = 0; ; attempt++)
         {
@@ -163,6 +165,8 @@ public sealed partial class LineageGrain(
         await using var tx = await store.BeginAsync();
         if (!await effects.RecordBatchAsync(tx, lineageId, command.Device.DeviceId, batch, now, command.Telemetry is null ? "rows" : "telemetry"))
         {
+            if (command.FinalizesUpload is { } finalized)
+                await uploads.FinalizeAsync(tx, finalized, batch.BatchId, batch.Rows.Count, now);
             await tx.CommitAsync();
             return IngestOutcome.Duplicate(lineageId);
         }
@@ -170,6 +174,8 @@ public sealed partial class LineageGrain(
         var setAside = await effects.ApplyAsync(tx, lineageId, command.Device.ProjectId, command.Device.DeviceId, batch, decision, setAsideFailing, now);
         if (setAside is not null)
             decision = PoisonRowDecisions.SetAsideLive(decision, setAside, now);
+        if (command.FinalizesUpload is { } upload)
+            await uploads.FinalizeAsync(tx, upload, batch.BatchId, batch.Rows.Count, now);
         var next = await tx.AppendAsync(_lineage, lineageId, decision.Events);
         if (!await CommitAsync(tx, next, decision.Events))
             throw new CommitNotAppliedException(lineageId);
@@ -376,11 +382,13 @@ public sealed partial class LineageGrain(
         await using (var tx = await store.BeginAsync())
         {
             await effects.RemoveAsync(tx, lineage, command.DropMirror);
+            await uploads.RemoveForLineageAsync(tx, lineage.Id);
             await tx.EndAsync(lineage, decision.Events);
             await tx.CommitAsync();
         }
 
         await StopReplayAsync();
+        await CloseSnapshotCursorAsync();
         _lineage = null;
         slot.State.LineageId = null;
         await slot.WriteStateAsync();

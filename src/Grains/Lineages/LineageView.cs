@@ -34,6 +34,8 @@ public sealed class LineageView
     public string? MaterializationLastError { get; set; }
     public bool DevicePaused { get; set; }
     public string? LastRejectionCode { get; set; }
+    /// <summary>Bootstrap snapshots in the backlog, oldest first.</summary>
+    public List<PendingSnapshot> PendingSnapshots { get; set; } = [];
     /// <summary>The version of the lineage's stream this view shows.</summary>
     public long Version { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
@@ -81,6 +83,7 @@ public sealed class LineageView
         MaterializationLastError = l.LastMaterializationError,
         DevicePaused = l.DevicePaused,
         LastRejectionCode = l.LastRejectionCode,
+        PendingSnapshots = [.. l.PendingSnapshots],
         Version = l.Version,
         CreatedAt = l.CreatedAt,
         UpdatedAt = l.UpdatedAt,

@@ -15,6 +15,9 @@ public static class EdgeTables
     public const string TelemetryPoints = "edge_telemetry_points";
     public const string PendingControls = "edge_pending_controls";
     public const string QuarantinedRows = "edge_quarantined_rows";
+    public const string Uploads = "edge_uploads";
+    public const string UploadChunks = "edge_upload_chunks";
+    public const string UploadKeys = "edge_upload_keys";
 
     public static IEnumerable<Table> All(string schema)
     {
@@ -24,6 +27,53 @@ public static class EdgeTables
         yield return TelemetryPointsTable(schema);
         yield return PendingControlsTable(schema);
         yield return QuarantinedRowsTable(schema);
+        yield return UploadsTable(schema);
+        yield return UploadChunksTable(schema);
+        yield return UploadKeysTable(schema);
+    }
+
+    /// <summary>Bulk uploads from their grant to their finalize (docs/storage.md).</summary>
+    private static Table UploadsTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, Uploads, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("upload_id").AsPrimaryKey();
+        table.AddColumn<Guid>("project_id").NotNull();
+        table.AddColumn<Guid>("device_id").NotNull();
+        table.AddColumn<Guid>("lineage_id").NotNull();
+        table.AddColumn<string>("source_table").NotNull();
+        table.AddColumn<string>("segment_kind").NotNull();
+        // granted, uploaded, finalized or refused; a granted upload past expires_at reads as expired.
+        table.AddColumn<string>("state").NotNull();
+        table.AddColumn("bytes", "bigint");
+        table.AddColumn("granted_at", "timestamptz").NotNull();
+        table.AddColumn("expires_at", "timestamptz").NotNull();
+        table.AddColumn("uploaded_at", "timestamptz");
+        table.AddColumn("finalized_at", "timestamptz");
+        table.AddColumn("batch_id", "uuid");
+        table.AddColumn("rows_ingested", "bigint");
+        table.AddColumn<string>("detail");
+        table.Indexes.Add(new IndexDefinition("ix_edge_uploads_project_granted") { Columns = ["project_id", "granted_at"] });
+        return table;
+    }
+
+    /// <summary>The bytes of an uploaded object, in the order they came, about 1 MiB a row.</summary>
+    private static Table UploadChunksTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, UploadChunks, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("upload_id").AsPrimaryKey();
+        table.AddColumn<int>("ordinal").AsPrimaryKey();
+        table.AddColumn("data", "bytea").NotNull();
+        return table;
+    }
+
+    /// <summary>The signing key of upload tokens when none is configured: one row, shared by every node.</summary>
+    private static Table UploadKeysTable(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, UploadKeys, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<int>("key_id").AsPrimaryKey();
+        table.AddColumn("key", "bytea").NotNull();
+        table.AddColumn("created_at", "timestamptz").NotNull();
+        return table;
     }
 
     /// <summary>
@@ -71,6 +121,8 @@ public static class EdgeTables
         table.AddColumn<int>("send_count").NotNull().DefaultValue(0);
         table.AddColumn("acknowledged_at", "timestamptz");
         table.AddColumn("superseded_at", "timestamptz");
+        // A url_grant is not sent after its URL expired.
+        table.AddColumn("expires_at", "timestamptz");
         table.Indexes.Add(new IndexDefinition("ix_edge_pending_controls_open")
         {
             Columns = ["device_id"],

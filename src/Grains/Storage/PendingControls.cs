@@ -5,7 +5,11 @@ namespace EdgeSync.Storage;
 /// <summary>A downlink control waiting for its acknowledgement, with the message the device gets.</summary>
 public sealed record PendingControl(
     Guid ControlId, Guid LineageId, Guid DeviceId, string SourceTable, string ControlKind, string PayloadJson,
-    DateTimeOffset CreatedAt, DateTimeOffset? LastSentAt, int SendCount);
+    DateTimeOffset CreatedAt, DateTimeOffset? LastSentAt, int SendCount, DateTimeOffset? ExpiresAt = null)
+{
+    /// <summary>The control kind of an upload grant: it neither supersedes pause/resume controls nor is superseded by them.</summary>
+    public const string UrlGrantKind = "url_grant";
+}
 
 /// <summary>
 /// <c>edge_pending_controls</c>: every control is recorded here before it is published and stays
@@ -15,20 +19,26 @@ public sealed class PendingControls(EdgeStoreSettings settings, NpgsqlDataSource
 {
     private readonly string _table = settings.Table(EdgeTables.PendingControls);
 
-    /// <summary>Records a control inside the lineage's transaction and supersedes the older open ones of that table.</summary>
+    /// <summary>
+    /// Records a control inside the lineage's transaction and supersedes the older open ones of that
+    /// table; upload grants stand apart: each is answered on its own, until acknowledged or expired.
+    /// </summary>
     public async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PendingControl control, CancellationToken ct = default)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         var supersede = new NpgsqlBatchCommand(
-            $"UPDATE {_table} SET superseded_at = @at WHERE lineage_id = @lineage AND acknowledged_at IS NULL AND superseded_at IS NULL");
+            $"UPDATE {_table} SET superseded_at = @at WHERE lineage_id = @lineage AND acknowledged_at IS NULL AND superseded_at IS NULL AND control_kind <> @grant AND @kind <> @grant");
         supersede.Parameters.AddWithValue("at", control.CreatedAt);
         supersede.Parameters.AddWithValue("lineage", control.LineageId);
+        supersede.Parameters.AddWithValue("grant", PendingControl.UrlGrantKind);
+        supersede.Parameters.AddWithValue("kind", control.ControlKind);
         var insert = new NpgsqlBatchCommand(
             $"""
-            INSERT INTO {_table} (control_id, lineage_id, device_id, source_table, control_kind, payload, created_at)
-            VALUES (@id, @lineage, @device, @table, @kind, @payload::jsonb, @at)
+            INSERT INTO {_table} (control_id, lineage_id, device_id, source_table, control_kind, payload, created_at, expires_at)
+            VALUES (@id, @lineage, @device, @table, @kind, @payload::jsonb, @at, @expires)
             ON CONFLICT (control_id) DO NOTHING
             """);
+        insert.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("expires", control.ExpiresAt) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         insert.Parameters.AddWithValue("id", control.ControlId);
         insert.Parameters.AddWithValue("lineage", control.LineageId);
         insert.Parameters.AddWithValue("device", control.DeviceId);
@@ -103,9 +113,9 @@ public sealed class PendingControls(EdgeStoreSettings settings, NpgsqlDataSource
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT control_id, lineage_id, device_id, source_table, control_kind, payload::text, created_at, last_sent_at, send_count
+            SELECT control_id, lineage_id, device_id, source_table, control_kind, payload::text, created_at, last_sent_at, send_count, expires_at
             FROM {_table} AS pending
-            WHERE acknowledged_at IS NULL AND superseded_at IS NULL AND {where}
+            WHERE acknowledged_at IS NULL AND superseded_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AND {where}
             ORDER BY created_at
             """);
         foreach (var (name, value) in parameters)
@@ -115,7 +125,8 @@ public sealed class PendingControls(EdgeStoreSettings settings, NpgsqlDataSource
         while (await reader.ReadAsync(ct))
             controls.Add(new PendingControl(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), reader.GetString(4),
                 reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6),
-                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8)));
+                reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7), reader.GetInt32(8),
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9)));
         return controls;
     }
 }

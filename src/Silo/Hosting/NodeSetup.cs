@@ -7,6 +7,7 @@ using EdgeSync.Registry;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
 using EdgeSync.Telemetry;
+using EdgeSync.Uploads;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -45,6 +46,11 @@ public static class NodeSetup
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
         builder.Services.Configure<LineageOptions>(configuration.GetSection("Lineages"));
         builder.Services.Configure<FleetOptions>(configuration.GetSection("Fleets"));
+        builder.Services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section))
+            // Devices reach this node's own HTTP address unless a gateway's is configured.
+            .PostConfigure(o => o.PublicBaseUrl ??= $"http://{orleans.AdvertisedAddress}:{httpPort}")
+            .Validate(o => o.Problem() is null, "The Uploads options are invalid: see Uploads:* in the documentation.")
+            .ValidateOnStart();
         builder.Services.AddMqttGateway(configuration);
         builder.Services.AddSingleton<LineageMetrics>();
         builder.Services.AddSingleton<RegistryFanOut>();

@@ -46,6 +46,7 @@ public sealed class IngestGateway(
                 DeviceTopics.TelemetryBatch => await IngestTelemetryAsync(device, payload),
                 DeviceTopics.SchemaObserve => await ObserveSchemaAsync(device, payload),
                 DeviceTopics.IngestAck => await AcknowledgeAsync(device, payload),
+                DeviceTopics.IngestRequest => await RequestIngestAsync(device, payload),
                 _ => (IngestOutcome.Rejected(null, new Rejection(UnsupportedUplink,
                     $"'{uplink}' is not handled by this version of the service")), null),
             };
@@ -129,6 +130,19 @@ public sealed class IngestGateway(
         var observation = read.Value!;
         var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, observation.SourceTable));
         return (await ThroughMembershipChangesAsync(() => grain.ObserveSchema(device.Identity, observation)), observation.SourceTable);
+    }
+
+    /// <summary>A <c>url_request</c> or a <c>finalize</c>, to the lineage of its table.</summary>
+    private async Task<(IngestOutcome, string?)> RequestIngestAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
+    {
+        var read = IngestRequestReader.Read(payload);
+        if (read.Rejection is { } rejection)
+            return (IngestOutcome.Rejected(null, rejection), null);
+        var request = read.Value!;
+        var grain = grains.GetGrain<ILineageGrain>(ILineageGrain.KeyOf(device.Identity.DeviceId, request.SourceTable));
+        return (await ThroughMembershipChangesAsync(() => request.RequestKind == IngestRequest.UrlRequest
+            ? grain.RequestUpload(device.Identity, request)
+            : grain.FinalizeUpload(device.Identity, request)), request.SourceTable);
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ public sealed class AgentTelemetryCaptureTests : IDisposable
         return new TelemetryTable(TableCatalog.Shape(source, table)!, column);
     }
 
-    private List<TelemetryRow> ReadAll(TelemetryTable table, long after = 0, int limit = int.MaxValue)
+    private List<CursorRow> ReadAll(TelemetryTable table, long after = 0, int limit = int.MaxValue)
     {
         using var source = SourceDatabase.OpenExisting(_db.Path);
         return table.Read(source, after, limit).ToList();

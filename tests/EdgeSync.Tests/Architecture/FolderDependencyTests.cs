@@ -7,7 +7,7 @@ namespace EdgeSync.Tests.Architecture;
 public sealed partial class FolderDependencyTests
 {
     // Each folder may use the folders before it, never one after it.
-    private static readonly string[] Layers = ["Registry", "Telemetry", "Storage", "Mirrors", "Lineages", "Fleets"];
+    private static readonly string[] Layers = ["Registry", "Telemetry", "Storage", "Uploads", "Mirrors", "Lineages", "Fleets"];
 
     [Fact]
     public void Each_folder_of_the_grains_uses_only_the_folders_below_it()

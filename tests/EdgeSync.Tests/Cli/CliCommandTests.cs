@@ -403,6 +403,33 @@ public sealed class CliCommandTests(CliNodeFixture fixture)
     }
 
     [Fact]
+    public async Task Uploads_are_listed_and_shown_as_the_API_shows_them()
+    {
+        var device = await Fleet.RegisterDeviceAsync(Node);
+        using var viewer = Node.CreateClient($"{device.ProjectId}:PROJECT_CAN_VIEW_DEVICES");
+        using var cli = LoggedIn(device.ProjectId, "PROJECT_CAN_VIEW_DEVICES");
+        await using (var mqtt = await device.ConnectAsync(Node))
+        {
+            await mqtt.ListenForControlsAsync();
+            await mqtt.PublishAsync("sync/ingest/request", """{"format_version":1,"request_kind":"url_request","source_table":"pump","segment_kind":"payload_spill"}""");
+            await mqtt.WaitForControlAsync("url_grant");
+        }
+
+        var all = await cli.JsonAsync("uploads", "list");
+        var granted = await cli.JsonAsync("uploads", "list", "--state", "granted", "--table", "pump", "--device", device.DeviceId.ToString());
+        var uploadId = Assert.Single(all.EnumerateArray()).GetProperty("upload_id").GetString()!;
+        var one = await cli.JsonAsync("uploads", "get", uploadId);
+        var text = await cli.RunAsync("uploads", "get", uploadId);
+
+        AssertSameJson((await viewer.GetJsonAsync($"{Base(device.ProjectId)}/edge/uploads")).GetProperty("data"), all);
+        AssertSameJson(all, granted);
+        AssertSameJson((await viewer.GetJsonAsync($"{Base(device.ProjectId)}/edge/uploads/{uploadId}")).GetProperty("data"), one);
+        Assert.Empty((await cli.JsonAsync("uploads", "list", "--state", "finalized")).EnumerateArray());
+        Assert.Contains("payload_spill", text.Out);
+        Assert.Contains("granted", text.Out);
+    }
+
+    [Fact]
     public async Task Rejected_batches_are_listed_with_their_code_as_the_API_lists_them()
     {
         var device = await Fleet.RegisterDeviceAsync(Node);

@@ -96,6 +96,9 @@ public sealed class SqliteSource : IDisposable
 
     public int PendingChanges => _pending.Count;
 
+    /// <summary>The commit_seq of the last change captured: the journal position the table's content is at.</summary>
+    public long CommitSeq => _commitSeq;
+
     /// <summary>Every row of the table, keyed by its primary key's JSON.</summary>
     public Dictionary<string, JsonObject> Rows()
     {

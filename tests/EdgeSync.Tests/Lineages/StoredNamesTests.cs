@@ -33,7 +33,7 @@ public sealed class StoredNamesTests
         Assert.Equal(["queued", "in_review", "approved", "rejected", "abandoned"], EnumNames.All<ReviewState>());
         Assert.Equal(["mirror", "map", "ignore", "defer"], EnumNames.All<BindingAction>());
         Assert.Equal(["pause", "quarantine"], EnumNames.All<EdgeSync.Registry.PermanentRowErrorAction>());
-        Assert.Equal([ControlMessage.PauseLineage, ControlMessage.ResumeLineage], EnumNames.All<ControlKind>());
+        Assert.Equal([ControlMessage.PauseLineage, ControlMessage.ResumeLineage, ControlMessage.UrlGrant], EnumNames.All<ControlKind>());
         Assert.Equal(["per_device", "coalesced"], EnumNames.All<EdgeSync.Registry.MirrorLayout>());
     }
 
