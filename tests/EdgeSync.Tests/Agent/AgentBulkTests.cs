@@ -86,7 +86,7 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
         await using var node = await Node.StartAsync();
         var device = await Fleet.RegisterDeviceAsync(node.Http);
         using var cloud = new Cloud(node.Http, device);
-        using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SamplesSql);
+        using var db = new DeviceDatabase(SqliteWorkload.ReadingsSql + ";" + SqliteWorkload.ValvesSql + ";" + SamplesSql);
         var workload = new SqliteWorkload(db, seed: 15);
         var random = new Random(15);
         await workload.RunAsync(30);
@@ -94,13 +94,15 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
         var log = new LogSink(output);
         var config = db.ConfigFor(device, node.Ports.Mqtt, tables: new Dictionary<string, TableStrategy>
         {
-            ["readings"] = TableStrategy.Rows, ["samples"] = TableStrategy.Telemetry,
+            ["readings"] = TableStrategy.Rows, ["valves"] = TableStrategy.Rows, ["samples"] = TableStrategy.Telemetry,
         });
 
         var agent = RunningAgent.Start(config, log);
         var readings = await cloud.WaitForLineageAsync("readings");
+        var valves = await cloud.WaitForLineageAsync("valves");
         var samples = await cloud.WaitForLineageAsync("samples");
         await cloud.ApproveAllAsync(readings, SqliteWorkload.ReadingsColumns);
+        await cloud.ApproveAllAsync(valves, SqliteWorkload.ValvesColumns);
         await cloud.ApproveAllAsync(samples, SamplesColumns);
 
         for (var round = 0; round < 3; round++)
@@ -117,6 +119,7 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
         await using (agent)
         {
             await cloud.WaitForMirrorAsync(readings, db, "readings", ["id"], TimeSpan.FromSeconds(60));
+            await cloud.WaitForMirrorAsync(valves, db, "valves", ["site", "slot"], TimeSpan.FromSeconds(30));
             await WaitForTelemetryMirrorAsync(cloud, samples, db, TimeSpan.FromSeconds(60));
         }
         Assert.DoesNotContain(log.Lines, l => l.Level >= LogLevel.Error);
