@@ -95,7 +95,7 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
         var config = db.ConfigFor(device, node.Ports.Mqtt, tables: new Dictionary<string, TableStrategy>
         {
             ["readings"] = TableStrategy.Rows, ["valves"] = TableStrategy.Rows, ["samples"] = TableStrategy.Telemetry,
-        });
+        }) with { TimestampColumns = new Dictionary<string, string> { ["samples"] = "recorded_at" } }; // a TEXT column: named explicitly
 
         var agent = RunningAgent.Start(config, log);
         var readings = await cloud.WaitForLineageAsync("readings");
