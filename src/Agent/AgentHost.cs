@@ -43,7 +43,8 @@ public static class AgentHost
             var controls = (ControlProcessor?)null;
             await using var session = new BrokerSession(config, logger, message => controls!.ReceiveAsync(message));
             engine = new SyncEngine(config, source, state, session, logger);
-            controls = new ControlProcessor(state, session, engine.RequestFlush, logger);
+            using var uploads = engine;
+            controls = new ControlProcessor(state, session, engine.RequestFlush, logger, engine.Uploads.Grant);
             session.Connected += () =>
             {
                 controls.Wake();

@@ -3,6 +3,8 @@ using EdgeSync.Agent.Config;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.Publish;
 using EdgeSync.Agent.State;
+using EdgeSync.Agent.Telemetry;
+using EdgeSync.Agent.Uploads;
 using EdgeSync.Wire;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -13,10 +15,11 @@ namespace EdgeSync.Agent;
 /// The capture-and-publish cycle. Every <c>flush_interval</c> (or sooner when 4,096 rows or
 /// 512 KiB are pending, or a resume asks for it): reopen the source database, check the journal's
 /// identity (rotating the epoch when it was rebuilt) and the tables' schemas (reinstalling
-/// triggers, queueing <c>sync/schema/observe</c>), publish every table that is not paused, and
-/// prune the journal rows that are published and acknowledged.
+/// triggers, queueing <c>sync/schema/observe</c>), move uploads on (bootstrap snapshots, payload
+/// spills), publish every table that is not paused (rows tables from the journal, telemetry tables
+/// from their rowid cursor), and prune the journal rows that are published and acknowledged.
 /// </summary>
-public sealed class SyncEngine
+public sealed class SyncEngine : IDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -28,9 +31,11 @@ public sealed class SyncEngine
     private readonly JournalStore _journal;
     private readonly Enroller _enroller;
     private readonly TablePublisher _publisher;
+    private readonly TelemetryPublisher _telemetryPublisher;
     private readonly SemaphoreSlim _flushNow = new(0);
     private long _schemaVersion = -1;
     private IReadOnlyList<TableShape> _enrolled = [];
+    private IReadOnlyList<TelemetryTable> _telemetry = [];
     private long _highWater;
     private long _dataVersion = -1;
     private bool _sourceMissingLogged;
@@ -44,8 +49,23 @@ public sealed class SyncEngine
         _logger = logger;
         _journal = new JournalStore(source);
         _enroller = new Enroller(source, _journal, config, logger);
-        _publisher = new TablePublisher(_journal, state, session, logger);
+        Uploads = new UploadCoordinator(config.StateDatabasePath, state, _journal, session, logger, RequestFlush, table =>
+        {
+            // A new snapshot at the current position (journal rows since the old one are in it).
+            if (_enrolled.FirstOrDefault(t => t.Name == table) is { } shape)
+                StartBootstrap(shape);
+        });
+        _publisher = new TablePublisher(_journal, state, session, logger, Uploads);
+        _telemetryPublisher = new TelemetryPublisher(source, state, session, logger);
     }
+
+    /// <summary>Bootstrap snapshots and payload spills in progress.</summary>
+    public UploadCoordinator Uploads { get; }
+
+    /// <summary>The telemetry tables being captured (after the last refresh).</summary>
+    public IReadOnlyList<TelemetryTable> Telemetry => _telemetry;
+
+    public void Dispose() => Uploads.Dispose();
 
     /// <summary>The tables being captured (after the last refresh).</summary>
     public IReadOnlyList<TableShape> Enrolled => _enrolled;
@@ -54,7 +74,11 @@ public sealed class SyncEngine
     public void RequestFlush() => _flushNow.Release();
 
     /// <summary>Enrolls the tables and checks the journal, before the first connection.</summary>
-    public void Prepare() => RefreshCapture(force: true);
+    public void Prepare()
+    {
+        RefreshCapture(force: true);
+        Uploads.RemoveOrphanFiles();
+    }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -115,9 +139,13 @@ public sealed class SyncEngine
         {
             if (_session.IsConnected)
             {
+                await Uploads.AdvanceAsync(ct);
                 foreach (var table in _enrolled)
                     await _publisher.PublishAsync(table.Name, ct);
+                foreach (var table in _telemetry)
+                    await _telemetryPublisher.PublishAsync(table, ct);
                 await PublishObservationsAsync(ct);
+                await Uploads.AdvanceAsync(ct); // a spill started by this cycle's batches asks for its URL now
             }
         }
         catch (Exception e) when (ct.IsCancellationRequested && e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
@@ -192,9 +220,29 @@ public sealed class SyncEngine
         var version = _source.SchemaVersion();
         if (!force && !rebuilt && version == _schemaVersion)
             return;
-        var decisions = _enroller.Apply(baselineAll: rebuilt);
+        var decisions = _enroller.Apply(baselineAll: rebuilt, isNew: table => !_state.Has(table));
         _enrolled = decisions.Where(d => d.Outcome == TableOutcome.Enrolled).Select(d => d.Shape!).ToList();
-        foreach (var shape in _enrolled)
+        _telemetry = decisions.Where(d => d.Outcome == TableOutcome.EnrolledTelemetry).Select(d => new TelemetryTable(d.Shape!, d.TimestampColumn!)).ToList();
+        foreach (var decision in decisions.Where(d => d.BootstrapRows is not null))
+        {
+            try
+            {
+                StartBootstrap(decision.Shape!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+            {
+                // Nothing may publish the table before its snapshot exists (its first batch would
+                // create its state and the snapshot would never be taken): held back and retried.
+                _logger.LogWarning("Writing the bootstrap snapshot of {Table} failed ({Error}); the table waits and it is tried again at the next flush",
+                    decision.Table, e.Message);
+                _enrolled = _enrolled.Where(t => t.Name != decision.Table).ToList();
+                _schemaVersion = -1;
+                return;
+            }
+        }
+        foreach (var table in _telemetry)
+            _state.Telemetry(table.Name);
+        foreach (var shape in _enrolled.Concat(_telemetry.Select(t => t.Shape)))
         {
             var known = _state.Get(shape.Name);
             if (known.SchemaHash == shape.Hash)
@@ -208,6 +256,34 @@ public sealed class SyncEngine
     }
 
     /// <summary>
+    /// The first enrollment of a table that already holds many rows: its triggers are installed
+    /// (changes from now on are journaled), and its content at the current journal position goes
+    /// into a snapshot file, which is uploaded instead of being journaled as a baseline. Journal rows
+    /// up to that position are in the snapshot; later ones are published after the finalize.
+    /// </summary>
+    private void StartBootstrap(TableShape shape)
+    {
+        var epoch = _state.CurrentEpoch!;
+        var file = Uploads.NewFile();
+        var started = DateTime.UtcNow;
+        SnapshotWriter.Result snapshot;
+        try
+        {
+            snapshot = SnapshotWriter.Write(_source, shape, epoch, file);
+        }
+        catch
+        {
+            File.Delete(file);
+            throw;
+        }
+        _state.StartUpload(new UploadState(shape.Name, UploadState.BootstrapSnapshot, UploadStep.Observe, file, epoch, snapshot.CommitSeq, shape.Hash,
+            SchemaColumnsSent: true, snapshot.RowCount, BatchId: null));
+        _logger.LogInformation("Table {Table} holds {Rows} rows (more than bootstrap_threshold_rows {Threshold}): wrote its snapshot at commit_seq {Seq} " +
+                               "({Bytes} bytes zstd, {Seconds:0.0} s); it is uploaded before the table's journal is published",
+            shape.Name, snapshot.RowCount, _config.BootstrapThresholdRows, snapshot.CommitSeq, snapshot.Bytes, (DateTime.UtcNow - started).TotalSeconds);
+    }
+
+    /// <summary>
     /// Announces changed fingerprints on <c>sync/schema/observe</c>. This runs after the tables'
     /// batches, and not while a table is paused: the cloud (LineageDecider, as of this writing)
     /// queues a review only for a batch whose hash it has never seen, so an observation that
@@ -216,12 +292,13 @@ public sealed class SyncEngine
     /// </summary>
     private async Task PublishObservationsAsync(CancellationToken ct)
     {
-        foreach (var table in _enrolled)
+        foreach (var table in _enrolled.Concat(_telemetry.Select(t => t.Shape)))
         {
             var current = _state.Get(table.Name);
             if (!current.ObservePending || current.SchemaHash is null || current.Paused)
                 continue;
-            var payload = SchemaObservePayload.Build(table.Name, current.SchemaHash, _journal.FingerprintOf(current.SchemaHash), DateTimeOffset.UtcNow);
+            var fingerprint = _telemetry.Any(t => t.Name == table.Name) ? table.Fingerprint.ToCanonicalJson() : _journal.FingerprintOf(current.SchemaHash);
+            var payload = SchemaObservePayload.Build(table.Name, current.SchemaHash, fingerprint, DateTimeOffset.UtcNow);
             var result = await _session.PublishAsync(DeviceTopics.SchemaObserve, payload, ct);
             if (PubAck.Judge(result) == PubAckVerdict.Failed)
                 _logger.LogWarning("sync/schema/observe for {Table} got PUBACK {Code}; trying again at the next flush", table.Name, result.ReasonCode);

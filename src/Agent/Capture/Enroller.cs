@@ -7,7 +7,7 @@ namespace EdgeSync.Agent.Capture;
 /// Brings the source database's triggers in line with the configuration and the tables' current
 /// schemas: installs capture triggers on tables with strategy <c>rows</c> and a primary key,
 /// reinstalls them when a table's fingerprint changed, removes them from tables that are ignored,
-/// telemetry or refused. Triggers whose text differs from what this agent generates (installed by
+/// telemetry (read by a cursor on the rowid instead) or refused. Triggers whose text differs from what this agent generates (installed by
 /// an older agent with another value encoding) are reinstalled too. Whenever the triggers of a
 /// table are (re)installed — first enrollment, schema change, upgrade — and for every table when
 /// the journal was just rebuilt, the table gets a baseline: its current rows are journaled as
@@ -24,14 +24,16 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
         TableCatalog.UserTables(database).Select(table => Decide(table, TableCatalog.Shape(database, table))).ToList();
 
     /// <summary>Applies the plan; <paramref name="baselineAll"/> journals the current rows of every enrolled table.</summary>
-    public IReadOnlyList<TableDecision> Apply(bool baselineAll)
+    /// <param name="isNew">True for a table the agent has no state for: on its first enrollment, a table holding more than
+    /// <c>bootstrap_threshold_rows</c> gets its triggers without a baseline (<see cref="TableDecision.BootstrapRows"/>).</param>
+    public IReadOnlyList<TableDecision> Apply(bool baselineAll, Func<string, bool>? isNew = null)
     {
         EnsurePowersOfTwo();
         var decisions = new List<TableDecision>();
         foreach (var table in TableCatalog.UserTables(database))
         {
             var decision = Decide(table, TableCatalog.Shape(database, table));
-            decision = decision.Outcome == TableOutcome.Enrolled ? Enroll(decision.Shape!, baselineAll) : Unenroll(decision);
+            decision = decision.Outcome == TableOutcome.Enrolled ? Enroll(decision.Shape!, baselineAll, isNew?.Invoke(table) == true) : Unenroll(decision);
             decisions.Add(decision);
             LogOnce(decision);
         }
@@ -60,12 +62,25 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
     private TableDecision Decide(string table, TableShape? shape) => config.StrategyOf(table) switch
     {
         null or TableStrategy.Ignore => new TableDecision(table, TableOutcome.Ignored, shape),
-        TableStrategy.Telemetry => new TableDecision(table, TableOutcome.SkippedTelemetry, shape),
+        TableStrategy.Telemetry => DecideTelemetry(table, shape),
         _ when shape is null || !shape.HasPrimaryKey => new TableDecision(table, TableOutcome.RefusedNoPrimaryKey, shape),
         _ => new TableDecision(table, TableOutcome.Enrolled, shape),
     };
 
-    private TableDecision Enroll(TableShape shape, bool baselineAll)
+    /// <summary>A telemetry table needs a rowid (the cursor) and a timestamp column; it never gets triggers.</summary>
+    private TableDecision DecideTelemetry(string table, TableShape? shape)
+    {
+        if (shape is null)
+            return new TableDecision(table, TableOutcome.RefusedTelemetry, shape, Problem: "its columns cannot be read");
+        if (TableCatalog.IsWithoutRowid(database, table))
+            return new TableDecision(table, TableOutcome.RefusedTelemetry, shape, Problem: "it is a WITHOUT ROWID table (telemetry is read by a cursor on the rowid)");
+        var (column, problem) = TelemetryTimestamp.Choose(shape, config.TimestampColumns.GetValueOrDefault(table));
+        return column is null
+            ? new TableDecision(table, TableOutcome.RefusedTelemetry, shape, Problem: problem)
+            : new TableDecision(table, TableOutcome.EnrolledTelemetry, shape, TimestampColumn: column);
+    }
+
+    private TableDecision Enroll(TableShape shape, bool baselineAll, bool isNew)
     {
         var existing = OurTriggers(shape.Name);
         var current = CaptureTriggers.AreCurrent(existing, shape);
@@ -74,8 +89,22 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
         // see (a new column's DEFAULT, changes made between the ALTER TABLE and now) reach the cloud
         // under the new schema.
         var baseline = baselineAll || !current;
+        // A big table seen for the first time is sent as one bootstrap upload instead: journaling
+        // its rows would mean thousands of batches (and a copy of the table inside the journal).
+        // A crash between the triggers and the snapshot leaves no state for the table, so this is
+        // decided again at the next start, whatever triggers are there.
+        long? bootstrapRows = null;
+        if (isNew)
+        {
+            var rows = database.Scalar<long>($"SELECT count(*) FROM {SqlText.Identifier(shape.Name)}");
+            if (rows > config.BootstrapThresholdRows)
+            {
+                bootstrapRows = rows;
+                baseline = false;
+            }
+        }
         if (current && !baseline)
-            return new TableDecision(shape.Name, TableOutcome.Enrolled, shape);
+            return new TableDecision(shape.Name, TableOutcome.Enrolled, shape, BootstrapRows: bootstrapRows);
 
         using var transaction = database.BeginImmediate();
         // Re-read inside the write lock: no ALTER TABLE can slip between the fingerprint and the triggers.
@@ -98,7 +127,7 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
         if (baseline)
             database.Execute(CaptureTriggers.Baseline(locked), transaction);
         transaction.Commit();
-        return new TableDecision(locked.Name, TableOutcome.Enrolled, locked, installed, baseline);
+        return new TableDecision(locked.Name, TableOutcome.Enrolled, locked, installed, baseline, BootstrapRows: bootstrapRows);
     }
 
     private TableDecision Unenroll(TableDecision decision)
@@ -139,8 +168,8 @@ public sealed class Enroller(SourceDatabase database, JournalStore journal, Agen
                 logger.LogError("Table {Table} REFUSED: it has no explicit PRIMARY KEY (rowid-only tables cannot be mirrored). Add a PRIMARY KEY or set tables.{Table}: ignore. The other tables keep syncing.",
                     decision.Table, decision.Table);
                 break;
-            case TableOutcome.SkippedTelemetry:
-                logger.LogWarning("Table {Table} skipped: strategy 'telemetry' is not supported by this agent yet; nothing is captured or published for it", decision.Table);
+            case TableOutcome.RefusedTelemetry:
+                logger.LogError("Table {Table} REFUSED as telemetry: {Problem}. The other tables keep syncing.", decision.Table, decision.Problem);
                 break;
             case TableOutcome.Ignored:
                 logger.LogDebug("Table {Table} ignored", decision.Table);

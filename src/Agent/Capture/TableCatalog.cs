@@ -31,8 +31,17 @@ public static class TableCatalog
         using var command = database.Command("SELECT name, type, \"notnull\", pk FROM pragma_table_info($table) ORDER BY cid", transaction, ("$table", table));
         using var reader = command.ExecuteReader();
         var columns = new List<SchemaColumn>();
+        var declared = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read())
-            columns.Add(new SchemaColumn(reader.GetString(0), SqliteAffinity.Of(reader.IsDBNull(1) ? "" : reader.GetString(1)), reader.GetInt64(2) != 0, reader.GetInt32(3)));
-        return columns.Count == 0 ? null : new TableShape(table, columns);
+        {
+            var type = reader.IsDBNull(1) ? "" : reader.GetString(1);
+            columns.Add(new SchemaColumn(reader.GetString(0), SqliteAffinity.Of(type), reader.GetInt64(2) != 0, reader.GetInt32(3)));
+            declared[reader.GetString(0)] = type;
+        }
+        return columns.Count == 0 ? null : new TableShape(table, columns) { DeclaredTypes = declared };
     }
+
+    /// <summary>True for a <c>WITHOUT ROWID</c> table (it has no rowid to keep a cursor on).</summary>
+    public static bool IsWithoutRowid(SourceDatabase database, string table) =>
+        database.Scalar<long>("SELECT coalesce(max(wr), 0) FROM pragma_table_list WHERE schema = 'main' AND name = $t", null, ("$t", table)) != 0;
 }

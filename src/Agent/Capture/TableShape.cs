@@ -18,4 +18,9 @@ public sealed record TableShape(string Name, IReadOnlyList<SchemaColumn> Columns
     public IReadOnlyList<SchemaColumn> Key => Fingerprint.PrimaryKey;
 
     public bool HasPrimaryKey => Key.Count > 0;
+
+    /// <summary>Declared types by column name, as written in CREATE TABLE (not part of the fingerprint; telemetry uses them to find the timestamp column).</summary>
+    public IReadOnlyDictionary<string, string> DeclaredTypes { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public string DeclaredTypeOf(string column) => DeclaredTypes.GetValueOrDefault(column, "");
 }

@@ -36,9 +36,9 @@ public static class EnrollCommand
             output.WriteLine("  (no user tables)");
         foreach (var decision in decisions)
             output.WriteLine($"  {decision.Table}: {decision.Describe()}");
-        var refused = decisions.Count(d => d.Outcome == TableOutcome.RefusedNoPrimaryKey);
-        output.WriteLine($"{decisions.Count(d => d.Outcome == TableOutcome.Enrolled)} captured, {refused} refused, " +
-                         $"{decisions.Count(d => d.Outcome is TableOutcome.Ignored or TableOutcome.SkippedTelemetry)} skipped");
+        var refused = decisions.Count(d => d.IsRefused);
+        output.WriteLine($"{decisions.Count(d => d.Outcome is TableOutcome.Enrolled or TableOutcome.EnrolledTelemetry)} captured, {refused} refused, " +
+                         $"{decisions.Count(d => d.Outcome is TableOutcome.Ignored)} skipped");
         return AgentExitCodes.Ok;
     }
 }

@@ -38,6 +38,15 @@ public sealed record AgentConfig
     /// <summary><c>tables</c>; null: every user table with strategy rows.</summary>
     public IReadOnlyDictionary<string, TableStrategy>? Tables { get; init; }
 
+    /// <summary>
+    /// The <c>timestamp_column</c> of telemetry tables that name one (<c>readings: { strategy: telemetry, timestamp_column: recorded_at }</c>);
+    /// a telemetry table not listed here gets the automatic choice (see <see cref="Capture.TelemetryTimestamp"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TimestampColumns { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary><c>bootstrap_threshold_rows</c> (default 10,000): a rows table enrolled for the first time with more rows is sent as one bootstrap upload instead of a baseline in the journal.</summary>
+    public long BootstrapThresholdRows { get; init; } = 10_000;
+
     /// <summary><c>ca_file</c>: PEM file of the CA that signed the broker's certificate (mqtts:// only); null: the system trust store.</summary>
     public string? CaFile { get; init; }
 

@@ -49,6 +49,14 @@ public static class ConfigLoader
             throw new ConfigException($"root_topic '{rootTopic}' must not contain MQTT wildcards");
 
         var caFile = Field("ca_file", file.CaFile) is { Length: > 0 } ca ? ResolvePath(baseDirectory, ca) : null;
+        var tableEntries = environment(EnvironmentPrefix + "TABLES") is { Length: > 0 } tablesVariable
+            ? ParseTableList(tablesVariable)
+            : file.Tables is null ? null : ReadTableEntries(file.Tables);
+        var threshold = Field("bootstrap_threshold_rows", file.BootstrapThresholdRows) is { Length: > 0 } thresholdText
+            ? long.TryParse(thresholdText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rows)
+                ? rows
+                : throw new ConfigException($"bootstrap_threshold_rows '{thresholdText}' is not a whole number of rows")
+            : 10_000;
 
         return new AgentConfig
         {
@@ -61,9 +69,11 @@ public static class ConfigLoader
             StateDatabasePath = state,
             FlushInterval = Field("flush_interval", file.FlushInterval) is { } interval ? Durations.Parse("flush_interval", interval) : TimeSpan.FromSeconds(5),
             Protocol = ParseProtocol(Field("protocol", file.Protocol)),
-            Tables = environment(EnvironmentPrefix + "TABLES") is { Length: > 0 } tablesVariable
-                ? ParseTables(ParseTableList(tablesVariable))
-                : file.Tables is null ? null : ParseTables(file.Tables),
+            Tables = tableEntries is null ? null : ParseTables(tableEntries.ToDictionary(e => e.Key, e => e.Value.Strategy, StringComparer.Ordinal)),
+            TimestampColumns = tableEntries is null
+                ? new Dictionary<string, string>(StringComparer.Ordinal)
+                : tableEntries.Where(e => e.Value.TimestampColumn is not null).ToDictionary(e => e.Key, e => e.Value.TimestampColumn!, StringComparer.Ordinal),
+            BootstrapThresholdRows = threshold,
             CaFile = caFile,
         };
     }
@@ -95,20 +105,67 @@ public static class ConfigLoader
         _ => throw new ConfigException($"protocol '{text}' must be 5 or 3.1.1"),
     };
 
-    private static Dictionary<string, string> ParseTableList(string text)
+    /// <summary><c>pump=rows,log=ignore,readings=telemetry:recorded_at</c> (the column after the colon is the timestamp column).</summary>
+    private static Dictionary<string, TableEntry> ParseTableList(string text)
     {
-        var tables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var tables = new Dictionary<string, TableEntry>(StringComparer.Ordinal);
         foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var equals = item.LastIndexOf('=');
             if (equals <= 0)
                 throw new ConfigException($"{EnvironmentPrefix}TABLES: '{item}' is not table=strategy");
-            tables[item[..equals].Trim()] = item[(equals + 1)..].Trim();
+            var value = item[(equals + 1)..].Trim();
+            var colon = value.IndexOf(':');
+            tables[item[..equals].Trim()] = colon < 0
+                ? new TableEntry(value, null)
+                : new TableEntry(value[..colon].Trim(), value[(colon + 1)..].Trim() is { Length: > 0 } column ? column : null);
         }
         return tables;
     }
 
-    private static Dictionary<string, TableStrategy> ParseTables(IReadOnlyDictionary<string, string> tables) =>
+    /// <summary>
+    /// A table's entry is either a strategy (<c>readings: telemetry</c>) or a mapping
+    /// (<c>readings: { strategy: telemetry, timestamp_column: recorded_at }</c>).
+    /// </summary>
+    private static Dictionary<string, TableEntry> ReadTableEntries(Dictionary<string, object?> tables)
+    {
+        var entries = new Dictionary<string, TableEntry>(StringComparer.Ordinal);
+        foreach (var (table, value) in tables)
+        {
+            switch (value)
+            {
+                case string strategy:
+                    entries[table] = new TableEntry(strategy, null);
+                    break;
+                case IDictionary<object, object?> map:
+                    string? strategyField = null, timestampColumn = null;
+                    foreach (var (key, field) in map)
+                    {
+                        var text = field as string;
+                        switch (key as string)
+                        {
+                            case "strategy":
+                                strategyField = text;
+                                break;
+                            case "timestamp_column":
+                                timestampColumn = text is { Length: > 0 } ? text : null;
+                                break;
+                            default:
+                                throw new ConfigException($"tables.{table}: unknown field '{key}' (expected strategy, timestamp_column)");
+                        }
+                    }
+                    entries[table] = new TableEntry(strategyField ?? throw new ConfigException($"tables.{table}: strategy is missing"), timestampColumn);
+                    break;
+                default:
+                    throw new ConfigException($"tables.{table}: expected rows, telemetry, ignore or {{ strategy: telemetry, timestamp_column: <column> }}");
+            }
+        }
+        return entries;
+    }
+
+    private sealed record TableEntry(string? Strategy, string? TimestampColumn);
+
+    private static Dictionary<string, TableStrategy> ParseTables(IReadOnlyDictionary<string, string?> tables) =>
         tables.ToDictionary(kv => kv.Key, kv => kv.Value?.Trim().ToLowerInvariant() switch
         {
             "rows" => TableStrategy.Rows,
@@ -131,6 +188,7 @@ public static class ConfigLoader
         public string? FlushInterval { get; set; }
         public string? Protocol { get; set; }
         public string? CaFile { get; set; }
-        public Dictionary<string, string>? Tables { get; set; }
+        public string? BootstrapThresholdRows { get; set; }
+        public Dictionary<string, object?>? Tables { get; set; }
     }
 }

@@ -1,5 +1,6 @@
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.State;
+using EdgeSync.Agent.Uploads;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -14,8 +15,9 @@ namespace EdgeSync.Agent.Controls;
 /// <c>resume_lineage</c> publishes again from <c>server_watermark + 1</c>. A control is applied
 /// only when it is newer (UUIDv7 order) than the last one applied to its table, so a redelivered
 /// or late older control cannot undo a newer one.
+/// <c>url_grant</c> hands the upload URL to the upload in progress (<paramref name="onGrant"/>).
 /// </summary>
-public sealed class ControlProcessor(StateStore state, BrokerSession session, Action requestFlush, ILogger logger)
+public sealed class ControlProcessor(StateStore state, BrokerSession session, Action requestFlush, ILogger logger, Action<UrlGrant>? onGrant = null)
 {
     private readonly SemaphoreSlim _work = new(0);
 
@@ -81,16 +83,20 @@ public sealed class ControlProcessor(StateStore state, BrokerSession session, Ac
                 logger.LogWarning("Could not acknowledge control {ControlId} ({Error}); retrying after reconnect", control.ControlId, e.Message);
                 return;
             }
-            Apply(control);
+            Apply(control, pending.Payload);
             state.RemovePendingControl(pending.Seq);
         }
     }
 
-    private void Apply(ControlMessage control)
+    private void Apply(ControlMessage control, string payload)
     {
         if (control.Kind == ControlMessage.UrlGrant)
         {
-            logger.LogWarning("Acknowledged url_grant {ControlId} for {Table}: uploads are not supported by this agent; ignored", control.ControlId, control.SourceTable);
+            if (UrlGrant.TryRead(payload) is { } grant && onGrant is not null)
+                onGrant(grant);
+            else
+                logger.LogWarning("Acknowledged url_grant {ControlId} for {Table}: it lacks upload_id, an http(s) presigned_url or presigned_url_expires_at; ignored",
+                    control.ControlId, control.SourceTable);
             return;
         }
         if (control.Kind is not (ControlMessage.PauseLineage or ControlMessage.ResumeLineage) || string.IsNullOrEmpty(control.SourceTable))

@@ -1,6 +1,7 @@
 using EdgeSync.Agent.Capture;
 using EdgeSync.Agent.Connection;
 using EdgeSync.Agent.State;
+using EdgeSync.Agent.Uploads;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -12,8 +13,10 @@ namespace EdgeSync.Agent.Publish;
 /// as in flight before it is sent, so that a retry (after a lost connection or a restart) sends
 /// the same rows with the same <c>batch_id</c>; <c>last_published_commit_seq</c> advances only
 /// after the PUBACK.
+/// A row change whose batch alone would exceed 512 KiB goes as a <c>payload_spill</c> upload instead;
+/// the table's later rows wait until its finalize is acknowledged.
 /// </summary>
-public sealed class TablePublisher(JournalStore journal, StateStore state, BrokerSession session, ILogger logger)
+public sealed class TablePublisher(JournalStore journal, StateStore state, BrokerSession session, ILogger logger, UploadCoordinator uploads)
 {
     /// <summary>Publishes what is pending for <paramref name="table"/>; returns the number of rows published.</summary>
     /// <exception cref="MQTTnet.Exceptions.MqttCommunicationException">The connection failed; the batch stays in flight.</exception>
@@ -23,7 +26,7 @@ public sealed class TablePublisher(JournalStore journal, StateStore state, Broke
         while (!ct.IsCancellationRequested && session.IsConnected)
         {
             var current = state.Get(table);
-            if (current.Paused)
+            if (current.Paused || uploads.Holds(table))
                 return published;
 
             RowBatchPayload? batch;
@@ -46,6 +49,11 @@ public sealed class TablePublisher(JournalStore journal, StateStore state, Broke
                 batch = Build(table, current, rows, null, takeAll: false);
                 if (batch is null)
                     return published;
+                if (batch.RowCount == 1 && batch.Payload.Length > RowBatchBuilder.MaxBytes)
+                {
+                    StartSpill(table, current, rows.Single(r => r.CommitSeq == batch.FirstCommitSeq), batch);
+                    return published;
+                }
                 state.BeginBatch(table, batch.BatchId, rows[0].CommitSeq, batch.LastConsideredSeq);
             }
 
@@ -79,6 +87,19 @@ public sealed class TablePublisher(JournalStore journal, StateStore state, Broke
             }
         }
         return published;
+    }
+
+    /// <summary>The row is too large for any batch: it goes as a <c>payload_spill</c> upload, with the batch's id.</summary>
+    private void StartSpill(string table, TableState current, JournalRow row, RowBatchPayload batch)
+    {
+        var file = uploads.NewFile();
+        var fingerprint = batch.IncludesColumns ? journal.FingerprintOf(batch.SchemaHash) : null;
+        var bytes = SpillWriter.Write(file, batch.BatchId, current.JournalEpoch, table, batch.SchemaHash, fingerprint, [row]);
+        state.StartUpload(new UploadState(table, UploadState.PayloadSpill, UploadStep.Request, file, current.JournalEpoch, batch.LastConsideredSeq, batch.SchemaHash,
+            fingerprint is not null, 1, batch.BatchId));
+        logger.LogInformation("Journal row {Seq} of {Table} is {Bytes} bytes encoded, over the {Limit}-byte batch limit: sending it as a payload_spill upload " +
+                              "(batch {BatchId}, {Compressed} bytes zstd); the table's later rows wait for its finalize",
+            row.CommitSeq, table, batch.Payload.Length, RowBatchBuilder.MaxBytes, batch.BatchId, bytes);
     }
 
     private RowBatchPayload? Build(string table, TableState current, IReadOnlyList<JournalRow> rows, string? batchId, bool takeAll) =>

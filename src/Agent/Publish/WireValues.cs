@@ -68,6 +68,38 @@ public static class WireValues
         }
     }
 
+    /// <summary>
+    /// Writes a value as SQLite returned it to the agent (long, double, string, byte[] or DBNull) in
+    /// wire encoding: the path of telemetry rows and bootstrap snapshots, which read the table
+    /// itself rather than trigger-made JSON, so a REAL arrives as its exact double.
+    /// </summary>
+    public static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null or DBNull:
+                writer.WriteNullValue();
+                break;
+            case long integer:
+                writer.WriteNumberValue(integer);
+                break;
+            case double real when double.IsFinite(real):
+                writer.WriteRawValue(Real(real), skipInputValidation: true);
+                break;
+            case double:
+                writer.WriteNullValue(); // ±Inf: JSON has no infinity (SQLite stores NaN as NULL itself)
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case byte[] blob:
+                writer.WriteBase64StringValue(blob);
+                break;
+            default:
+                throw new FormatException($"unexpected SQLite value of type {value.GetType().Name}");
+        }
+    }
+
     /// <summary>The shortest text that reads back as the same double, always with a fraction or an exponent.</summary>
     public static string Real(double value)
     {

@@ -77,6 +77,31 @@ public sealed class StateStore : IDisposable
                   inflight_batch_id TEXT,
                   inflight_first INTEGER,
                   inflight_last INTEGER);
+                CREATE TABLE IF NOT EXISTS telemetry_state (
+                  table_name TEXT PRIMARY KEY,
+                  cursor_rowid INTEGER NOT NULL DEFAULT 0,
+                  last_batch_seq INTEGER NOT NULL DEFAULT 0,
+                  schema_sent_hash TEXT,
+                  skipped_rows INTEGER NOT NULL DEFAULT 0,
+                  inflight_batch_id TEXT,
+                  inflight_batch_seq INTEGER,
+                  inflight_last_rowid INTEGER);
+                CREATE TABLE IF NOT EXISTS uploads (
+                  table_name TEXT PRIMARY KEY,
+                  segment_kind TEXT NOT NULL,
+                  step TEXT NOT NULL,
+                  file TEXT NOT NULL,
+                  journal_epoch TEXT NOT NULL,
+                  commit_seq INTEGER NOT NULL,
+                  schema_hash TEXT NOT NULL,
+                  schema_columns_sent INTEGER NOT NULL DEFAULT 0,
+                  row_count INTEGER NOT NULL,
+                  batch_id TEXT,
+                  upload_id TEXT,
+                  presigned_url TEXT,
+                  presigned_url_expires_at TEXT,
+                  requested_at TEXT,
+                  created_at TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS pending_controls (
                   seq INTEGER PRIMARY KEY AUTOINCREMENT,
                   control_id TEXT NOT NULL,
@@ -112,6 +137,8 @@ public sealed class StateStore : IDisposable
                 UPDATE table_state SET journal_epoch = $e, last_published_commit_seq = 0, schema_sent_hash = NULL,
                   inflight_batch_id = NULL, inflight_first = NULL, inflight_last = NULL
                 """, transaction, ("$e", epoch));
+            // Uploads belong to the old epoch (its positions mean nothing in the new one): their files are removed at the next start.
+            Execute("DELETE FROM uploads", transaction);
             transaction.Commit();
         }
     }
@@ -126,6 +153,16 @@ public sealed class StateStore : IDisposable
             Execute("INSERT OR IGNORE INTO table_state (table_name, journal_epoch) VALUES ($t, $e)", null,
                 ("$t", table), ("$e", CurrentEpoch ?? throw new InvalidOperationException("no journal epoch yet")));
             return Query("SELECT * FROM table_state WHERE table_name = $t", ("$t", table)).Single();
+        }
+    }
+
+    /// <summary>True when the agent has state for the table (it was enrolled, or a control named it).</summary>
+    public bool Has(string table)
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT count(*) FROM table_state WHERE table_name = $t", null, ("$t", table));
+            return (long)command.ExecuteScalar()! > 0;
         }
     }
 
@@ -196,7 +233,8 @@ public sealed class StateStore : IDisposable
         lock (_lock)
         {
             var state = Get(table);
-            var applied = serverWatermark is not null && (state.PauseEpoch is null || state.PauseEpoch == state.JournalEpoch);
+            // A telemetry table's position is its rowid cursor, which no server watermark names.
+            var applied = serverWatermark is not null && (state.PauseEpoch is null || state.PauseEpoch == state.JournalEpoch) && !IsTelemetry(table);
             Execute("""
                 UPDATE table_state SET paused = 0, server_watermark = $w, last_control_id = $c, pause_epoch = NULL,
                   last_published_commit_seq = CASE WHEN $apply THEN $w ELSE last_published_commit_seq END,
@@ -205,6 +243,195 @@ public sealed class StateStore : IDisposable
                 """, null, ("$t", table), ("$w", serverWatermark), ("$c", controlId), ("$apply", applied));
             return applied;
         }
+    }
+
+    // ---- telemetry tables
+
+    /// <summary>The telemetry table's cursor and sequence; created (cursor 0, no batch yet) when new.</summary>
+    public TelemetryState Telemetry(string table)
+    {
+        lock (_lock)
+        {
+            Execute("INSERT OR IGNORE INTO telemetry_state (table_name) VALUES ($t)", null, ("$t", table));
+            using var command = Command("""
+                SELECT cursor_rowid, last_batch_seq, schema_sent_hash, skipped_rows, inflight_batch_id, inflight_batch_seq, inflight_last_rowid
+                FROM telemetry_state WHERE table_name = $t
+                """, null, ("$t", table));
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            return new TelemetryState(table, reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetInt64(6));
+        }
+    }
+
+    /// <summary>True when the table is (or was) captured as telemetry: its pause/resume watermarks are not journal positions.</summary>
+    public bool IsTelemetry(string table)
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT count(*) FROM telemetry_state WHERE table_name = $t", null, ("$t", table));
+            return (long)command.ExecuteScalar()! > 0;
+        }
+    }
+
+    /// <summary>Records the next telemetry batch before it is published: a retry (or a restart) sends the same id, seq and rows.</summary>
+    public void BeginTelemetryBatch(string table, string batchId, long batchSeq, long lastRowid)
+    {
+        lock (_lock)
+            Execute("""
+                UPDATE telemetry_state SET inflight_batch_id = $b, inflight_batch_seq = $s, inflight_last_rowid = $l WHERE table_name = $t
+                """, null, ("$t", table), ("$b", batchId), ("$s", batchSeq), ("$l", lastRowid));
+    }
+
+    /// <summary>
+    /// The batch was acknowledged (or refused for good): the cursor moves past its rows, the
+    /// sequence to its <c>batch_seq</c>. <paramref name="skipped"/> rows whose timestamp cannot be
+    /// read were passed over on the way.
+    /// </summary>
+    public void CompleteTelemetryBatch(string table, string batchId, long batchSeq, long lastRowid, string? schemaSentHash, long skipped)
+    {
+        lock (_lock)
+            Execute("""
+                UPDATE telemetry_state SET cursor_rowid = max(cursor_rowid, $l), last_batch_seq = max(last_batch_seq, $s),
+                  schema_sent_hash = coalesce($h, schema_sent_hash), skipped_rows = skipped_rows + $k,
+                  inflight_batch_id = NULL, inflight_batch_seq = NULL, inflight_last_rowid = NULL
+                WHERE table_name = $t AND inflight_batch_id = $b
+                """, null, ("$t", table), ("$b", batchId), ("$s", batchSeq), ("$l", lastRowid), ("$h", schemaSentHash), ("$k", skipped));
+    }
+
+    /// <summary>Moves the cursor past rows that can never be sent (no batch was built from them).</summary>
+    public void SkipTelemetryRows(string table, long lastRowid, long skipped)
+    {
+        lock (_lock)
+            Execute("UPDATE telemetry_state SET cursor_rowid = max(cursor_rowid, $l), skipped_rows = skipped_rows + $k WHERE table_name = $t", null,
+                ("$t", table), ("$l", lastRowid), ("$k", skipped));
+    }
+
+    // ---- uploads (bootstrap snapshots and payload spills)
+
+    /// <summary>The table's upload in progress, or null.</summary>
+    public UploadState? Upload(string table)
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT * FROM uploads WHERE table_name = $t", null, ("$t", table));
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+                return null;
+            string? Text(string name) => reader.IsDBNull(reader.GetOrdinal(name)) ? null : reader.GetString(reader.GetOrdinal(name));
+            long Number(string name) => reader.GetInt64(reader.GetOrdinal(name));
+            return new UploadState(table, Text("segment_kind")!, Enum.Parse<UploadStep>(Text("step")!), Text("file")!, Text("journal_epoch")!, Number("commit_seq"),
+                Text("schema_hash")!, Number("schema_columns_sent") == 1, Number("row_count"), Text("batch_id"), Text("upload_id"), Text("presigned_url"),
+                Text("presigned_url_expires_at") is { } expires ? DateTimeOffset.Parse(expires, CultureInfo.InvariantCulture) : null,
+                Text("requested_at") is { } requested ? DateTimeOffset.Parse(requested, CultureInfo.InvariantCulture) : null);
+        }
+    }
+
+    /// <summary>Tables with an upload in progress.</summary>
+    public IReadOnlyList<string> UploadTables()
+    {
+        lock (_lock)
+        {
+            using var command = Command("SELECT table_name FROM uploads ORDER BY table_name");
+            using var reader = command.ExecuteReader();
+            var tables = new List<string>();
+            while (reader.Read())
+                tables.Add(reader.GetString(0));
+            return tables;
+        }
+    }
+
+    /// <summary>
+    /// Starts an upload whose object is already written to <paramref name="file"/>. For a
+    /// bootstrap, the table's journal rows up to <paramref name="commitSeq"/> are in the snapshot:
+    /// <c>last_published_commit_seq</c> jumps there in the same transaction.
+    /// </summary>
+    public void StartUpload(UploadState upload)
+    {
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            // The table's state and its upload appear together: a table with state and no upload is never taken for new again.
+            Execute("INSERT OR IGNORE INTO table_state (table_name, journal_epoch) VALUES ($t, $e)", transaction, ("$t", upload.Table), ("$e", upload.JournalEpoch));
+            Execute("""
+                INSERT INTO uploads (table_name, segment_kind, step, file, journal_epoch, commit_seq, schema_hash, schema_columns_sent, row_count, batch_id, created_at)
+                VALUES ($t, $k, $s, $f, $e, $c, $h, $sc, $n, $b, $at)
+                """, transaction, ("$t", upload.Table), ("$k", upload.SegmentKind), ("$s", upload.Step.ToString()), ("$f", upload.File), ("$e", upload.JournalEpoch),
+                ("$c", upload.CommitSeq), ("$h", upload.SchemaHash), ("$sc", upload.SchemaColumnsSent), ("$n", upload.RowCount), ("$b", upload.BatchId),
+                ("$at", DateTimeOffset.UtcNow.ToString("O")));
+            if (upload.SegmentKind == UploadState.BootstrapSnapshot)
+                Execute("UPDATE table_state SET last_published_commit_seq = max(last_published_commit_seq, $c) WHERE table_name = $t", transaction,
+                    ("$t", upload.Table), ("$c", upload.CommitSeq));
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Moves the upload to <paramref name="step"/>; <see cref="UploadStep.Request"/> forgets the grant.</summary>
+    public void SetUploadStep(string table, UploadStep step)
+    {
+        lock (_lock)
+            Execute("""
+                UPDATE uploads SET step = $s,
+                  upload_id = CASE WHEN $s = 'Request' THEN NULL ELSE upload_id END,
+                  presigned_url = CASE WHEN $s = 'Request' THEN NULL ELSE presigned_url END,
+                  presigned_url_expires_at = CASE WHEN $s = 'Request' THEN NULL ELSE presigned_url_expires_at END
+                WHERE table_name = $t
+                """, null, ("$t", table), ("$s", step.ToString()));
+    }
+
+    /// <summary>The url_request was published.</summary>
+    public void UploadRequested(string table)
+    {
+        lock (_lock)
+            Execute("UPDATE uploads SET step = 'AwaitGrant', requested_at = $at WHERE table_name = $t AND step IN ('Request', 'AwaitGrant')", null,
+                ("$t", table), ("$at", DateTimeOffset.UtcNow.ToString("O")));
+    }
+
+    /// <summary>A url_grant for the table: kept when an upload of the table waits for one (else false).</summary>
+    public bool GrantUpload(string table, string uploadId, string url, DateTimeOffset expiresAt)
+    {
+        lock (_lock)
+            return Execute("""
+                UPDATE uploads SET step = 'Put', upload_id = $u, presigned_url = $url, presigned_url_expires_at = $x
+                WHERE table_name = $t AND step IN ('Request', 'AwaitGrant')
+                """, null, ("$t", table), ("$u", uploadId), ("$url", url), ("$x", expiresAt.ToString("O"))) == 1;
+    }
+
+    /// <summary>The object is stored: the finalize (with this batch id, kept for every resend) is next.</summary>
+    public void UploadStored(string table, string uploadId, string batchId)
+    {
+        lock (_lock)
+            Execute("UPDATE uploads SET step = 'Finalize', batch_id = coalesce(batch_id, $b) WHERE table_name = $t AND upload_id = $u AND step = 'Put'", null,
+                ("$t", table), ("$u", uploadId), ("$b", batchId));
+    }
+
+    /// <summary>
+    /// The finalize was acknowledged: the upload is done. A spill moves the table's
+    /// <c>last_published_commit_seq</c> past its row (like an acknowledged batch).
+    /// </summary>
+    public void CompleteUpload(UploadState upload)
+    {
+        lock (_lock)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Execute("DELETE FROM uploads WHERE table_name = $t", transaction, ("$t", upload.Table));
+            if (upload.SegmentKind == UploadState.PayloadSpill)
+                Execute("""
+                    UPDATE table_state SET last_published_commit_seq = max(last_published_commit_seq, $c),
+                      schema_sent_hash = CASE WHEN $sc THEN $h ELSE schema_sent_hash END,
+                      inflight_batch_id = NULL, inflight_first = NULL, inflight_last = NULL
+                    WHERE table_name = $t AND journal_epoch = $e
+                    """, transaction, ("$t", upload.Table), ("$c", upload.CommitSeq), ("$sc", upload.SchemaColumnsSent), ("$h", upload.SchemaHash),
+                    ("$e", upload.JournalEpoch));
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Forgets an upload (its journal epoch is gone).</summary>
+    public void DropUpload(string table)
+    {
+        lock (_lock)
+            Execute("DELETE FROM uploads WHERE table_name = $t", null, ("$t", table));
     }
 
     // ---- controls

@@ -116,7 +116,7 @@ public sealed class AgentCaptureTests : IDisposable
         using var _ = source;
         Assert.Equal(TableOutcome.Enrolled, decisions.Single(d => d.Table == "keyed").Outcome);
         Assert.Equal(TableOutcome.RefusedNoPrimaryKey, decisions.Single(d => d.Table == "rowid_only").Outcome);
-        Assert.Equal(TableOutcome.SkippedTelemetry, decisions.Single(d => d.Table == "series").Outcome);
+        Assert.Equal(TableOutcome.EnrolledTelemetry, decisions.Single(d => d.Table == "series").Outcome);
         Assert.Equal(TableOutcome.Ignored, decisions.Single(d => d.Table == "skip").Outcome);
         Assert.Equal(3, _db.Count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"));
         Assert.Equal(3, _db.Count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'keyed'"));

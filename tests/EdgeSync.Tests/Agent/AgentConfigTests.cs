@@ -68,7 +68,37 @@ public sealed class AgentConfigTests : IDisposable
         Assert.Null(config.StrategyOf("other")); // the variable replaces the file's list
     }
 
+    [Fact]
+    public void A_telemetry_table_names_its_timestamp_column_in_the_mapping_form_or_after_a_colon_in_the_variable_and_the_bootstrap_threshold_is_read()
+    {
+        var config = ConfigLoader.Load(Write(Minimal + """
+
+            bootstrap_threshold_rows: 500
+            tables:
+              pump: rows
+              readings: { strategy: telemetry, timestamp_column: recorded_at }
+              samples: telemetry
+            """), name => name == "GW_SECRET" ? "s" : null);
+        Assert.Equal(TableStrategy.Telemetry, config.StrategyOf("readings"));
+        Assert.Equal(TableStrategy.Telemetry, config.StrategyOf("samples"));
+        Assert.Equal(TableStrategy.Rows, config.StrategyOf("pump"));
+        Assert.Equal(new Dictionary<string, string> { ["readings"] = "recorded_at" }, config.TimestampColumns);
+        Assert.Equal(500, config.BootstrapThresholdRows);
+        Assert.Equal(10_000, ConfigLoader.Load(Write(Minimal), name => name == "GW_SECRET" ? "s" : null).BootstrapThresholdRows);
+
+        var fromVariable = ConfigLoader.Load(Write(Minimal), name => name switch
+        {
+            "GW_SECRET" => "s",
+            "EDGESYNC_AGENT_TABLES" => "readings=telemetry:recorded_at,pump=rows",
+            _ => null,
+        });
+        Assert.Equal(TableStrategy.Telemetry, fromVariable.StrategyOf("readings"));
+        Assert.Equal("recorded_at", fromVariable.TimestampColumns["readings"]);
+    }
+
     [Theory]
+    [InlineData("broker_url: mqtt://x\ndevice_name: a\nroot_topic: a\ndatabase: a.db\ntables:\n  t: { strategy: telemetry, timestamp: ts }", "tables.t")]
+    [InlineData("broker_url: mqtt://x\ndevice_name: a\nroot_topic: a\ndatabase: a.db\nbootstrap_threshold_rows: many", "bootstrap_threshold_rows")]
     [InlineData("broker_url: ftp://x\ndevice_name: a\nroot_topic: a\ndatabase: a.db", "broker_url")]
     [InlineData("broker_url: mqtt://x\nroot_topic: a\ndatabase: a.db", "device_name is missing")]
     [InlineData("broker_url: mqtt://x\ndevice_name: a\nroot_topic: a/#\ndatabase: a.db", "wildcards")]

@@ -71,26 +71,4 @@ public sealed class AgentOperatorErrorTests(NodeFixture node, ITestOutputHelper 
         await using var agent = RunningAgent.Start(db.ConfigFor(device, node.MqttPort), new LogSink(output));
         Assert.NotEqual(Guid.Empty, await cloud.WaitForLineageAsync("pump"));
     }
-
-    [Fact]
-    public async Task A_row_too_large_for_any_batch_is_rejected_by_the_cloud_logged_loudly_and_skipped_so_the_table_keeps_flowing()
-    {
-        var device = await Fleet.RegisterDeviceAsync(node);
-        using var cloud = new Cloud(node, device);
-        using var db = new DeviceDatabase("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)");
-        db.Execute("INSERT INTO notes VALUES (1, 'small')");
-        var log = new LogSink(output);
-        await using var agent = RunningAgent.Start(db.ConfigFor(device, node.MqttPort), log);
-        var lineage = await cloud.WaitForLineageAsync("notes");
-
-        db.Execute("INSERT INTO notes VALUES (2, $body)", ("$body", new string('x', 600 * 1024)));
-        db.Execute("INSERT INTO notes VALUES (3, 'after')");
-        await Eventually.GetAsync(() => Task.FromResult(log.Contains("The cloud REJECTED notes batch")), found => found, TimeSpan.FromSeconds(15), "the rejection");
-        Assert.True(log.Contains("QuotaExceeded", LogLevel.Error), log.Dump());
-        await Eventually.GetAsync(() => cloud.Api.LineageAsync(lineage), l => l.GetProperty("counters").GetProperty("rows_received").GetInt64() == 2,
-            TimeSpan.FromSeconds(10), "the row after the rejected one");
-        await Eventually.GetAsync(() => Task.FromResult(db.JournalRows("notes")), n => n == 0, TimeSpan.FromSeconds(10), "the journal to be pruned past the rejected row");
-        var rejections = await cloud.Api.Client.GetJsonAsync($"/core/api/v1/projects/{device.ProjectId}/edge/rejections?device_id={device.DeviceId}");
-        Assert.Contains("payload_too_large", rejections.GetRawText());
-    }
 }

@@ -79,6 +79,23 @@ public sealed class DeviceDatabase : IDisposable
         return rows;
     }
 
+    /// <summary>The rows of a query, keyed by the text of column <paramref name="key"/> (e.g. a telemetry table's rowid).</summary>
+    public Dictionary<string, Dictionary<string, object?>> RowsById(string sql, string key)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var rows = new Dictionary<string, Dictionary<string, object?>>();
+        while (reader.Read())
+        {
+            var row = new Dictionary<string, object?>();
+            for (var i = 0; i < reader.FieldCount; i++)
+                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows[Convert.ToString(row[key], System.Globalization.CultureInfo.InvariantCulture)!] = row;
+        }
+        return rows;
+    }
+
     /// <summary>An agent configuration for this database and the device on the node's embedded broker.</summary>
     public AgentConfig ConfigFor(RegisteredDevice device, int mqttPort, MqttProtocol protocol = MqttProtocol.V5, string? password = null,
         IReadOnlyDictionary<string, TableStrategy>? tables = null) => new()
