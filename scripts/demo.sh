@@ -62,6 +62,9 @@ CREATE TABLE device_state (id INTEGER PRIMARY KEY, mode TEXT NOT NULL, setpoint 
 CREATE TABLE alarms (site TEXT NOT NULL, code INTEGER NOT NULL, raised_at TEXT, note TEXT, PRIMARY KEY (site, code));
 INSERT INTO device_state VALUES (1, 'cooling', 21.5, x'0102'), (2, 'heating', 19.0, NULL);
 INSERT INTO alarms VALUES ('north', 7, '2026-11-25T08:00:00Z', 'filter');
+-- An append-only time series: sent as telemetry batches, mirrored into a table partitioned by month.
+CREATE TABLE readings (sensor TEXT NOT NULL, recorded_at TEXT NOT NULL, temperature REAL, humidity REAL);
+INSERT INTO readings VALUES ('north', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 21.5, 40.0);
 SQL
 
 cat >"$work/agent.yaml" <<YAML
@@ -73,6 +76,10 @@ root_topic: $slug/gw-01
 database: app.db
 state_database: state.db
 flush_interval: 2s
+tables:
+  device_state: rows
+  alarms: rows
+  readings: { strategy: telemetry, timestamp_column: recorded_at }
 YAML
 say "starting the edge agent (log: $work/agent.log)"
 dotnet "$repo/src/Agent/bin/Release/net10.0/edgesync-agent.dll" run --config "$work/agent.yaml" >"$work/agent.log" 2>&1 &
@@ -84,7 +91,8 @@ pids+=($!)
     while true; do
         sqlite3 "$work/app.db" "INSERT OR REPLACE INTO device_state VALUES ($((i % 20)), '$([ $((i % 2)) = 0 ] && echo cooling || echo heating)', $((15 + i % 10)).5, NULL);
                                  UPDATE alarms SET note = 'seen $i' WHERE site = 'north';
-                                 DELETE FROM device_state WHERE id = $(((i + 7) % 20));" 2>/dev/null || true
+                                 DELETE FROM device_state WHERE id = $(((i + 7) % 20));
+                                 INSERT INTO readings VALUES ('north', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), $((18 + i % 7)).$((i % 10)), $((35 + i % 20)));" 2>/dev/null || true
         i=$((i + 1)); sleep 0.5
     done
 ) &
@@ -92,10 +100,10 @@ pids+=($!)
 
 say "waiting for the first batches and their schema reviews"
 for _ in $(seq 60); do
-    [ "$(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/schema-reviews?status=queued" | jq '.meta.total_items')" -ge 2 ] && break
+    [ "$(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/schema-reviews?status=queued" | jq '.meta.total_items')" -ge 3 ] && break
     sleep 1
 done
-curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages" | jq -r '.data[] | "   lineage \(.source_table): \(.status) \(.pause_reasons) staged=\(.staged_row_count)"'
+curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages" | jq -r '.data[] | "   lineage \(.source_table) (\(.capture_strategy)): \(.status) \(.pause_reasons) staged=\(.staged_row_count)"'
 
 approve() { # review id, column actions
     local version
@@ -109,6 +117,8 @@ for review in $(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/schema-review
             {"source_column_name":"setpoint","action":"map","data_point":"hvac.setpoint"},{"source_column_name":"firmware","action":"ignore"}]' ;;
         alarms) approve "${review%%:*}" '[{"source_column_name":"site","action":"mirror"},{"source_column_name":"code","action":"mirror"},
             {"source_column_name":"raised_at","action":"mirror"},{"source_column_name":"note","action":"mirror","mirror_column_name":"operator_note"}]' ;;
+        readings) approve "${review%%:*}" '[{"source_column_name":"recorded_at","action":"mirror"},{"source_column_name":"sensor","action":"mirror"},
+            {"source_column_name":"temperature","action":"mirror"},{"source_column_name":"humidity","action":"map","data_point":"room.humidity"}]' ;;
     esac
 done
 
@@ -116,7 +126,7 @@ say "running for ${duration}s; the mirrors follow the database"
 end=$((SECONDS + duration))
 while [ $SECONDS -lt $end ]; do
     sleep 10
-    curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages" | jq -r '.data[] | "   \(.source_table): \(.status), watermark \(.server_watermark), staged \(.staged_row_count)"'
+    curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages" | jq -r '.data[] | "   \(.source_table): \(.status), \(if .last_batch_seq then "batch_seq \(.last_batch_seq)" else "watermark \(.server_watermark)" end), staged \(.staged_row_count)"'
 done
 
 LINEAGE=$(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages?source_table=device_state" | jq -r '.data[0].id')
@@ -130,4 +140,6 @@ Where to look (token: scripts/dev-token.sh --permissions PLATFORM_ADMIN):
   dashboard      http://localhost:$http_port/dashboard
   OpenAPI        http://localhost:$http_port/openapi/v1.json
 TXT
+READINGS=$(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages?source_table=readings" | jq -r '.data[0].id')
+echo "readings in SQLite: $(sqlite3 "$work/app.db" 'SELECT count(*) FROM readings') rows; in the time-series mirror: $(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages/$READINGS/mirror-rows?limit=1" | jq .meta.total_items) rows"
 echo "device_state in SQLite: $(sqlite3 "$work/app.db" 'SELECT count(*) FROM device_state') rows; in the mirror: $(curl -sf "${auth[@]}" "$API/projects/$PROJECT/edge/lineages/$LINEAGE/mirror-rows?limit=1" | jq .meta.total_items) rows"

@@ -247,12 +247,20 @@ public sealed class StateStore : IDisposable
 
     // ---- telemetry tables
 
-    /// <summary>The telemetry table's cursor and sequence; created (cursor 0, no batch yet) when new.</summary>
+    /// <summary>
+    /// The telemetry table's cursor and sequence; created when new with cursor 0 and the sequence
+    /// seeded from the clock (Unix milliseconds), not from 0. A state.db that is lost and created
+    /// again then continues above every <c>batch_seq</c> the cloud accepted before (a table sends far
+    /// fewer than one batch per millisecond), instead of being refused <c>duplicate_batch_seq</c> and
+    /// <c>stale_batch_seq</c> until its count caught up; the rows it sends again from rowid 0 are
+    /// recognised by their <c>row_id</c> in the cloud.
+    /// </summary>
     public TelemetryState Telemetry(string table)
     {
         lock (_lock)
         {
-            Execute("INSERT OR IGNORE INTO telemetry_state (table_name) VALUES ($t)", null, ("$t", table));
+            Execute("INSERT OR IGNORE INTO telemetry_state (table_name, last_batch_seq) VALUES ($t, $s)", null, ("$t", table),
+                ("$s", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
             using var command = Command("""
                 SELECT cursor_rowid, last_batch_seq, schema_sent_hash, skipped_rows, inflight_batch_id, inflight_batch_seq, inflight_last_rowid
                 FROM telemetry_state WHERE table_name = $t

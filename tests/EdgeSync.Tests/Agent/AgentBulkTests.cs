@@ -126,6 +126,34 @@ public sealed class AgentBulkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_lost_state_db_sends_a_telemetry_table_again_above_the_accepted_batch_seqs_and_each_row_stays_once()
+    {
+        await using var node = await Node.StartAsync();
+        var device = await Fleet.RegisterDeviceAsync(node.Http);
+        using var cloud = new Cloud(node.Http, device);
+        using var db = new DeviceDatabase(SamplesSql);
+        var random = new Random(17);
+        WriteSamples(db, random, 300);
+        var log = new LogSink(output);
+        var config = db.ConfigFor(device, node.Ports.Mqtt, tables: new Dictionary<string, TableStrategy> { ["samples"] = TableStrategy.Telemetry })
+            with { TimestampColumns = new Dictionary<string, string> { ["samples"] = "recorded_at" } };
+
+        var agent = RunningAgent.Start(config, log);
+        var samples = await cloud.WaitForLineageAsync("samples");
+        await cloud.ApproveAllAsync(samples, SamplesColumns);
+        await WaitForTelemetryMirrorAsync(cloud, samples, db, TimeSpan.FromSeconds(60));
+        Assert.Equal(0, await agent.StopAsync());
+        foreach (var file in new[] { config.StateDatabasePath, config.StateDatabasePath + "-wal", config.StateDatabasePath + "-shm" })
+            File.Delete(file);
+        WriteSamples(db, random, 200);
+
+        await using (agent = RunningAgent.Start(config, log))
+            await WaitForTelemetryMirrorAsync(cloud, samples, db, TimeSpan.FromSeconds(60));
+        var rejections = await node.Http.GetStringAsync($"/core/api/v1/projects/{device.ProjectId}/edge/rejections");
+        Assert.DoesNotContain("batch_seq", rejections);
+    }
+
+    [Fact]
     public async Task A_table_over_the_bootstrap_threshold_is_uploaded_as_a_snapshot_and_changes_made_meanwhile_still_reach_the_mirror()
     {
         await using var node = await Node.StartAsync();

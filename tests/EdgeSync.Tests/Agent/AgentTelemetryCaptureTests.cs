@@ -220,13 +220,14 @@ public sealed class AgentTelemetryCaptureTests : IDisposable
     public void The_telemetry_cursor_batch_seq_batch_in_flight_and_upload_step_survive_reopening_state_db()
     {
         var path = Path.Combine(_db.Directory, "state.db");
+        long seed;
         using (var state = StateStore.Open(path, NullLogger.Instance))
         {
             state.RotateEpoch("journal-1", Guid.CreateVersion7().ToString());
-            state.Telemetry("readings");
-            state.BeginTelemetryBatch("readings", "b1", 1, 100);
-            state.CompleteTelemetryBatch("readings", "b1", 1, 100, "hash-1", 2);
-            state.BeginTelemetryBatch("readings", "b2", 2, 180);
+            seed = state.Telemetry("readings").LastBatchSeq;
+            state.BeginTelemetryBatch("readings", "b1", seed + 1, 100);
+            state.CompleteTelemetryBatch("readings", "b1", seed + 1, 100, "hash-1", 2);
+            state.BeginTelemetryBatch("readings", "b2", seed + 2, 180);
             Assert.False(state.Has("big"));
             state.StartUpload(new UploadState("big", UploadState.BootstrapSnapshot, UploadStep.Observe, "/tmp/x.zst", state.CurrentEpoch!, 42, "hash-big", true, 20000, null));
             state.SetUploadStep("big", UploadStep.Request);
@@ -236,8 +237,8 @@ public sealed class AgentTelemetryCaptureTests : IDisposable
         using (var state = StateStore.Open(path, NullLogger.Instance))
         {
             var telemetry = state.Telemetry("readings");
-            Assert.Equal((100L, 1L, "hash-1", 2L), (telemetry.CursorRowid, telemetry.LastBatchSeq, telemetry.SchemaSentHash, telemetry.SkippedRows));
-            Assert.Equal(("b2", 2L, 180L), (telemetry.InflightBatchId, telemetry.InflightBatchSeq, telemetry.InflightLastRowid));
+            Assert.Equal((100L, seed + 1, "hash-1", 2L), (telemetry.CursorRowid, telemetry.LastBatchSeq, telemetry.SchemaSentHash, telemetry.SkippedRows));
+            Assert.Equal(("b2", seed + 2, 180L), (telemetry.InflightBatchId, telemetry.InflightBatchSeq, telemetry.InflightLastRowid));
             Assert.True(state.IsTelemetry("readings"));
             var upload = state.Upload("big")!;
             Assert.Equal((UploadStep.Put, "u1", 42L), (upload.Step, upload.UploadId, upload.CommitSeq));
