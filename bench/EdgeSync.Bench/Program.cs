@@ -11,18 +11,20 @@ Console.CancelKeyPress += (_, e) =>
     cancel.Cancel();
 };
 
-if (args is ["fleet", .. var fleetArgs])
-    return await FleetApprovalBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } fleetPg ? fleetPg : BenchOptions.DefaultPg, fleetArgs, cancel.Token);
-if (args is ["lineages", .. var memoryArgs])
-    return await FleetMemoryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } memoryPg ? memoryPg : BenchOptions.DefaultPg, memoryArgs, cancel.Token);
-if (args is ["telemetry", .. var telemetryArgs])
-    return await TelemetryBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } telemetryPg ? telemetryPg : BenchOptions.DefaultPg, telemetryArgs, cancel.Token);
-if (args is ["upload-rss", .. var uploadArgs])
-    return await UploadRssBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } uploadPg ? uploadPg : BenchOptions.DefaultPg, uploadArgs, cancel.Token);
-if (args is ["bootstrap", .. var bootstrapArgs])
-    return await BootstrapBench.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } bootstrapPg ? bootstrapPg : BenchOptions.DefaultPg, bootstrapArgs, cancel.Token);
-if (args is ["oversized", ..])
-    return await OversizedSoak.RunAsync(Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } pg ? pg : BenchOptions.DefaultPg, cancel.Token);
+// The named benchmarks run their own nodes against the PostgreSQL server of EDGESYNC_PG.
+var pg = Environment.GetEnvironmentVariable("EDGESYNC_PG") is { Length: > 0 } fromEnvironment ? fromEnvironment : BenchOptions.DefaultPg;
+Task<int>? named = args switch
+{
+    ["fleet", .. var rest] => FleetApprovalBench.RunAsync(pg, rest, cancel.Token),
+    ["lineages", .. var rest] => FleetMemoryBench.RunAsync(pg, rest, cancel.Token),
+    ["telemetry", .. var rest] => TelemetryBench.RunAsync(pg, rest, cancel.Token),
+    ["upload-rss", .. var rest] => UploadRssBench.RunAsync(pg, rest, cancel.Token),
+    ["bootstrap", .. var rest] => BootstrapBench.RunAsync(pg, rest, cancel.Token),
+    ["oversized", ..] => OversizedSoak.RunAsync(pg, cancel.Token),
+    _ => null,
+};
+if (named is not null)
+    return await named;
 
 BenchOptions options;
 try
