@@ -82,4 +82,10 @@ public static class RejectionCodes
 
     /// <summary>Added to the protocol's original table: <c>segment_kind</c> is not <c>bootstrap_snapshot</c> or <c>payload_spill</c>.</summary>
     public const string InvalidSegmentKind = "invalid_segment_kind";
+
+    /// <summary>
+    /// Added to the protocol's original table: a <c>url_request</c> from a device that already holds
+    /// as many open uploads as allowed (each may store up to 1 GiB).
+    /// </summary>
+    public const string TooManyOpenUploads = "too_many_open_uploads";
 }

@@ -16,6 +16,10 @@ public sealed partial class LineageGrain
         await EnsureFreshAsync();
         var lineageId = await EnsureLineageIdAsync();
         var now = clock.GetUtcNow();
+        var open = await uploads.OpenForDeviceAsync(device.DeviceId, now);
+        if (open >= uploads.Options.MaxOpenPerDevice)
+            return IngestOutcome.Rejected(_lineage?.Id, new Rejection(RejectionCodes.TooManyOpenUploads,
+                $"the device holds {open} open uploads (granted, or uploaded and not finalized), the most allowed; finalize them or let their URLs expire."));
         var command = new RequestUpload(lineageId, Guid.CreateVersion7(), Guid.CreateVersion7(), device, request, now + uploads.Options.UrlLifetime);
         var result = await WhileUnknownAsync(null, async () =>
         {

@@ -24,6 +24,9 @@ public sealed class LineageUploads(UploadStore uploads, UploadTokens tokens, Pen
 
     public Task<Upload?> FindAsync(Guid uploadId) => uploads.FindAsync(uploadId);
 
+    /// <summary>The device's open uploads, after giving up those not finalized in time.</summary>
+    public Task<int> OpenForDeviceAsync(Guid deviceId, DateTimeOffset now) => uploads.OpenForDeviceAsync(deviceId, now - Options.FinalizeWithin);
+
     /// <summary>The spilled batch of an upload; throws <see cref="UploadFormatException"/> when the object does not parse.</summary>
     public Task<WireResult<RowBatch>> ReadSpillAsync(Guid uploadId, CancellationToken ct = default) =>
         SpilledBatch.ReadAsync(uploads.OpenObject(uploadId), options.Value, ct);

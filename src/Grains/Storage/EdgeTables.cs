@@ -53,6 +53,7 @@ public static class EdgeTables
         table.AddColumn("rows_ingested", "bigint");
         table.AddColumn<string>("detail");
         table.Indexes.Add(new IndexDefinition("ix_edge_uploads_project_granted") { Columns = ["project_id", "granted_at"] });
+        table.Indexes.Add(new IndexDefinition("ix_edge_uploads_device_state") { Columns = ["device_id", "state"] });
         return table;
     }
 

@@ -35,6 +35,19 @@ public sealed class UploadOptions
     /// <summary>The most a snapshot may hold decompressed (a zstd bomb stops there).</summary>
     public long MaxSnapshotBytes { get; set; } = 64L << 30;
 
+    /// <summary>
+    /// The most uploads one device may hold open — granted and not expired, or uploaded and not
+    /// finalized. Each may store <see cref="MaxObjectBytes"/>, so this bounds what a device can make
+    /// PostgreSQL keep; a <c>url_request</c> beyond it is refused <c>too_many_open_uploads</c>.
+    /// </summary>
+    public int MaxOpenPerDevice { get; set; } = 4;
+
+    /// <summary>
+    /// How long an uploaded object waits for its finalize. After that it is given up (its bytes
+    /// deleted, the upload refused) the next time its device asks for a URL.
+    /// </summary>
+    public TimeSpan FinalizeWithin { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Rows of a snapshot applied per transaction.</summary>
     public int SnapshotChunkRows { get; set; } = 50_000;
 
@@ -51,6 +64,10 @@ public sealed class UploadOptions
             return "Uploads:SigningKey must be at least 32 characters when set.";
         if (MaxLineBytes < 1024 || MaxSpillBytes < 1024 || MaxSnapshotBytes < 1024)
             return "Uploads:MaxLineBytes, MaxSpillBytes and MaxSnapshotBytes must be at least 1024.";
+        if (MaxOpenPerDevice is < 1 or > 1_000)
+            return "Uploads:MaxOpenPerDevice must be between 1 and 1,000.";
+        if (FinalizeWithin <= TimeSpan.Zero)
+            return "Uploads:FinalizeWithin must be above zero.";
         if (SnapshotChunkRows is < 1 or > 1_000_000)
             return "Uploads:SnapshotChunkRows must be between 1 and 1,000,000.";
         return null;

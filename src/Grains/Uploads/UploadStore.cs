@@ -192,6 +192,39 @@ public sealed class UploadStore(EdgeStoreSettings settings, NpgsqlDataSource dat
     }
 
     /// <summary>A deleted lineage's uploads: open ones refused, every stored object removed, in the deletion's transaction.</summary>
+    /// <summary>
+    /// How many uploads <paramref name="deviceId"/> holds open (granted and not expired, or
+    /// uploaded and not finalized). Objects uploaded before <paramref name="abandonedBefore"/> and
+    /// never finalized are given up first — their bytes deleted, the upload refused, so a late
+    /// finalize is <c>invalid_upload</c> — so that a device whose agent lost track of its uploads
+    /// is not shut out for good.
+    /// </summary>
+    public async Task<int> OpenForDeviceAsync(Guid deviceId, DateTimeOffset abandonedBefore, CancellationToken ct = default)
+    {
+        await using var batch = dataSource.CreateBatch();
+        var giveUp = new NpgsqlBatchCommand(
+            $"""
+            WITH abandoned AS (
+                UPDATE {_uploads} SET state = @refused, detail = 'uploaded but not finalized in time; the object was removed'
+                WHERE device_id = @device AND state = @uploaded AND uploaded_at < @before
+                RETURNING upload_id)
+            DELETE FROM {_chunks} WHERE upload_id IN (SELECT upload_id FROM abandoned)
+            """);
+        giveUp.Parameters.AddWithValue("device", deviceId);
+        giveUp.Parameters.AddWithValue("refused", UploadStates.Refused);
+        giveUp.Parameters.AddWithValue("uploaded", UploadStates.Uploaded);
+        giveUp.Parameters.AddWithValue("before", abandonedBefore);
+        var count = new NpgsqlBatchCommand(
+            $"SELECT count(*)::int FROM {_uploads} WHERE device_id = @device AND (state = @uploaded OR (state = @granted AND expires_at > @now))");
+        count.Parameters.AddWithValue("device", deviceId);
+        count.Parameters.AddWithValue("uploaded", UploadStates.Uploaded);
+        count.Parameters.AddWithValue("granted", UploadStates.Granted);
+        count.Parameters.AddWithValue("now", clock.GetUtcNow());
+        batch.BatchCommands.Add(giveUp);
+        batch.BatchCommands.Add(count);
+        return (int)(await batch.ExecuteScalarAsync(ct))!;
+    }
+
     public async Task RemoveForLineageAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid lineageId, CancellationToken ct = default)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);

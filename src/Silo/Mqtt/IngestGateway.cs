@@ -69,7 +69,7 @@ public sealed class IngestGateway(
         await rejections.RecordAsync(record);
         metrics.Record(uplink, outcome);
         logger.LogInformation("Rejected {Uplink} from {Device}: {Code} ({Detail})", uplink, device.Identity.DeviceName, record.Code, record.Detail);
-        return rejection.Code is RejectionCodes.PayloadTooLarge or RejectionCodes.BatchTooManyRows
+        return rejection.Code is RejectionCodes.PayloadTooLarge or RejectionCodes.BatchTooManyRows or RejectionCodes.TooManyOpenUploads
             ? UplinkVerdict.RejectedQuota
             : UplinkVerdict.RejectedFormat;
     }
