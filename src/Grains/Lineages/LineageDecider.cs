@@ -166,7 +166,7 @@ public static class LineageDecider
     /// fan-out, or queued while the decision was recorded) is approved under the decision; a review
     /// of another schema is superseded as by any new schema.
     /// </summary>
-    private static (bool PausedForReview, bool Accepted) AcceptByRegistry(
+    internal static (bool PausedForReview, bool Accepted) AcceptByRegistry(
         Lineage? state, IngestRows command, RegistryAcceptance registry, Guid lineageId, bool observed, bool pausedForReview,
         DateTimeOffset now, List<LineageEvent> events)
     {

@@ -100,6 +100,9 @@ public sealed partial class LineageGrain
 
         var command = new ReceiveSnapshot(Guid.CreateVersion7(), Guid.CreateVersion7(), device, upload.UploadId, request.BatchId!.Value, header,
             await PolicyAsync(device.ProjectId));
+        // A schema the project decided for its fleet is accepted as a batch's would be: the
+        // decision's mirror is provisioned first, in a transaction of its own.
+        command = command with { Registry = (await WithRegistryDecisionAsync(command.AsBatch(_lineage, _lineage.FindSchema(header.SchemaHash)!.Columns))).Registry };
         var duplicate = false;
         var result = await WhileUnknownAsync(null, async () =>
         {

@@ -89,6 +89,49 @@ public sealed class SnapshotTests(UploadNodeFixture fixture)
     }
 
     [Fact]
+    public async Task A_snapshot_of_a_schema_the_project_decided_for_its_fleet_is_applied_without_a_review()
+    {
+        var first = await Fleet.RegisterDeviceAsync(Node);
+        using var api = new EdgeApi(Node.CreateClient($"{first.ProjectId}:PROJECT_CAN_MANAGE_DEVICES"), first.ProjectId);
+        using var firstSource = new SqliteSource("gauges", "id INTEGER PRIMARY KEY, name TEXT, n INTEGER");
+        for (var id = 1; id <= 40; id++)
+            Put(firstSource, id, $"gauge {id}");
+        firstSource.TakeBatch();
+        await using (var mqtt = await first.ConnectAsync(Node))
+        {
+            await mqtt.ListenForControlsAsync();
+            await UploadSnapshotAsync(mqtt, firstSource);
+        }
+        var firstLineage = (await api.LineageOfAsync(first.DeviceId, "gauges")).GetProperty("id").GetGuid();
+        var hash = (await api.OpenReviewAsync(firstLineage)).GetProperty("schema_hash").GetString()!;
+        using (var decided = await api.PostAsync("/registry/decisions", new { source_table = "gauges", schema_hash = hash, column_actions = MirrorAll }))
+            Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        await WaitForSnapshotsAppliedAsync(api, firstLineage);
+        await AssertMirrorEqualsAsync(api, firstLineage, firstSource);
+
+        // Another gateway of the fleet bootstraps the same table: no review, no pause, its rows land.
+        var later = await Fleet.RegisterDeviceAsync(Node, first.ProjectId);
+        using var laterSource = new SqliteSource("gauges", "id INTEGER PRIMARY KEY, name TEXT, n INTEGER");
+        for (var id = 1; id <= 70; id++)
+            Put(laterSource, id, $"other gauge {id}");
+        laterSource.TakeBatch();
+        await using (var mqtt = await later.ConnectAsync(Node))
+        {
+            await mqtt.ListenForControlsAsync();
+            await UploadSnapshotAsync(mqtt, laterSource);
+        }
+        var laterLineage = (await api.LineageOfAsync(later.DeviceId, "gauges")).GetProperty("id").GetGuid();
+        var applied = await WaitForSnapshotsAppliedAsync(api, laterLineage);
+        await AssertMirrorEqualsAsync(api, laterLineage, laterSource);
+        Assert.Equal("active", applied.GetProperty("status").GetString());
+        Assert.Equal(0, await EventsOfTypeAsync(api, later, laterLineage, "review_queued"));
+        Assert.Equal(0, await EventsOfTypeAsync(api, later, laterLineage, "lineage_paused"));
+        Assert.Equal(1, await EventsOfTypeAsync(api, later, laterLineage, "snapshot_applied"));
+        Assert.Equal(hash, applied.GetProperty("accepted_schema_hash").GetString());
+        Assert.False(applied.GetProperty("registry_decision_id").ValueKind == JsonValueKind.Null);
+    }
+
+    [Fact]
     public async Task A_snapshot_never_overwrites_changes_newer_than_its_position_sent_before_or_after_its_finalize()
     {
         var device = await Fleet.RegisterDeviceAsync(Node);
