@@ -67,7 +67,6 @@ public static class BootstrapBench
         var uploaded = Stopwatch.GetElapsedTime(started);
         await device.FinalizeAsync(Table, "bootstrap_snapshot", uploadId, Guid.CreateVersion7(), ct);
         var finalized = Stopwatch.GetElapsedTime(started);
-        var cpu = CpuMeter.Start(bench.Node.Pid);
         while (true)
         {
             var lineage = await bench.Api.LineageAsync(project, review.LineageId);
@@ -76,9 +75,8 @@ public static class BootstrapBench
             await Task.Delay(200, ct);
         }
         var applied = Stopwatch.GetElapsedTime(started);
-        var database = new NpgsqlConnectionStringBuilder(pg) { Database = bench.Database }.ConnectionString;
-        var applyCpu = cpu.Stop(await BackendsAsync(database, ct));
 
+        var database = new NpgsqlConnectionStringBuilder(pg) { Database = bench.Database }.ConnectionString;
         long visible;
         await using (var connection = new NpgsqlConnection(database))
         {
@@ -92,24 +90,10 @@ public static class BootstrapBench
         var copyRate = rows / copy.TotalSeconds;
         Console.WriteLine($"bootstrap snapshot of {rows:N0} rows × 8 columns: PUT done at {uploaded.TotalSeconds:0.0} s, finalize acknowledged at {finalized.TotalSeconds:0.0} s, "
             + $"all rows visible at {applied.TotalSeconds:0.0} s ({uploadRate:N0} rows/s); mirror rows: {visible:N0} (the snapshot's and row 0 of the first batch)");
-        Console.WriteLine($"apply (finalize to all rows visible): node {applyCpu.Node:0.0} CPU s, postgres backends of the benchmark database {applyCpu.PostgresBenchDb:0.0} CPU s over {applyCpu.WallSeconds:0.0} s");
         Console.WriteLine($"binary COPY of the same rows into a plain table: {copy.TotalSeconds:0.0} s ({copyRate:N0} rows/s)");
         var ratio = uploadRate / copyRate;
         Console.WriteLine($"ratio snapshot / COPY: {ratio:0.00} (target ≥ 0.5) — {(ratio >= 0.5 && visible == rows + 1 ? "PASS" : "FAIL")}");
         return ratio >= 0.5 && visible == rows + 1 ? 0 : 1;
-    }
-
-    /// <summary>The backends of the benchmark database (the node's pool stays open after the apply).</summary>
-    private static async Task<int[]> BackendsAsync(string database, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
-        var pids = new List<int>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            pids.Add(reader.GetInt32(0));
-        return [.. pids];
     }
 
     private static async Task<string> MirrorTableAsync(ThrowawayNode bench, Guid project, Guid lineage) =>

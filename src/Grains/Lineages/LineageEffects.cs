@@ -165,28 +165,6 @@ public sealed class LineageEffects(
             await telemetry.ApplyAsync(tx.Connection, tx.Transaction, projectId, deviceId, lineageId, mapped, changes, now);
     }
 
-    /// <summary>
-    /// A snapshot chunk's rows converted for a keyed mirror ahead of their write (while the
-    /// previous chunk is written); <see cref="WriteAsync(LineageTransaction, Guid, Guid, Guid, MirrorTable, IReadOnlyList{ColumnBinding}, PreparedMirrorChanges, DateTimeOffset)"/> writes them.
-    /// </summary>
-    public PreparedMirrorChanges Prepare(MirrorTable mirror, IReadOnlyList<MirrorRowChange> changes) =>
-        mirror.IsTimeSeries ? new PreparedMirrorChanges(changes, null) : mirrorWriter.Prepare(mirror, changes);
-
-    /// <summary>As the other overload, with changes prepared by <see cref="Prepare"/>.</summary>
-    public async Task WriteAsync(LineageTransaction tx, Guid lineageId, Guid projectId, Guid deviceId, MirrorTable mirror,
-        IReadOnlyList<ColumnBinding> bindings, PreparedMirrorChanges prepared, DateTimeOffset now)
-    {
-        if (mirror.IsTimeSeries)
-        {
-            await WriteAsync(tx, lineageId, projectId, deviceId, mirror, bindings, prepared.Changes, now);
-            return;
-        }
-        await mirrorWriter.ApplyAsync(tx.Connection, tx.Transaction, mirror, deviceId, prepared);
-        var mapped = bindings.Where(b => b.Action == BindingAction.Map).ToList();
-        if (mapped.Count > 0)
-            await telemetry.ApplyAsync(tx.Connection, tx.Transaction, projectId, deviceId, lineageId, mapped, prepared.Changes, now);
-    }
-
     /// <summary>The oldest staged rows, up to <paramref name="limit"/>.</summary>
     public Task<IReadOnlyList<StagedRow>> OldestStagedAsync(LineageTransaction tx, Guid lineageId, int limit, CancellationToken ct) =>
         stagedRows.ReadOldestAsync(tx.Connection, tx.Transaction, lineageId, limit, ct);

@@ -133,29 +133,24 @@ public sealed partial class LineageGrain
 
     /// <summary>
     /// Where the replay is in the snapshot it applies: the rows still to read, after
-    /// <see cref="Position"/> rows, and the next chunk being read and converted for the mirror
-    /// while the last one is written.
+    /// <see cref="Position"/> rows, and the next chunk being read while the last one is written.
     /// </summary>
-    private sealed class SnapshotCursor(Guid uploadId, Guid journalEpoch, IAsyncEnumerator<RowOperation> rows, long position) : IAsyncDisposable
+    private sealed class SnapshotCursor(Guid uploadId, IAsyncEnumerator<RowOperation> rows, long position) : IAsyncDisposable
     {
         public Guid UploadId => uploadId;
         public long Position { get; set; } = position;
-        public Task<(PreparedMirrorChanges Changes, bool Ended)>? Ahead { get; set; }
+        public Task<(List<RowOperation> Rows, bool Ended)>? Ahead { get; set; }
 
-        public async Task<(PreparedMirrorChanges Changes, bool Ended)> ReadAsync(int limit, Func<IReadOnlyList<MirrorRowChange>, PreparedMirrorChanges> prepare)
+        public async Task<(List<RowOperation> Rows, bool Ended)> ReadAsync(int limit)
         {
-            var chunk = new List<MirrorRowChange>(limit);
-            var ended = false;
+            var chunk = new List<RowOperation>(limit);
             while (chunk.Count < limit)
             {
                 if (!await rows.MoveNextAsync())
-                {
-                    ended = true;
-                    break;
-                }
-                chunk.Add(new MirrorRowChange(journalEpoch, rows.Current));
+                    return (chunk, true);
+                chunk.Add(rows.Current);
             }
-            return (prepare(chunk), ended);
+            return (chunk, false);
         }
 
         public async ValueTask DisposeAsync()
@@ -189,16 +184,15 @@ public sealed partial class LineageGrain
     {
         if (_snapshotCursor is { } open && (open.UploadId != snapshot.UploadId || open.Position != snapshot.RowsApplied))
             await CloseSnapshotCursorAsync();
-        _snapshotCursor ??= new SnapshotCursor(snapshot.UploadId, snapshot.JournalEpoch,
+        _snapshotCursor ??= new SnapshotCursor(snapshot.UploadId,
             uploads.SnapshotRowsAsync(snapshot.UploadId, snapshot.RowsApplied, snapshot.CommitSeq).GetAsyncEnumerator(CancellationToken.None), snapshot.RowsApplied);
         var cursor = _snapshotCursor;
         var limit = uploads.Options.SnapshotChunkRows;
-        var mirror = lineage.Mirror!;
-        PreparedMirrorChanges changes;
+        List<RowOperation> rows;
         bool ended;
         try
         {
-            (changes, ended) = cursor.Ahead is { } ahead ? await ahead : await cursor.ReadAsync(limit, rows => effects.Prepare(mirror, rows));
+            (rows, ended) = cursor.Ahead is { } ahead ? await ahead : await cursor.ReadAsync(limit);
             cursor.Ahead = null;
         }
         catch
@@ -206,21 +200,21 @@ public sealed partial class LineageGrain
             await CloseSnapshotCursorAsync();
             throw;
         }
-        var count = changes.Changes.Count;
-        ended |= snapshot.RowsApplied + count >= snapshot.RowCount;
+        ended |= snapshot.RowsApplied + rows.Count >= snapshot.RowCount;
         if (!ended)
-            cursor.Ahead = Task.Run(() => cursor.ReadAsync(limit, rows => effects.Prepare(mirror, rows)), CancellationToken.None);
+            cursor.Ahead = Task.Run(() => cursor.ReadAsync(limit), CancellationToken.None);
+        var changes = rows.Select(row => new MirrorRowChange(snapshot.JournalEpoch, row)).ToList();
 
         var now = clock.GetUtcNow();
-        var decision = SnapshotDecisions.ChunkApplied(lineage, snapshot, count, ended, now);
+        var decision = SnapshotDecisions.ChunkApplied(lineage, snapshot, changes.Count, ended, now);
         var committed = false;
         try
         {
             await using var tx = await store.BeginAsync(ct);
-            if (count > 0)
-                await effects.WriteAsync(tx, lineage.Id, lineage.ProjectId, lineage.DeviceId, mirror, lineage.Bindings, changes, now);
+            if (changes.Count > 0)
+                await effects.WriteAsync(tx, lineage.Id, lineage.ProjectId, lineage.DeviceId, lineage.Mirror!, lineage.Bindings, changes, now);
             if (ended)
-                await uploads.SnapshotAppliedAsync(tx, snapshot.UploadId, snapshot.RowsApplied + count);
+                await uploads.SnapshotAppliedAsync(tx, snapshot.UploadId, snapshot.RowsApplied + changes.Count);
             var next = await tx.AppendAsync(lineage, lineage.Id, decision.Events);
             committed = await CommitAsync(tx, next, decision.Events);
             if (committed)
@@ -229,7 +223,7 @@ public sealed partial class LineageGrain
         finally
         {
             if (committed && !ended)
-                cursor.Position = snapshot.RowsApplied + count;
+                cursor.Position = snapshot.RowsApplied + changes.Count;
             else
                 await CloseSnapshotCursorAsync();
         }

@@ -31,11 +31,6 @@ public sealed class MirrorColumnTypes(EdgeStoreSettings settings)
             types = await ReadAsync(connection, transaction, table.Name, ct);
             _byTable[table.Name] = types;
         }
-        return Resolve(table, types);
-    }
-
-    private static ResolvedMirrorTable Resolve(MirrorTable table, IReadOnlyDictionary<string, string> types)
-    {
         var columns = new MirrorColumn[table.Columns.Count];
         var casts = new string?[columns.Length];
         for (var i = 0; i < columns.Length; i++)
@@ -54,10 +49,6 @@ public sealed class MirrorColumnTypes(EdgeStoreSettings settings)
     /// catalog (identifiers in it already quoted where needed), never from a device, so it may
     /// stand in SQL as a cast target.
     /// </summary>
-    /// <summary>The table with the column types last read for it, or null when none were read yet.</summary>
-    internal ResolvedMirrorTable? Cached(MirrorTable table) =>
-        _byTable.TryGetValue(table.Name, out var types) ? Resolve(table, types) : null;
-
     private async Task<IReadOnlyDictionary<string, string>> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(

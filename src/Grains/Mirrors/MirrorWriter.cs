@@ -41,46 +41,12 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
     /// actual type (thrown before the writes run, so the transaction is usable) and for permanent database errors; transient for connection
     /// failures, timeouts, deadlocks, serialization failures and the like. After a database error
     /// the transaction is aborted and the caller rolls it back.</exception>
-    public Task ApplyAsync(
+    public async Task ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, MirrorTable table, Guid deviceId,
-        IReadOnlyList<MirrorRowChange> changes, CancellationToken ct = default) =>
-        ApplyAsync(connection, transaction, table, deviceId, new PreparedMirrorChanges(changes, null), ct);
-
-    /// <summary>
-    /// Converts and collapses <paramref name="changes"/> ahead of their write, with the column
-    /// types last read for <paramref name="table"/>, so that a caller can do it while its previous
-    /// write runs (a snapshot's chunks). Nothing is converted before the table's types are known,
-    /// and a change that cannot be converted is left for the write to refuse.
-    /// </summary>
-    public PreparedMirrorChanges Prepare(MirrorTable table, IReadOnlyList<MirrorRowChange> changes)
+        IReadOnlyList<MirrorRowChange> changes, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0 || columnTypes.Cached(table) is not { } resolved)
-            return new PreparedMirrorChanges(changes, null);
-        try
-        {
-            return new PreparedMirrorChanges(changes, (resolved.Table, CollapsedChanges.From(resolved.Table, changes)));
-        }
-        catch (Exception e) when (e is MirrorWriteException or ArgumentException)
-        {
-            // The write converts them again and refuses them there, as it would have unprepared.
-            return new PreparedMirrorChanges(changes, null);
-        }
-    }
-
-    /// <summary>
-    /// Applies changes <see cref="Prepare"/>d before. Their conversion is used only when it was
-    /// made for the columns as the database has them now; otherwise they are converted again
-    /// here, exactly as <see cref="ApplyAsync(NpgsqlConnection, NpgsqlTransaction, MirrorTable, Guid, IReadOnlyList{MirrorRowChange}, CancellationToken)"/> does.
-    /// </summary>
-    public async Task ApplyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, MirrorTable table, Guid deviceId,
-        PreparedMirrorChanges prepared, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(prepared);
-        var changes = prepared.Changes;
         if (changes.Count == 0)
             return;
         var qualified = PgIdentifier.Qualified(Schema, table.Name);
@@ -89,11 +55,9 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
         {
             // Values are checked against the columns as the database has them now (an operator may have altered a type).
             var resolved = await columnTypes.ResolveAsync(connection, transaction, table, ct);
-            var collapsed = prepared.ConvertedFor(resolved.Table) ?? CollapsedChanges.From(resolved.Table, changes);
+            var collapsed = CollapsedChanges.From(resolved.Table, changes);
             await tombstones.EnsureAsync(connection, transaction, table, ct);
             await using var batch = new NpgsqlBatch(connection, transaction);
-            // For the rest of this transaction only: see NoJit.
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(NoJit));
             if (collapsed.Upserts.Count > 0)
                 batch.BatchCommands.Add(UpsertCommand(qualified, tombs, resolved, deviceId, collapsed));
             if (collapsed.Deletes.Count > 0)
@@ -105,15 +69,6 @@ public sealed class MirrorWriter(EdgeStoreSettings settings, MirrorTombstones to
             throw wrapped;
         }
     }
-
-    /// <summary>
-    /// No JIT compilation for the writes. With the arrays' sizes known, the planner costs a batch
-    /// of some thousands of rows above PostgreSQL's JIT thresholds and compiles (inlines and
-    /// optimizes) the statement's expressions each time: measured on a 50,000-row chunk of 8
-    /// columns, 120 ms of compilation for a statement that runs in 95 ms without it. The
-    /// statements are plain row-at-a-time inserts that compiled code hardly speeds up.
-    /// </summary>
-    private const string NoJit = "SELECT set_config('jit', 'off', true)";
 
     /// <summary>After any failure the column types are read again: the retry sees a fix the operator made meanwhile.</summary>
     private bool Forget(MirrorTable table)

@@ -36,28 +36,24 @@ public static class SnapshotObject
 
     /// <summary>
     /// The rows after the header, skipping the first <paramref name="skip"/>, as <c>update</c>
-    /// operations at <paramref name="commitSeq"/>, parsed once (the mirror writer reuses the parse):
-    /// by <see cref="SnapshotLineFastPath"/> in one pass, and by <see cref="Parsed"/>, the reference,
-    /// when the fast path cannot decide. The object was checked whole before: a line that no
-    /// longer parses is an error all the same.
+    /// operations at <paramref name="commitSeq"/>, parsed once (the mirror writer reuses the parse).
+    /// The object was checked whole before: a line that no longer parses is an error all the same.
     /// </summary>
     public static async IAsyncEnumerable<RowOperation> RowsAsync(Stream compressed, UploadOptions options, long skip, long commitSeq,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         long number = -1;
         var names = new WireNames();
-        var fast = new SnapshotLineFastPath();
         await foreach (var line in UploadLines.ReadAsync(compressed, options.MaxLineBytes, options.MaxSnapshotBytes, ct))
         {
             number++;
             if (number == 0 || number <= skip)
                 continue;
-            yield return fast.TryRead(line, commitSeq) ?? Parsed(line, number, commitSeq, names);
+            yield return Parsed(line, number, commitSeq, names);
         }
     }
 
-    /// <summary>The reference reader of a row line.</summary>
-    internal static RowOperation Parsed(byte[] line, long number, long commitSeq, WireNames names)
+    private static RowOperation Parsed(byte[] line, long number, long commitSeq, WireNames names)
     {
         try
         {
