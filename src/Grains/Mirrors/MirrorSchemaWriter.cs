@@ -47,7 +47,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
             throw new ArgumentException($"mirror table name '{requestedName}' {problem}", nameof(requestedName));
         var key = ValidateColumns(columns);
 
-        await EnsureSchemaAsync(connection, transaction, ct);
+        await MirrorCatalog.EnsureSchemaAsync(connection, transaction, Schema, ct);
 
         IReadOnlyList<string> candidates = requestedName is not null
             ? [requestedName]
@@ -58,9 +58,9 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
                 MirrorNaming.DeviceHashedTableName(deviceId, sourceTable),
             }.Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in candidates.Order(StringComparer.Ordinal))
-            await LockAsync(connection, transaction, name, ct);
+            await MirrorCatalog.LockAsync(connection, transaction, Schema, name, ct);
 
-        var relations = await ReadRelationsAsync(connection, transaction, candidates, ct);
+        var relations = await MirrorCatalog.ReadRelationsAsync(connection, transaction, Schema, candidates, ct);
         var owner = new MirrorTableOwner(lineageId, deviceId, sourceTable);
         var own = candidates.FirstOrDefault(name =>
             relations.TryGetValue(name, out var r) && r.Kind == "r" && MirrorOwnership.Parse(r.Comment)?.IsSameSource(deviceId, sourceTable) == true);
@@ -110,7 +110,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
             throw new ArgumentException($"mirror table name '{requestedName}' {problem}", nameof(requestedName));
         var key = ValidateColumns(columns);
 
-        await EnsureSchemaAsync(connection, transaction, ct);
+        await MirrorCatalog.EnsureSchemaAsync(connection, transaction, Schema, ct);
 
         IReadOnlyList<string> candidates = requestedName is not null
             ? [requestedName]
@@ -121,9 +121,9 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
                 MirrorNaming.ProjectHashedFleetTableName(projectId, topicSlug, sourceTable),
             }.Distinct(StringComparer.Ordinal).ToList();
         foreach (var name in candidates.Order(StringComparer.Ordinal))
-            await LockAsync(connection, transaction, name, ct);
+            await MirrorCatalog.LockAsync(connection, transaction, Schema, name, ct);
 
-        var relations = await ReadRelationsAsync(connection, transaction, candidates, ct);
+        var relations = await MirrorCatalog.ReadRelationsAsync(connection, transaction, Schema, candidates, ct);
         var owner = new MirrorFleetOwner(projectId, sourceTable);
         var wantedKey = KeyNames(key, coalesced: true);
         var own = candidates.FirstOrDefault(name =>
@@ -152,8 +152,8 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
     /// </summary>
     public async Task<bool> RemoveDeviceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MirrorTable table, Guid deviceId, CancellationToken ct = default)
     {
-        await LockAsync(connection, transaction, table.Name, ct);
-        var relations = await ReadRelationsAsync(connection, transaction, [table.Name], ct);
+        await MirrorCatalog.LockAsync(connection, transaction, Schema, table.Name, ct);
+        var relations = await MirrorCatalog.ReadRelationsAsync(connection, transaction, Schema, [table.Name], ct);
         if (!relations.TryGetValue(table.Name, out var relation) || relation.Kind != Partitioned || MirrorOwnership.ParseFleet(relation.Comment) is null)
             return false;
         await tombstones.EnsureAsync(connection, transaction, table, ct);
@@ -170,7 +170,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
     /// <summary>The coalesced owner recorded on the table, or null when it does not exist or records none.</summary>
     public async Task<MirrorFleetOwner?> GetFleetOwnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tableName, CancellationToken ct = default)
     {
-        var relations = await ReadRelationsAsync(connection, transaction, [tableName], ct);
+        var relations = await MirrorCatalog.ReadRelationsAsync(connection, transaction, Schema, [tableName], ct);
         return relations.TryGetValue(tableName, out var relation) && relation.Kind == Partitioned ? MirrorOwnership.ParseFleet(relation.Comment) : null;
     }
 
@@ -202,7 +202,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
     public async Task DropAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tableName, CancellationToken ct = default)
     {
         var qualified = PgIdentifier.Qualified(Schema, tableName);
-        await LockAsync(connection, transaction, tableName, ct);
+        await MirrorCatalog.LockAsync(connection, transaction, Schema, tableName, ct);
         await using var command = new NpgsqlCommand($"DROP TABLE IF EXISTS {qualified}", connection, transaction);
         await command.ExecuteNonQueryAsync(ct);
         await tombstones.DropAsync(connection, transaction, tableName, ct);
@@ -211,7 +211,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
     /// <summary>The owner recorded on the table, or null when it does not exist or records none.</summary>
     public async Task<MirrorTableOwner?> GetOwnerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string tableName, CancellationToken ct = default)
     {
-        var relations = await ReadRelationsAsync(connection, transaction, [tableName], ct);
+        var relations = await MirrorCatalog.ReadRelationsAsync(connection, transaction, Schema, [tableName], ct);
         return relations.TryGetValue(tableName, out var relation) && relation.Kind == "r" ? MirrorOwnership.Parse(relation.Comment) : null;
     }
 
@@ -237,48 +237,6 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
         return key;
     }
 
-    private async Task EnsureSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
-    {
-        await using (var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = @schema)", connection, transaction))
-        {
-            exists.Parameters.AddWithValue("schema", Schema);
-            if ((bool)(await exists.ExecuteScalarAsync(ct))!)
-                return;
-        }
-        // Two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on pg_namespace's unique index.
-        await using var create = new NpgsqlCommand(
-            $"SELECT pg_advisory_xact_lock(hashtext(@key)); CREATE SCHEMA IF NOT EXISTS {PgIdentifier.Quote(Schema)}", connection, transaction);
-        create.Parameters.AddWithValue("key", "edgesync.mirror-schema:" + Schema);
-        await create.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@key))", connection, transaction);
-        command.Parameters.AddWithValue("key", $"edgesync.mirror:{Schema}.{name}");
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private sealed record Relation(uint Oid, string Kind, string? Comment);
-
-    private async Task<Dictionary<string, Relation>> ReadRelationsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<string> names, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT c.relname::text, c.oid, c.relkind::text, obj_description(c.oid, 'pg_class')
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = @schema AND c.relname = ANY(@names)
-            """, connection, transaction);
-        command.Parameters.AddWithValue("schema", Schema);
-        command.Parameters.AddWithValue("names", names.ToArray());
-        var relations = new Dictionary<string, Relation>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            relations[reader.GetString(0)] = new Relation(reader.GetFieldValue<uint>(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
-        return relations;
-    }
-
     private async Task CreateAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string name,
         IReadOnlyList<MirrorColumn> columns, IReadOnlyList<string> key, string commentLiteral, CancellationToken ct, bool partitioned = false)
@@ -302,7 +260,7 @@ public sealed class MirrorSchemaWriter(EdgeStoreSettings settings, MirrorTombsto
     }
 
     private async Task EvolveAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string name, Relation relation,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string name, MirrorRelation relation,
         IReadOnlyList<MirrorColumn> columns, IReadOnlyList<string> wantedKey, string? newComment, CancellationToken ct)
     {
         var existing = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -34,16 +34,11 @@ public sealed class TimeSeriesSchemaWriter(EdgeStoreSettings settings, TimeSerie
         IReadOnlyList<string> candidates = requestedName is not null ? [requestedName]
             : coalesced ? MirrorNaming.FleetTimeSeriesTableNames(owner.ProjectId, topicSlug, owner.SourceTable)
             : MirrorNaming.TimeSeriesTableNames(owner.DeviceId, owner.SourceTable);
-        await using (var schema = new NpgsqlCommand(
-            $"SELECT pg_advisory_xact_lock(hashtext(@key)); CREATE SCHEMA IF NOT EXISTS {PgIdentifier.Quote(Schema)}", connection, transaction))
-        {
-            schema.Parameters.AddWithValue("key", "edgesync.mirror-schema:" + Schema);
-            await schema.ExecuteNonQueryAsync(ct);
-        }
+        await MirrorCatalog.EnsureSchemaAsync(connection, transaction, Schema, ct);
         foreach (var name in candidates.Order(StringComparer.Ordinal))
-            await LockAsync(connection, transaction, name, ct);
+            await MirrorCatalog.LockAsync(connection, transaction, Schema, name, ct);
 
-        var relations = await ReadRelationsAsync(connection, transaction, candidates, ct);
+        var relations = await MirrorCatalog.ReadRelationsAsync(connection, transaction, Schema, candidates, ct);
         bool Owned(string? comment) => coalesced
             ? MirrorOwnership.ParseFleet(comment) == new MirrorFleetOwner(owner.ProjectId, owner.SourceTable)
             : MirrorOwnership.Parse(comment)?.IsSameSource(owner.DeviceId, owner.SourceTable) == true;
@@ -115,32 +110,5 @@ public sealed class TimeSeriesSchemaWriter(EdgeStoreSettings settings, TimeSerie
             $"ALTER TABLE {PgIdentifier.Qualified(Schema, name)} "
             + string.Join(", ", missing.Select(c => $"ADD COLUMN IF NOT EXISTS {PgIdentifier.Quote(c.Name)} {c.PostgresType}")), connection, transaction);
         await alter.ExecuteNonQueryAsync(ct);
-    }
-
-    private async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext(@key))", connection, transaction);
-        command.Parameters.AddWithValue("key", $"edgesync.mirror:{Schema}.{name}");
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private sealed record Relation(uint Oid, string Kind, string? Comment);
-
-    private async Task<Dictionary<string, Relation>> ReadRelationsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> names, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT c.relname::text, c.oid, c.relkind::text, obj_description(c.oid, 'pg_class')
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = @schema AND c.relname = ANY(@names)
-            """, connection, transaction);
-        command.Parameters.AddWithValue("schema", Schema);
-        command.Parameters.AddWithValue("names", names.ToArray());
-        var relations = new Dictionary<string, Relation>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            relations[reader.GetString(0)] = new Relation(reader.GetFieldValue<uint>(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
-        return relations;
     }
 }
