@@ -9,7 +9,6 @@ using EdgeSync.Api.Projects;
 using EdgeSync.Api.Uploads;
 using EdgeSync.Registry;
 using FluentValidation;
-using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -48,7 +47,7 @@ public static class ApiSetup
         services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton<IDevicePresence, RecordedPresence>();
         services.AddHostedService<IdempotencyCleanup>();
-        services.ConfigureMarten(options => options.Schema.For<IdempotencyRecord>().Index(r => r.ExpiresAt));
+        services.AddIdempotencyDocuments();
 
         services.AddEdgeSyncOpenApi();
         return services;

@@ -6,6 +6,7 @@ using EdgeSync.Mirrors;
 using EdgeSync.Registry;
 using EdgeSync.Storage;
 using EdgeSync.Uploads;
+using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
@@ -29,7 +30,8 @@ public static class EdgeStore
     /// source for the set-based writes that share its transactions.
     /// </summary>
     public static IServiceCollection AddEdgeSyncStore(
-        this IServiceCollection services, string connectionString, string schema = DefaultSchema, string mirrorSchema = EdgeStoreSettings.DefaultMirrorSchema)
+        this IServiceCollection services, string connectionString, string schema = DefaultSchema, string mirrorSchema = EdgeStoreSettings.DefaultMirrorSchema,
+        bool applyMigrations = true)
     {
         connectionString = Tuned(connectionString);
         services.AddSingleton(new EdgeStoreSettings(schema, mirrorSchema));
@@ -59,7 +61,7 @@ public static class EdgeStore
         services.AddSingleton<UploadTokens>();
         services.AddSingleton<LineageUploads>();
 
-        services.AddMarten(options =>
+        var marten = services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = schema;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString,
@@ -85,10 +87,15 @@ public static class EdgeStore
 
                 foreach (var table in EdgeTables.All(schema))
                     options.Storage.ExtendedSchemaObjects.Add(table);
+
+                // A node without DDL rights: the migrate command created everything beforehand.
+                if (!applyMigrations)
+                    options.AutoCreateSchemaObjects = AutoCreate.None;
             })
             .UseNpgsqlDataSource()
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .UseLightweightSessions();
+        if (applyMigrations)
+            marten.ApplyAllDatabaseChangesOnStartup();
         return services;
     }
 

@@ -1,11 +1,25 @@
 using EdgeSync.Api.Auth;
+using EdgeSync.Silo.Commands;
+using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 if (args is ["dev-token", ..])
     return DevTokens.RunCommand(args, builder.Configuration);
+if (args is ["migrate", ..])
+    return await MigrateCommand.RunAsync(args, builder.Configuration);
+if (args is ["healthcheck", ..])
+    return await HealthcheckCommand.RunAsync(args, builder.Configuration);
 
-await builder.AddEdgeSyncNodeAsync();
+try
+{
+    await builder.AddEdgeSyncNodeAsync();
+}
+catch (SchemaNotReadyException e)
+{
+    await Console.Error.WriteLineAsync($"EdgeSync: {e.Message}");
+    return 3;
+}
 var app = builder.Build();
 app.MapEdgeSyncNode();
 await app.RunAsync();

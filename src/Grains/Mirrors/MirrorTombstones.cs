@@ -36,11 +36,13 @@ public sealed class MirrorTombstones(EdgeStoreSettings settings)
             .Append($"{PlatformColumns.CommitSeq} bigint NOT NULL")
             .Append($"{DeletedAt} timestamptz NOT NULL DEFAULT now()")
             .Append($"PRIMARY KEY ({string.Join(", ", key.Select(c => c.Name))})");
+        // Only when missing: CREATE SCHEMA checks the right to create schemas even when the schema
+        // exists, and a node without DDL rights has CREATE on this schema only (docs/deployment.md).
+        await MirrorCatalog.EnsureSchemaAsync(connection, transaction, Schema, ct);
         // Concurrent CREATE … IF NOT EXISTS of one name can still collide in the catalog: the lock serialises them.
         await using var command = new NpgsqlCommand(
             $"""
             SELECT pg_advisory_xact_lock(hashtext(@key));
-            CREATE SCHEMA IF NOT EXISTS {PgIdentifier.Quote(Schema)};
             CREATE TABLE IF NOT EXISTS {Qualified(table.Name)} (
                 {string.Join(",\n    ", definitions)}
             )

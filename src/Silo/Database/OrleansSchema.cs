@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Npgsql;
 
 namespace EdgeSync.Silo.Database;
@@ -35,8 +37,49 @@ public static class OrleansSchema
             command.CommandTimeout = 120;
             await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
+        await using (var mark = new NpgsqlCommand(MarkSql, connection, transaction))
+        {
+            mark.Parameters.AddWithValue("fingerprint", Fingerprint);
+            await mark.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
 
         await transaction.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The table where a migration records which script it applied, beside the Orleans tables: a
+    /// node that applies no DDL compares it with its own script (<see cref="ReadAppliedFingerprintAsync"/>).
+    /// </summary>
+    public const string MarksTable = "edgesync_migrations";
+
+    private const string Component = "orleans";
+
+    /// <summary>The SHA-256 of <see cref="Script"/>: a different release's script has another.</summary>
+    public static string Fingerprint { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Script)));
+
+    // Written only when it changes, so that applying the same script again changes nothing.
+    private static readonly string MarkSql = $"""
+        CREATE TABLE IF NOT EXISTS {MarksTable} (
+            component   text PRIMARY KEY,
+            fingerprint text NOT NULL,
+            applied_at  timestamptz NOT NULL
+        );
+        INSERT INTO {MarksTable} (component, fingerprint, applied_at) VALUES ('{Component}', @fingerprint, now())
+        ON CONFLICT (component) DO UPDATE SET fingerprint = excluded.fingerprint, applied_at = excluded.applied_at
+        WHERE {MarksTable}.fingerprint <> excluded.fingerprint
+        """;
+
+    /// <summary>The fingerprint of the script last applied to this database; null when none was.</summary>
+    public static async Task<string?> ReadAppliedFingerprintAsync(string connectionString, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            $"SELECT CASE WHEN to_regclass('{MarksTable}') IS NULL THEN NULL ELSE 1 END", connection);
+        if (await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not int)
+            return null;
+        await using var read = new NpgsqlCommand($"SELECT fingerprint FROM {MarksTable} WHERE component = '{Component}'", connection);
+        return await read.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
     }
 
     private static string ReadEmbeddedScript()

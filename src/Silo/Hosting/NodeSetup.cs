@@ -27,20 +27,27 @@ public static class NodeSetup
         var orleans = configuration.GetSection("Orleans").Get<OrleansNodeOptions>() ?? new OrleansNodeOptions();
         var httpPort = configuration.GetValue("Http:Port", 5080);
         var connections = new ConnectionBudget(configuration.GetValue("Database:MaxConnections", ConnectionBudget.Default));
+        var applyMigrations = configuration.GetValue("Database:ApplyMigrations", true);
+        var storeSchema = configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!;
 
         using (var loggerFactory = LoggerFactory.Create(logging => logging.AddConsole()))
         {
             var logger = loggerFactory.CreateLogger("EdgeSync.Startup");
             // Through Orleans' pool: the connections these leave idle count against the budget.
             await DatabaseReadiness.WaitAsync(connections.ForOrleans(connectionString), logger, TimeSpan.FromMinutes(2));
-            await OrleansSchema.ApplyAsync(connections.ForOrleans(connectionString));
+            // Deployment: a node whose role has no DDL rights applies nothing and checks that the
+            // migrate command did (docs/deployment.md).
+            if (applyMigrations)
+                await OrleansSchema.ApplyAsync(connections.ForOrleans(connectionString));
+            else
+                await SchemaMigrations.EnsureCurrentAsync(connections.ForOrleans(connectionString), storeSchema);
         }
 
         builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
             .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddEdgeSyncStore(connections.ForStore(connectionString), configuration.GetValue("Store:Schema", EdgeStore.DefaultSchema)!);
+        builder.Services.AddEdgeSyncStore(connections.ForStore(connectionString), storeSchema, applyMigrations: applyMigrations);
         builder.Services.AddEdgeSyncApi(configuration);
         builder.Services.AddSingleton<IDevicePresence, ClusterPresence>();
         builder.Services.Configure<MqttOptions>(configuration.GetSection("Mqtt"));
