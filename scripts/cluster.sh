@@ -3,12 +3,13 @@
 # failover by hand.
 #
 #   scripts/cluster.sh up [N] [--broker embedded|external]
-#                                    start N nodes (default 3); builds src/Silo first
+#                                    start N nodes (default 3) and the load balancer; builds
+#                                    src/Silo first
 #   scripts/cluster.sh status        each node: pid, ports, health; the cluster's membership
 #   scripts/cluster.sh kill I        SIGKILL node I (no goodbye: the others declare it dead)
 #   scripts/cluster.sh stop I        SIGTERM node I (a clean leave)
 #   scripts/cluster.sh start I       start node I again (after kill or stop)
-#   scripts/cluster.sh down          SIGTERM every node
+#   scripts/cluster.sh down          SIGTERM every node, stop the load balancer
 #   scripts/cluster.sh forget I      external broker: remove node I's session from the broker, for a
 #                                    node slot gone for good (a stopped node keeps its share of the
 #                                    uplinks queued in its session until it comes back)
@@ -19,7 +20,9 @@
 # instead of running its own broker; the mode is remembered for start I. PostgreSQL comes from scripts/postgres.sh
 # (EDGESYNC_PG if set and up, otherwise the private server it starts). Logs and pid files are in
 # .data/cluster/ (git-ignored). Devices may connect to any node's MQTT port; the HTTP API answers
-# on every node.
+# on every node, and on the load balancer at 127.0.0.1:${EDGESYNC_LB_PORT:-8080}: HAProxy
+# (scripts/balancer.sh, installed with apt-get when missing), round-robin over the nodes whose
+# /health/ready answers, a request refused by a dead node sent to another.
 set -euo pipefail
 
 repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -115,6 +118,10 @@ up)
     dotnet build "$repo/src/Silo" -c Release -nologo -v quiet >/dev/null
     for i in $(seq 1 "$count"); do start_node "$i"; done
     for i in $(seq 1 "$count"); do wait_ready "$i"; done
+    # Every slot of the cluster, live or not: its health checks decide who gets requests.
+    backends=()
+    for i in $(seq 1 "$count"); do backends+=("127.0.0.1:$((8080 + i))"); done
+    "$repo/scripts/balancer.sh" start "${EDGESYNC_LB_PORT:-8080}" "$state/balancer" "${backends[@]}"
     ;;
 start)
     start_node "${2:?node number}"
@@ -138,6 +145,7 @@ down)
         for _ in $(seq 1 30); do alive "$i" || break; sleep 1; done
         rm -f "$state/node-$i.pid"
     done
+    "$repo/scripts/balancer.sh" stop "$state/balancer"
     ;;
 status)
     for i in $(nodes); do
@@ -148,6 +156,7 @@ status)
             printf 'node-%s  not running\n' "$i"
         fi
     done
+    [ -d "$state/balancer" ] && "$repo/scripts/balancer.sh" status "$state/balancer"
     if [ -f "$state/connection-string" ] && command -v psql >/dev/null; then
         # Npgsql's key=value form to a libpq URI-less form: psql takes "host=… port=… dbname=… user=…".
         conninfo=$(tr ';' '\n' <"$state/connection-string" | sed -n 's/^Host=/host=/p; s/^Port=/port=/p; s/^Database=/dbname=/p; s/^Username=/user=/p; s/^Password=/password=/p' | tr '\n' ' ')
@@ -167,7 +176,7 @@ forget)
     log "the broker session of node-$2 is gone; its share of the uplinks goes to the other nodes"
     ;;
 *)
-    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
