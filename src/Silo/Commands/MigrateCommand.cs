@@ -1,7 +1,6 @@
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Hosting;
 using EdgeSync.Storage;
-using Npgsql;
 
 namespace EdgeSync.Silo.Commands;
 
@@ -46,9 +45,10 @@ public static class MigrateCommand
             }
             return 0;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e)
         {
-            logger.LogError("migrate failed: {Message}", e.Message);
+            // A command run by a deployment: the reason, then a non-zero exit, whatever failed.
+            logger.LogError(e, "migrate failed: {Message}", e.Message);
             return 1;
         }
     }

@@ -31,7 +31,18 @@ public static class SchemaMigrations
         var store = services.GetRequiredService<IDocumentStore>();
         var pending = await StoreDifferencesAsync(store, ct);
         if (pending.Count > 0)
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        {
+            // Marten's start-up service applies the changes under its advisory lock, exactly as a
+            // starting node does; calling the storage API directly would not take that lock.
+            foreach (var service in services.GetServices<IHostedService>())
+            {
+                await service.StartAsync(ct);
+                await service.StopAsync(ct);
+            }
+            var left = await StoreDifferencesAsync(store, ct);
+            if (left.Count > 0)
+                throw new InvalidOperationException($"Marten's migration left differences: {string.Join(", ", left)}");
+        }
         await MirrorSchemas.EnsureAsync(services.GetRequiredService<NpgsqlDataSource>(), services.GetRequiredService<EdgeStoreSettings>(), ct);
         return new Outcome(orleansBefore != OrleansSchema.Fingerprint, pending);
     }

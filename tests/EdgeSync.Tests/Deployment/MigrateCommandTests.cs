@@ -93,6 +93,28 @@ public sealed class MigrateCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_that_may_not_migrate_refuses_a_database_migrated_by_an_older_release_naming_what_differs()
+    {
+        var database = await TestDatabase.CreateAsync();
+        var migrate = await SiloCommand.RunAsync(database, ["migrate"]);
+        Assert.True(migrate.ExitCode == 0, migrate.Output);
+        // What an older release would have left: another Orleans script, a service table it did not have yet.
+        await ExecuteAsync(database, "UPDATE edgesync_migrations SET fingerprint = 'older'; DROP TABLE edgesync.edge_upload_keys");
+        var ports = NodeProcess.Ports.Free();
+
+        var refused = await SiloCommand.RunAsync(database, [], new Dictionary<string, string>(NoMigrations)
+        {
+            ["Http:Port"] = ports.Http.ToString(), ["Mqtt:Port"] = ports.Mqtt.ToString(),
+            ["Orleans:SiloPort"] = ports.Silo.ToString(), ["Orleans:GatewayPort"] = ports.Gateway.ToString(),
+        }, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Contains("the Orleans tables were migrated by another release", refused.Output);
+        Assert.Contains("edgesync.edge_upload_keys", refused.Output);
+        Assert.Equal([false], await ScalarsAsync<bool>(database, "SELECT to_regclass('edgesync.edge_upload_keys') IS NOT NULL"));
+    }
+
+    [Fact]
     public async Task Running_migrate_a_second_time_changes_nothing()
     {
         var database = await TestDatabase.CreateAsync();
