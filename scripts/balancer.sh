@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# A load balancer for the HTTP API of local nodes: HAProxy, round-robin over the nodes that
-# answer /health/ready, for scripts/cluster.sh (and its tests).
+# A load balancer for local nodes: HAProxy, round-robin over the nodes that answer
+# /health/ready, for scripts/cluster.sh (and its tests).
 #
-#   scripts/balancer.sh start PORT DIR HOST:PORT...   (re)start it on 127.0.0.1:PORT in front of
-#                                                     these nodes; its config, pid and log in DIR
-#   scripts/balancer.sh stop DIR                      stop the one of DIR
-#   scripts/balancer.sh status DIR                    its port and each node's state as it sees it
+#   scripts/balancer.sh start DIR --http PORT HOST:PORT... [--mqtt PORT HOST:PORT...]
+#                                   (re)start it: the HTTP API on 127.0.0.1:PORT in front of
+#                                   these nodes' HTTP ports and, with --mqtt, device connections
+#                                   (TCP) in front of their embedded brokers; config, pid and
+#                                   log in DIR
+#   scripts/balancer.sh stop DIR    stop the one of DIR
+#   scripts/balancer.sh status DIR  its ports
 #
-# Every node is checked every second (GET /health/ready): two failures take it out, two
-# successes bring it back. A request whose connection to a node fails is sent to another node,
-# so a killed node costs no failed request even before its checks notice. Installs the Debian
-# package haproxy when missing.
+# Every node is checked every second (GET /health/ready; a TCP connect for MQTT): two failures
+# take it out, two successes bring it back. A connection a node refuses is sent to another
+# node, so a killed node costs no failed request even before its checks notice. Installs the
+# Debian package haproxy when missing.
 set -euo pipefail
 
 log() { printf 'balancer.sh: %s\n' "$*" >&2; }
@@ -33,9 +36,9 @@ running_pid() {
     printf '%s' "$pid"
 }
 
+# write_config DIR HTTP_PORT "HTTP_BACKENDS" MQTT_PORT "MQTT_BACKENDS" (MQTT_PORT empty: none)
 write_config() {
-    local port=$1 dir=$2 i=0 node
-    shift 2
+    local dir=$1 http_port=$2 http_backends=$3 mqtt_port=$4 mqtt_backends=$5 i node
     {
         cat <<CFG
 # Written by scripts/balancer.sh; changes are lost at the next start.
@@ -45,33 +48,54 @@ global
     log stdout format raw local0 notice
 
 defaults
-    mode http
     log global
     timeout connect 2s
-    # Event streams (GET …/events) stay open: a long idle time on both sides.
+    # Event streams (GET …/events) and device sessions stay open: a long idle time on both sides.
     timeout client 15m
     timeout server 15m
-    timeout http-request 30s
     # A connection refused by a dead node is tried on another one; the request never reached it.
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response
-    option forwardfor
 
 frontend api
-    bind 127.0.0.1:$port
+    mode http
+    bind 127.0.0.1:$http_port
+    timeout http-request 30s
+    option forwardfor
     default_backend nodes
 
 backend nodes
+    mode http
     balance roundrobin
+    retry-on conn-failure empty-response
     option httpchk GET /health/ready
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
 CFG
-        for node in "$@"; do
+        i=0
+        for node in $http_backends; do
             i=$((i + 1))
             printf '    server node-%s %s check\n' "$i" "$node"
         done
+        if [ -n "$mqtt_port" ]; then
+            cat <<CFG
+
+frontend mqtt
+    mode tcp
+    bind 127.0.0.1:$mqtt_port
+    default_backend brokers
+
+backend brokers
+    mode tcp
+    balance roundrobin
+    default-server inter 1s fall 2 rise 2
+CFG
+            i=0
+            for node in $mqtt_backends; do
+                i=$((i + 1))
+                printf '    server node-%s %s check\n' "$i" "$node"
+            done
+        fi
     } >"$dir/haproxy.cfg"
 }
 
@@ -87,21 +111,41 @@ stop() {
 
 case "${1:-}" in
 start)
-    port=${2:?PORT}; dir=${3:?DIR}; shift 3
-    [ $# -gt 0 ] || { log "start needs at least one HOST:PORT"; exit 2; }
-    case $port in '' | *[!0-9]*) log "bad port '$port'"; exit 2 ;; esac
+    dir=${2:?DIR}; shift 2
+    http_port="" http_backends="" mqtt_port="" mqtt_backends="" section=""
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --http) section=http; http_port=${2:?--http PORT}; shift 2 ;;
+            --mqtt) section=mqtt; mqtt_port=${2:?--mqtt PORT}; shift 2 ;;
+            *)
+                case $section in
+                    http) http_backends+="$1 " ;;
+                    mqtt) mqtt_backends+="$1 " ;;
+                    *) log "expected --http or --mqtt, not '$1'"; exit 2 ;;
+                esac
+                shift ;;
+        esac
+    done
+    [ -n "$http_port" ] && [ -n "$http_backends" ] || { log "start needs --http PORT and at least one HOST:PORT"; exit 2; }
+    [ -z "$mqtt_port" ] || [ -n "$mqtt_backends" ] || { log "--mqtt needs at least one HOST:PORT"; exit 2; }
+    for port in $http_port $mqtt_port; do
+        case $port in *[!0-9]*) log "bad port '$port'"; exit 2 ;; esac
+    done
     mkdir -p "$dir"; dir=$(cd -P -- "$dir" && pwd)
     ensure_haproxy
     stop "$dir"
-    write_config "$port" "$dir" "$@"
+    write_config "$dir" "$http_port" "$http_backends" "$mqtt_port" "$mqtt_backends"
     "$(haproxy_bin)" -c -q -f "$dir/haproxy.cfg" || { log "haproxy refused $dir/haproxy.cfg"; exit 1; }
     "$(haproxy_bin)" -D -f "$dir/haproxy.cfg" -p "$dir/haproxy.pid" >>"$dir/haproxy.log" 2>&1
-    for _ in $(seq 1 50); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
+    for port in $http_port $mqtt_port; do
+        for _ in $(seq 1 50); do
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+            sleep 0.1
+        done
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { log "nothing listens on $port; see $dir/haproxy.log"; exit 1; }
     done
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { log "nothing listens on $port; see $dir/haproxy.log"; exit 1; }
-    log "load balancer on http://127.0.0.1:$port (pid $(running_pid "$dir")) over $*"
+    log "load balancer (pid $(running_pid "$dir")): HTTP API on http://127.0.0.1:$http_port over $http_backends"
+    [ -z "$mqtt_port" ] || log "  devices on mqtt://127.0.0.1:$mqtt_port over $mqtt_backends"
     ;;
 stop)
     stop "${2:?DIR}"
@@ -109,17 +153,15 @@ stop)
 status)
     dir=${2:?DIR}
     if pid=$(running_pid "$dir"); then
-        printf 'balancer  pid %-7s http %s\n' "$pid" "$(sed -n 's/^ *bind 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/haproxy.cfg")"
-        if command -v socat >/dev/null 2>&1; then
-            echo "show servers state nodes" | socat stdio "unix-connect:$dir/haproxy.sock" 2>/dev/null |
-                awk 'NF > 5 && $1 ~ /^[0-9]+$/ { printf "  %s %s:%s %s\n", $4, $5, $19, ($6 == 2 ? "up" : "down") }' || true
-        fi
+        printf 'balancer  pid %-7s http %s  mqtt %s\n' "$pid" \
+            "$(sed -n '/^frontend api/,/^$/s/^ *bind 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/haproxy.cfg")" \
+            "$(sed -n '/^frontend mqtt/,/^$/s/^ *bind 127.0.0.1:\([0-9]*\)$/\1/p' "$dir/haproxy.cfg")"
     else
         printf 'balancer  not running\n'
     fi
     ;;
 *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

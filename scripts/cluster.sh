@@ -22,7 +22,8 @@
 # .data/cluster/ (git-ignored). Devices may connect to any node's MQTT port; the HTTP API answers
 # on every node, and on the load balancer at 127.0.0.1:${EDGESYNC_LB_PORT:-8080}: HAProxy
 # (scripts/balancer.sh, installed with apt-get when missing), round-robin over the nodes whose
-# /health/ready answers, a request refused by a dead node sent to another.
+# /health/ready answers, a request refused by a dead node sent to another. With the embedded
+# brokers it also takes device connections on 127.0.0.1:${EDGESYNC_LB_MQTT_PORT:-1883} (TCP).
 set -euo pipefail
 
 repo=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -119,9 +120,14 @@ up)
     for i in $(seq 1 "$count"); do start_node "$i"; done
     for i in $(seq 1 "$count"); do wait_ready "$i"; done
     # Every slot of the cluster, live or not: its health checks decide who gets requests.
-    backends=()
-    for i in $(seq 1 "$count"); do backends+=("127.0.0.1:$((8080 + i))"); done
-    "$repo/scripts/balancer.sh" start "${EDGESYNC_LB_PORT:-8080}" "$state/balancer" "${backends[@]}"
+    lb=(--http "${EDGESYNC_LB_PORT:-8080}")
+    for i in $(seq 1 "$count"); do lb+=("127.0.0.1:$((8080 + i))"); done
+    # Devices too, through one TCP port, when the nodes run their own brokers.
+    if [ "$broker" = embedded ]; then
+        lb+=(--mqtt "${EDGESYNC_LB_MQTT_PORT:-1883}")
+        for i in $(seq 1 "$count"); do lb+=("127.0.0.1:$((1883 + i))"); done
+    fi
+    "$repo/scripts/balancer.sh" start "$state/balancer" "${lb[@]}"
     ;;
 start)
     start_node "${2:?node number}"
@@ -176,7 +182,7 @@ forget)
     log "the broker session of node-$2 is gone; its share of the uplinks goes to the other nodes"
     ;;
 *)
-    sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

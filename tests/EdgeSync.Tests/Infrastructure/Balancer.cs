@@ -9,25 +9,36 @@ public sealed class Balancer : IAsyncDisposable
 {
     private readonly string _dir;
 
-    private Balancer(int port, string dir)
+    private Balancer(string dir)
     {
-        Port = port;
         _dir = dir;
     }
 
-    public int Port { get; }
+    /// <summary>The HTTP API's port.</summary>
+    public int Port { get; } = FreePort.Next();
 
-    public static async Task<Balancer> StartAsync(params int[] httpPorts)
+    /// <summary>The port of device connections (TCP, to the nodes' embedded brokers).</summary>
+    public int MqttPort { get; } = FreePort.Next();
+
+    public static async Task<Balancer> StartAsync(params NodeProcess.Ports[] nodes)
     {
-        var balancer = new Balancer(FreePort.Next(), Path.Combine(Path.GetTempPath(), $"edgesync-lb-{Guid.NewGuid():N}"));
-        var (code, output) = await ScriptAsync(["start", balancer.Port.ToString(), balancer._dir, .. httpPorts.Select(p => $"127.0.0.1:{p}")]);
+        var balancer = new Balancer(Path.Combine(Path.GetTempPath(), $"edgesync-lb-{Guid.NewGuid():N}"));
+        var (code, output) = await ScriptAsync(
+        [
+            "start", balancer._dir,
+            "--http", balancer.Port.ToString(), .. nodes.Select(n => $"127.0.0.1:{n.Http}"),
+            "--mqtt", balancer.MqttPort.ToString(), .. nodes.Select(n => $"127.0.0.1:{n.Mqtt}"),
+        ]);
         if (code != 0)
             throw new InvalidOperationException($"balancer.sh start failed ({code}): {output}");
         return balancer;
     }
 
-    /// <summary>Requests each node was sent so far, by server name (node-1, node-2, …), from HAProxy's statistics.</summary>
-    public async Task<Dictionary<string, long>> RequestsByNodeAsync()
+    /// <summary>
+    /// Requests (<c>nodes</c>, HTTP) or connections (<c>brokers</c>, MQTT) each node was sent so far,
+    /// by server name (node-1, node-2, …), from HAProxy's statistics.
+    /// </summary>
+    public async Task<Dictionary<string, long>> RequestsByNodeAsync(string backend = "nodes")
     {
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(Path.Combine(_dir, "haproxy.sock")));
@@ -41,7 +52,7 @@ public sealed class Balancer : IAsyncDisposable
         var header = lines[0].TrimStart('#', ' ').Split(',');
         int Column(string name) => Array.IndexOf(header, name);
         return lines.Skip(1).Select(l => l.Split(','))
-            .Where(f => f.Length > 2 && f[Column("pxname")] == "nodes" && f[Column("svname")].StartsWith("node-", StringComparison.Ordinal))
+            .Where(f => f.Length > 2 && f[Column("pxname")] == backend && f[Column("svname")].StartsWith("node-", StringComparison.Ordinal))
             .ToDictionary(f => f[Column("svname")], f => long.Parse(f[Column("stot")]));
     }
 
