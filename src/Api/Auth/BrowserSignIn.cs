@@ -1,0 +1,122 @@
+using Marten;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeSync.Api.Auth;
+
+/// <summary>
+/// Browser sign-in beside the bearer tokens: a session cookie that carries the claims of a token
+/// validated once on the login page. A policy scheme picks the bearer handler whenever the request
+/// has an <c>Authorization</c> header (scripts keep working unchanged), else the cookie.
+/// </summary>
+public static class BrowserSignIn
+{
+    /// <summary>The default scheme: forwards to <see cref="CookieScheme"/> or the bearer scheme.</summary>
+    public const string PolicyScheme = "EdgeSync";
+    public const string CookieScheme = "EdgeSyncSession";
+    public const string CookieName = "edgesync_session";
+    public const string AntiforgeryCookieName = "edgesync_csrf";
+    /// <summary>The header a cookie-authenticated state-changing request carries the anti-forgery token in.</summary>
+    public const string AntiforgeryHeader = "X-CSRF-Token";
+    public const string AntiforgeryFormField = "csrf_token";
+    public const string LoginPath = "/login";
+    public const string LogoutPath = "/logout";
+    public const string ReturnUrlParameter = "return_url";
+    public const string Section = "Auth:Browser";
+
+    public static IServiceCollection AddBrowserSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<BrowserSignInOptions>(configuration.GetSection(Section));
+
+        // Keys shared by every node through PostgreSQL: a cookie or anti-forgery token issued by
+        // one node is read by any other behind the same load balancer.
+        services.AddDataProtection().SetApplicationName("edgesync");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>, StoredKeyRingSetup>();
+        services.ConfigureMarten(options => options.Schema.For<DataProtectionKeyDocument>());
+
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = AntiforgeryCookieName;
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
+            options.HeaderName = AntiforgeryHeader;
+            options.FormFieldName = AntiforgeryFormField;
+        });
+
+        // Registered after AddEdgeSyncAuth: these defaults replace the bearer-only ones.
+        services.Configure<AuthenticationOptions>(options =>
+        {
+            options.DefaultScheme = PolicyScheme;
+            options.DefaultAuthenticateScheme = PolicyScheme;
+            options.DefaultChallengeScheme = PolicyScheme;
+            options.DefaultForbidScheme = PolicyScheme;
+        });
+        services.AddAuthentication()
+            .AddPolicyScheme(PolicyScheme, "Bearer token or browser session", options => options.ForwardDefaultSelector = SelectScheme)
+            .AddCookie(CookieScheme);
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
+            .Configure<IOptions<BrowserSignInOptions>>((options, browser) => BrowserSessionCookie.Configure(options, browser.Value));
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, LoginTokenSource>();
+
+        // The API's problem answers stay; a browser navigating to a page gets a page instead.
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationMiddlewareResultHandler, BrowserAuthorizationResultHandler>());
+        return services;
+    }
+
+    /// <summary>
+    /// Bearer when the request names a token; the cookie when it carries the session or is a
+    /// browser navigation (so that a signed-out visit is sent to the login page); else bearer, so
+    /// that an API call without credentials gets the usual 401 problem.
+    /// </summary>
+    internal static string SelectScheme(HttpContext context)
+    {
+        if (!string.IsNullOrEmpty(context.Request.Headers.Authorization))
+            return JwtBearerDefaults.AuthenticationScheme;
+        if (context.Request.Cookies.ContainsKey(CookieName) || BrowserRequests.IsNavigation(context))
+            return CookieScheme;
+        return JwtBearerDefaults.AuthenticationScheme;
+    }
+
+    /// <summary>True when the caller was authenticated by the session cookie (not by a bearer token).</summary>
+    public static bool IsCookieSession(HttpContext context)
+        => context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme };
+
+    /// <summary>
+    /// A cookie-authenticated request that changes state must carry the anti-forgery token (header
+    /// <see cref="AntiforgeryHeader"/> or form field): a cross-site form or script can send the
+    /// cookie only with SameSite bugs, and never the token. Bearer calls are not affected.
+    /// </summary>
+    public static IApplicationBuilder UseBrowserAntiforgery(this IApplicationBuilder app)
+        => app.Use(async (HttpContext context, RequestDelegate next) =>
+        {
+            if (IsStateChanging(context.Request.Method) && IsCookieSession(context))
+            {
+                var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
+                if (!await antiforgery.IsRequestValidAsync(context))
+                {
+                    await Http.ApiProblem.Create(StatusCodes.Status403Forbidden, AntiforgeryFailedCode,
+                            $"A request made with the browser session must carry the anti-forgery token in the {AntiforgeryHeader} header.")
+                        .ExecuteAsync(context);
+                    return;
+                }
+            }
+            await next(context);
+        });
+
+    public const string AntiforgeryFailedCode = "antiforgery_token_invalid";
+
+    private static bool IsStateChanging(string method)
+        => !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
+}
