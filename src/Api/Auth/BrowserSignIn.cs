@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
@@ -65,7 +66,10 @@ public static class BrowserSignIn
         });
         services.AddAuthentication()
             .AddPolicyScheme(PolicyScheme, "Bearer token or browser session", options => options.ForwardDefaultSelector = SelectScheme)
-            .AddCookie(CookieScheme);
+            .AddCookie(CookieScheme)
+            .AddOpenIdConnect(BrowserOidc.Scheme, "OpenID Connect", _ => { });
+        services.AddOptions<OpenIdConnectOptions>(BrowserOidc.Scheme)
+            .Configure<IConfiguration, IOptions<BrowserSignInOptions>>((options, config, browser) => BrowserOidc.Configure(options, config, browser.Value));
         services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
             .Configure<IOptions<BrowserSignInOptions>>((options, browser) => BrowserSessionCookie.Configure(options, browser.Value));
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, LoginTokenSource>();
@@ -89,9 +93,13 @@ public static class BrowserSignIn
         return JwtBearerDefaults.AuthenticationScheme;
     }
 
-    /// <summary>True when the caller was authenticated by the session cookie (not by a bearer token).</summary>
+    /// <summary>
+    /// True when the caller was authenticated by the session cookie: without an
+    /// <c>Authorization</c> header the policy scheme reads nothing else (whichever way the session
+    /// was made: pasted token or OpenID Connect).
+    /// </summary>
     public static bool IsCookieSession(HttpContext context)
-        => context.User.Identity is { IsAuthenticated: true, AuthenticationType: CookieScheme };
+        => context.User.Identity?.IsAuthenticated == true && string.IsNullOrEmpty(context.Request.Headers.Authorization);
 
     /// <summary>
     /// A cookie-authenticated request that changes state must carry the anti-forgery token (header

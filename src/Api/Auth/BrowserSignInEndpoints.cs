@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace EdgeSync.Api.Auth;
@@ -21,6 +23,7 @@ public static class BrowserSignInEndpoints
     {
         app.MapGet(BrowserSignIn.LoginPath, ShowAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(BrowserSignIn.LoginPath, SignInAsync).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet(BrowserOidc.StartPath, BrowserOidc.Start).AllowAnonymous().ExcludeFromDescription();
         // Cookie sessions pass the anti-forgery check in UseBrowserAntiforgery before they get here.
         app.MapPost(BrowserSignIn.LogoutPath, SignOutAsync).AllowAnonymous().ExcludeFromDescription();
         return app;
@@ -105,6 +108,10 @@ public static class BrowserSignInEndpoints
     }
 
     private static BrowserPages.LoginModel Model(HttpContext http, IAntiforgery antiforgery, string? returnUrl, string? error)
-        => new(antiforgery.GetAndStoreTokens(http).RequestToken ?? "",
-            BrowserRequests.LocalReturnUrl(returnUrl, BrowserPages.Url(http, "/board")), error, null);
+    {
+        var target = BrowserRequests.LocalReturnUrl(returnUrl, BrowserPages.Url(http, "/board"));
+        var configuration = http.RequestServices.GetRequiredService<IConfiguration>();
+        return new(antiforgery.GetAndStoreTokens(http).RequestToken ?? "", target, error,
+            BrowserOidc.IsConfigured(configuration) ? BrowserOidc.StartUrl(http, target) : null);
+    }
 }

@@ -53,6 +53,35 @@ public sealed class BoardBrowserTests(BoardFixture fixture, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task Signing_in_with_OpenID_Connect_runs_the_code_flow_with_PKCE_into_the_same_session_cookie()
+    {
+        var projectId = await Fleet.CreateProjectAsync(Node);
+        fixture.Identity.Subject = "oidc-operator";
+        fixture.Identity.Permissions = [$"{projectId}:PROJECT_CAN_VIEW_DEVICES"];
+        var verified = fixture.Identity.VerifiedPkceExchanges;
+        await using var tab = await fixture.Browser.OpenAsync();
+
+        await tab.Page.GoToAsync(fixture.Url($"/board?project={projectId}"));
+        Assert.Equal("/login", new Uri(tab.Page.Url).AbsolutePath);
+        var navigation = tab.Page.WaitForNavigationAsync();
+        await tab.Page.ClickAsync("#sign-in-oidc");
+        await navigation;
+
+        Assert.Equal($"/board?project={projectId}", new Uri(tab.Page.Url).PathAndQuery);
+        await tab.Page.WaitForSelectorAsync("body[data-loaded='true']");
+        Assert.Equal("oidc-operator", await tab.Page.EvaluateExpressionAsync<string>("document.getElementById('who').textContent"));
+        Assert.Equal([projectId.ToString()], await tab.Page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('#project option')].map(o => o.value)"));
+        Assert.True(Assert.Single(await tab.Page.GetCookiesAsync(), c => c.Name == "edgesync_session").HttpOnly);
+        Assert.Equal(verified + 1, fixture.Identity.VerifiedPkceExchanges);
+        // The session made this way is held to the same anti-forgery rule.
+        var forged = await tab.Page.EvaluateFunctionAsync<string>(
+            "async url => (await (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k2' }, body: '{}' })).json()).code",
+            $"/core/api/v1/projects/{projectId}/devices");
+        Assert.Equal("antiforgery_token_invalid", forged);
+        await ScreenshotAsync(tab, "board-oidc");
+    }
+
+    [Fact]
     public async Task A_signed_out_visit_to_the_board_or_the_dashboard_goes_to_the_login_page_and_back_after_sign_in()
     {
         var projectId = await Fleet.CreateProjectAsync(Node);

@@ -9,10 +9,17 @@ public sealed class BoardFixture : IAsyncLifetime
 
     public HeadlessBrowser Browser { get; private set; } = null!;
 
+    /// <summary>The identity provider the node offers "Sign in with OpenID Connect" for.</summary>
+    public FakeIdentityProvider Identity { get; private set; } = null!;
+
     public string Url(string path) => $"{Node.HttpAddress}{path}";
 
     public async Task InitializeAsync()
     {
+        Identity = await FakeIdentityProvider.StartAsync();
+        Node.Settings["Auth:Authority"] = Identity.Address;
+        Node.Settings["Auth:ClientId"] = "edgesync-board";
+        Node.Settings["Auth:RequireHttpsMetadata"] = "false";
         await Node.InitializeAsync();
         Browser = await HeadlessBrowser.LaunchAsync();
     }
@@ -22,6 +29,8 @@ public sealed class BoardFixture : IAsyncLifetime
         if (Browser is not null)
             await Browser.DisposeAsync();
         await Node.DisposeAsync();
+        if (Identity is not null)
+            await Identity.DisposeAsync();
     }
 }
 
