@@ -64,12 +64,17 @@ public static class BrowserSignIn
             options.DefaultChallengeScheme = PolicyScheme;
             options.DefaultForbidScheme = PolicyScheme;
         });
-        services.AddAuthentication()
+        var authentication = services.AddAuthentication()
             .AddPolicyScheme(PolicyScheme, "Bearer token or browser session", options => options.ForwardDefaultSelector = SelectScheme)
-            .AddCookie(CookieScheme)
-            .AddOpenIdConnect(BrowserOidc.Scheme, "OpenID Connect", _ => { });
-        services.AddOptions<OpenIdConnectOptions>(BrowserOidc.Scheme)
-            .Configure<IConfiguration, IOptions<BrowserSignInOptions>>((options, config, browser) => BrowserOidc.Configure(options, config, browser.Value));
+            .AddCookie(CookieScheme);
+        // Only when configured: a remote scheme's handler looks at every request (for its callback
+        // path) and its options must then be complete.
+        if (BrowserOidc.IsConfigured(configuration))
+        {
+            authentication.AddOpenIdConnect(BrowserOidc.Scheme, "OpenID Connect", _ => { });
+            services.AddOptions<OpenIdConnectOptions>(BrowserOidc.Scheme)
+                .Configure<IOptions<BrowserSignInOptions>>((options, browser) => BrowserOidc.Configure(options, configuration, browser.Value));
+        }
         services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
             .Configure<IOptions<BrowserSignInOptions>>((options, browser) => BrowserSessionCookie.Configure(options, browser.Value));
         services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, LoginTokenSource>();

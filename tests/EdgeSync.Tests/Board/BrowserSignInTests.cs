@@ -126,6 +126,16 @@ public sealed partial class BrowserSignInTests(BoardFixture fixture)
         Assert.Equal("/board", signedIn.Headers.Location?.OriginalString);
     }
 
+    [Fact]
+    public async Task The_browser_pages_are_not_in_the_OpenAPI_document()
+    {
+        using var http = new HttpClient();
+        var document = await http.GetStringAsync(fixture.Url("/openapi/v1.json"));
+        Assert.Contains("/core/api/v1/projects", document);
+        foreach (var route in new[] { "\"/login", "\"/logout", "\"/board", "\"/signin-oidc", "\"/dashboard" })
+            Assert.DoesNotContain(route, document);
+    }
+
     [GeneratedRegex("name=\"csrf_token\" value=\"([^\"]*)\"")]
     private static partial Regex CsrfField();
 }
