@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 
 namespace EdgeSync.Api.Auth;
@@ -70,10 +72,9 @@ internal static class BrowserOidc
             OnRemoteFailure = async context =>
             {
                 context.HandleResponse();
-                var antiforgery = context.HttpContext.RequestServices.GetService(typeof(Microsoft.AspNetCore.Antiforgery.IAntiforgery))
-                    as Microsoft.AspNetCore.Antiforgery.IAntiforgery;
+                var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
                 await BrowserPages.LoginAsync(context.HttpContext,
-                    new BrowserPages.LoginModel(antiforgery?.GetAndStoreTokens(context.HttpContext).RequestToken ?? "",
+                    new BrowserPages.LoginModel(antiforgery.GetAndStoreTokens(context.HttpContext).RequestToken ?? "",
                         $"{context.Request.PathBase}/board", "Signing in with OpenID Connect failed: try again.", StartUrl(context.HttpContext, null)),
                     StatusCodes.Status401Unauthorized);
             },

@@ -1,11 +1,9 @@
 using Marten;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http;
@@ -105,31 +103,4 @@ public static class BrowserSignIn
     /// </summary>
     public static bool IsCookieSession(HttpContext context)
         => context.User.Identity?.IsAuthenticated == true && string.IsNullOrEmpty(context.Request.Headers.Authorization);
-
-    /// <summary>
-    /// A cookie-authenticated request that changes state must carry the anti-forgery token (header
-    /// <see cref="AntiforgeryHeader"/> or form field): a cross-site form or script can send the
-    /// cookie only with SameSite bugs, and never the token. Bearer calls are not affected.
-    /// </summary>
-    public static IApplicationBuilder UseBrowserAntiforgery(this IApplicationBuilder app)
-        => app.Use(async (HttpContext context, RequestDelegate next) =>
-        {
-            if (IsStateChanging(context.Request.Method) && IsCookieSession(context))
-            {
-                var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
-                if (!await antiforgery.IsRequestValidAsync(context))
-                {
-                    await Http.ApiProblem.Create(StatusCodes.Status403Forbidden, AntiforgeryFailedCode,
-                            $"A request made with the browser session must carry the anti-forgery token in the {AntiforgeryHeader} header.")
-                        .ExecuteAsync(context);
-                    return;
-                }
-            }
-            await next(context);
-        });
-
-    public const string AntiforgeryFailedCode = "antiforgery_token_invalid";
-
-    private static bool IsStateChanging(string method)
-        => !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method));
 }
