@@ -23,12 +23,10 @@ internal sealed class BoardChangeFeed(Guid projectId, long? after) : IResult
 
     public async Task ExecuteAsync(HttpContext http)
     {
-        var start = after;
-        if (long.TryParse(http.Request.Headers[EventStreamEndpoints.LastEventIdHeader].ToString(), System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var resumed))
-            start = resumed;
-        start ??= await SequenceHighWater.CurrentAsync(
+        // Without a position the feed starts now: the page opens it before it reads the lineages, so
+        // a change in between is seen twice rather than missed.
+        var start = after ?? await SequenceHighWater.CurrentAsync(
             http.RequestServices.GetRequiredService<NpgsqlDataSource>(), http.RequestServices.GetRequiredService<EdgeStoreSettings>(), http.RequestAborted);
-        await new GovernanceEventStream(projectId, start.Value, EveryLineageEvent, MessageName).ExecuteAsync(http);
+        await new GovernanceEventStream(projectId, start, EveryLineageEvent, MessageName).ExecuteAsync(http);
     }
 }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using EdgeSync.Api.Auth;
+using EdgeSync.Api.Edge;
 using EdgeSync.Api.Http;
 using EdgeSync.Registry;
 using Marten;
@@ -75,8 +77,17 @@ public static class BoardEndpoints
     }
 
     /// <summary>Every event of the project's lineages as it is appended (the board refreshes the lineage it names).</summary>
-    private static IResult Changes([FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, [FromQuery(Name = "after")] long? after)
-        => after is < 0
-            ? ApiProblem.Validation("after", "Must be 0 or greater.")
-            : new BoardChangeFeed(projectId, after);
+    private static IResult Changes(
+        [FromRoute(Name = ProjectRoute.ParameterName)] Guid projectId, [FromQuery(Name = "after")] long? after,
+        [FromHeader(Name = EventStreamEndpoints.LastEventIdHeader)] string? lastEventId)
+    {
+        if (after is < 0)
+            return ApiProblem.Validation("after", "Must be 0 or greater.");
+        if (string.IsNullOrWhiteSpace(lastEventId))
+            return new BoardChangeFeed(projectId, after);
+        // A browser reconnecting says how far it got: that wins over ?after, as on the API's stream.
+        return long.TryParse(lastEventId.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var resumed)
+            ? new BoardChangeFeed(projectId, resumed)
+            : ApiProblem.Validation(EventStreamEndpoints.LastEventIdHeader, "Must be the id of an event of this stream (a non-negative integer).");
+    }
 }
