@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeSync.Api.Auth;
+using EdgeSync.Api.Board;
 using EdgeSync.Api.Devices;
 using EdgeSync.Api.Edge;
 using EdgeSync.Api.Http;
@@ -42,6 +43,7 @@ public static class ApiSetup
         services.AddValidatorsFromAssembly(typeof(ApiSetup).Assembly, includeInternalTypes: true);
 
         services.AddEdgeSyncAuth(configuration);
+        services.AddBrowserSignIn(configuration);
 
         services.TryAddSingleton<IBrokerAccounts, RegistryOnlyAccounts>();
         services.TryAddSingleton<IdempotencyStore>();
@@ -76,6 +78,7 @@ public static class ApiSetup
         // Explicit, so routing sees the path after UsePathBase.
         app.UseRouting();
         app.UseAuthentication();
+        app.UseBrowserAntiforgery();
         app.UseAuthorization();
         return app;
     }
@@ -90,6 +93,8 @@ public static class ApiSetup
             .MapDeviceEndpoints();
         app.MapEdgeEndpoints();
         app.MapUploadEndpoints();
+        app.MapBrowserSignIn();
+        app.MapBoard();
         return app;
     }
 

@@ -70,9 +70,18 @@ public static class EventStreamEndpoints
     }
 }
 
-/// <summary>The streaming response: polls Marten for the project's governance events past a position.</summary>
-internal sealed class GovernanceEventStream(Guid projectId, long after) : IResult
+/// <summary>
+/// The streaming response: polls Marten for the project's governance events past a position.
+/// <paramref name="notifications"/> maps the event types to send to their message names (the
+/// governance notifications unless given; the board's change feed sends every lineage event), and
+/// <paramref name="messageName"/>, when given, is the SSE event name of every message (one listener
+/// for all of them; the data still says which event it was).
+/// </summary>
+internal sealed class GovernanceEventStream(
+    Guid projectId, long after, IReadOnlyDictionary<string, string>? notifications = null, string? messageName = null) : IResult
 {
+    private readonly IReadOnlyDictionary<string, string> _notifications = notifications ?? GovernanceNotifications.ByEventType;
+
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
     private const int PageSize = 200;
@@ -129,7 +138,7 @@ internal sealed class GovernanceEventStream(Guid projectId, long after) : IResul
         // Lineages never change project, so ids once seen stay valid (even if the lineage is deleted
         // before its last events went out).
         var lineages = new Dictionary<Guid, (Guid DeviceId, string SourceTable)>();
-        var types = GovernanceNotifications.EventTypes;
+        var types = _notifications.Keys.ToArray();
         var cursor = after;
         var lastWrite = clock.GetUtcNow();
 
@@ -166,12 +175,12 @@ internal sealed class GovernanceEventStream(Guid projectId, long after) : IResul
                         .ToListAsync(ct);
                     foreach (var e in page)
                     {
-                        if (!GovernanceNotifications.ByEventType.TryGetValue(e.EventTypeName, out var type))
+                        if (!_notifications.TryGetValue(e.EventTypeName, out var type))
                             continue;
                         var (deviceId, sourceTable) = lineages[e.StreamId];
                         var message = new GovernanceNotification(type, e.Sequence, e.StreamId, deviceId, sourceTable, e.Timestamp, e.Data);
                         await writer.WriteEventAsync(
-                            e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), type, JsonSerializer.Serialize(message, json), ct);
+                            e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), messageName ?? type, JsonSerializer.Serialize(message, json), ct);
                         lastWrite = clock.GetUtcNow();
                     }
                     cursor = page.Count < PageSize ? upTo : page[^1].Sequence;

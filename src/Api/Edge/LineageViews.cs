@@ -10,12 +10,14 @@ public sealed record LineageSummary(
     Guid Id, Guid ProjectId, Guid DeviceId, string DeviceName, string SourceTable, string Status,
     IReadOnlyList<string> PauseReasons, string? AcceptedSchemaHash, long StagedRowCount, long StagedBytes,
     long? ServerWatermark, Guid? JournalEpoch, Guid? OpenReviewId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string CaptureStrategy, string? TimestampColumn, long? LastBatchSeq, long BatchSeqGaps)
+    string CaptureStrategy, string? TimestampColumn, long? LastBatchSeq, long BatchSeqGaps,
+    string? MaterializationLastError = null, string? LastRejectionCode = null)
 {
     public static LineageSummary From(LineageView l) => new(
         l.Id, l.ProjectId, l.DeviceId, l.DeviceName, l.SourceTable, l.Status, l.PauseReasons, l.AcceptedSchemaHash,
         l.Counters.StagedRowCount, l.Counters.StagedBytes, l.Watermark?.ServerWatermark, l.Watermark?.JournalEpoch,
-        l.OpenReview?.ReviewId, l.CreatedAt, l.UpdatedAt, l.CaptureStrategy, l.TimestampColumn, l.LastBatchSeq, l.BatchSeqGaps);
+        l.OpenReview?.ReviewId, l.CreatedAt, l.UpdatedAt, l.CaptureStrategy, l.TimestampColumn, l.LastBatchSeq, l.BatchSeqGaps,
+        l.MaterializationLastError, l.LastRejectionCode);
 }
 
 public sealed record LineageDetail(

@@ -111,7 +111,8 @@ public static class NodeSetup
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
         // It shows every tenant's grains and a live log stream: platform administrators only.
-        app.MapOrleansDashboard(routePrefix: "/dashboard").RequirePlatformAdmin();
+        // Browsers reach it through the board's sign-in; an operational route, not in the OpenAPI document.
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequirePlatformAdmin().ExcludeFromDescription();
         return app;
     }
 }
