@@ -4,25 +4,33 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace EdgeSync.Api.Auth;
 
-/// <summary>JWT bearer (HS256) authentication and the permission policies.</summary>
+/// <summary>JWT bearer authentication (HS256 key and/or an OpenID Connect authority) and the permission policies.</summary>
 internal static class AuthSetup
 {
     public static IServiceCollection AddEdgeSyncAuth(this IServiceCollection services, IConfiguration configuration)
     {
         // Settings are read lazily (at first use, validated at start) so that configuration
         // added after AddEdgeSyncApi (test hosts, WebApplicationFactory) is honoured.
+        // The development key rule is checked here too, so a node refuses to start with it.
         services.AddOptions<AuthSettingsHolder>()
-            .Configure(holder => holder.Settings = AuthSettings.From(configuration))
+            .Configure<IHostEnvironment>((holder, environment) =>
+                holder.Settings = DevelopmentKeyRule.Enforce(AuthSettings.From(configuration), environment))
             .ValidateOnStart();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthSettingsHolder>>((options, holder) => Configure(options, holder.Value.Settings!));
+            .Configure<IOptions<AuthSettingsHolder>, IHostEnvironment, ILoggerFactory>((options, holder, environment, loggers) =>
+            {
+                Configure(options, holder.Value.Settings!);
+                ConfigureAuthority(options, holder.Value.Settings!, environment, loggers);
+            });
 
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthorizationExtensions.ProjectViewPolicy, p => p
@@ -46,7 +54,7 @@ internal static class AuthSetup
             ValidIssuer = settings.Issuer,
             ValidAudience = settings.Audience,
             IssuerSigningKey = settings.SigningKey,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidAlgorithms = settings.SigningKey is null ? AuthorityAlgorithms : [.. AuthorityAlgorithms, SecurityAlgorithms.HmacSha256],
             ValidateIssuer = true,
             ValidateAudience = true,
             ValidateIssuerSigningKey = true,
@@ -77,6 +85,27 @@ internal static class AuthSetup
             },
             OnForbidden = context => ApiProblem.Forbidden().ExecuteAsync(context.HttpContext),
         };
+    }
+
+    /// <summary>What the identity provider's keys may sign with.</summary>
+    private static readonly string[] AuthorityAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
+
+    /// <summary>
+    /// <c>Auth:Authority</c>: keys and issuer come from the provider's discovery document, through
+    /// <see cref="IdentityProviderKeys"/> (the handler then accepts those keys and that issuer next
+    /// to the HS256 key and <c>Auth:Issuer</c>, when configured).
+    /// </summary>
+    private static void ConfigureAuthority(JwtBearerOptions options, AuthSettings settings, IHostEnvironment environment, ILoggerFactory loggers)
+    {
+        if (settings.Authority is null)
+            return;
+        var requireHttps = settings.RequireHttpsMetadata ?? !environment.IsDevelopment();
+        if (requireHttps && settings.Authority.Scheme != Uri.UriSchemeHttps)
+            throw new InvalidOperationException(
+                $"{AuthSettings.Section}:Authority must be an https URL ({AuthSettings.Section}:RequireHttpsMetadata is on outside Development); it is {settings.Authority}.");
+        options.RequireHttpsMetadata = requireHttps;
+        options.MetadataAddress = settings.DiscoveryAddress!.AbsoluteUri;
+        options.ConfigurationManager = new IdentityProviderKeys(settings, requireHttps, TimeProvider.System, loggers.CreateLogger<IdentityProviderKeys>());
     }
 
     /// <summary>Options wrapper so settings are parsed once and validated at start.</summary>
