@@ -6,6 +6,7 @@ using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Api.OpenApi;
 using EdgeSync.Api.Projects;
+using EdgeSync.Api.RateLimiting;
 using EdgeSync.Api.Uploads;
 using EdgeSync.Registry;
 using FluentValidation;
@@ -43,6 +44,7 @@ public static class ApiSetup
         services.AddValidatorsFromAssembly(typeof(ApiSetup).Assembly, includeInternalTypes: true);
 
         services.AddEdgeSyncAuth(configuration);
+        services.AddEdgeSyncRateLimits(configuration);
 
         services.TryAddSingleton<IBrokerAccounts, RegistryOnlyAccounts>();
         services.TryAddSingleton<IdempotencyStore>();
@@ -77,6 +79,7 @@ public static class ApiSetup
         // Explicit, so routing sees the path after UsePathBase.
         app.UseRouting();
         app.UseAuthentication();
+        app.UseEdgeSyncRateLimits();
         app.UseAuthorization();
         return app;
     }
