@@ -18,6 +18,11 @@ internal static class OpenApiSetup
     public static IServiceCollection AddEdgeSyncOpenApi(this IServiceCollection services)
         => services.AddOpenApi(options =>
         {
+            // Only the API: the dashboard, probes, metrics and other operational routes stay out
+            // of the document generated clients are built from.
+            options.ShouldInclude = description =>
+                description.RelativePath?.StartsWith(ApiRoutes.BasePath.TrimStart('/') + "/", StringComparison.Ordinal) == true
+                && (description.GroupName is null || description.GroupName == options.DocumentName);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "EdgeSync API";
@@ -30,7 +35,8 @@ internal static class OpenApiSetup
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "JWT",
-                    Description = "HS256 JWT; the `permissions` claim lists `{project_id}:{PERMISSION}` grants or `PLATFORM_ADMIN`.",
+                    Description = "JWT from the configured identity provider (RS256/ES256) or signed with the HS256 key; "
+                        + "the `permissions` claim lists `{project_id}:{PERMISSION}` grants or `PLATFORM_ADMIN`.",
                 };
                 return Task.CompletedTask;
             });
