@@ -18,18 +18,19 @@ internal static class AuthSetup
     {
         // Settings are read lazily (at first use, validated at start) so that configuration
         // added after AddEdgeSyncApi (test hosts, WebApplicationFactory) is honoured.
-        // The development key rule is checked here too, so a node refuses to start with it.
+        // The environment's rules (development key, https metadata) are checked here too, so a
+        // node refuses to start rather than fail its first requests.
         services.AddOptions<AuthSettingsHolder>()
             .Configure<IHostEnvironment>((holder, environment) =>
-                holder.Settings = DevelopmentKeyRule.Enforce(AuthSettings.From(configuration), environment))
+                holder.Settings = ForEnvironment(AuthSettings.From(configuration), environment))
             .ValidateOnStart();
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<AuthSettingsHolder>, IHostEnvironment, ILoggerFactory>((options, holder, environment, loggers) =>
+            .Configure<IOptions<AuthSettingsHolder>, ILoggerFactory>((options, holder, loggers) =>
             {
                 Configure(options, holder.Value.Settings!);
-                ConfigureAuthority(options, holder.Value.Settings!, environment, loggers);
+                ConfigureAuthority(options, holder.Value.Settings!, loggers);
             });
 
         services.AddAuthorizationBuilder()
@@ -87,6 +88,20 @@ internal static class AuthSetup
         };
     }
 
+    /// <summary>
+    /// The development key rule, and <c>Auth:RequireHttpsMetadata</c> resolved (default: on
+    /// outside Development) and checked against the authority's scheme.
+    /// </summary>
+    private static AuthSettings ForEnvironment(AuthSettings settings, IHostEnvironment environment)
+    {
+        DevelopmentKeyRule.Enforce(settings, environment);
+        var requireHttps = settings.RequireHttpsMetadata ?? !environment.IsDevelopment();
+        if (requireHttps && settings.Authority is { } authority && authority.Scheme != Uri.UriSchemeHttps)
+            throw new InvalidOperationException(
+                $"{AuthSettings.Section}:Authority must be an https URL ({AuthSettings.Section}:RequireHttpsMetadata is on; it defaults to true outside Development); it is {authority}.");
+        return settings with { RequireHttpsMetadata = requireHttps };
+    }
+
     /// <summary>What the identity provider's keys may sign with.</summary>
     private static readonly string[] AuthorityAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256];
 
@@ -95,14 +110,11 @@ internal static class AuthSetup
     /// <see cref="IdentityProviderKeys"/> (the handler then accepts those keys and that issuer next
     /// to the HS256 key and <c>Auth:Issuer</c>, when configured).
     /// </summary>
-    private static void ConfigureAuthority(JwtBearerOptions options, AuthSettings settings, IHostEnvironment environment, ILoggerFactory loggers)
+    private static void ConfigureAuthority(JwtBearerOptions options, AuthSettings settings, ILoggerFactory loggers)
     {
         if (settings.Authority is null)
             return;
-        var requireHttps = settings.RequireHttpsMetadata ?? !environment.IsDevelopment();
-        if (requireHttps && settings.Authority.Scheme != Uri.UriSchemeHttps)
-            throw new InvalidOperationException(
-                $"{AuthSettings.Section}:Authority must be an https URL ({AuthSettings.Section}:RequireHttpsMetadata is on outside Development); it is {settings.Authority}.");
+        var requireHttps = settings.RequireHttpsMetadata ?? true;
         options.RequireHttpsMetadata = requireHttps;
         options.MetadataAddress = settings.DiscoveryAddress!.AbsoluteUri;
         options.ConfigurationManager = new IdentityProviderKeys(settings, requireHttps, TimeProvider.System, loggers.CreateLogger<IdentityProviderKeys>());
