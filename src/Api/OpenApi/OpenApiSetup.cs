@@ -40,6 +40,29 @@ internal static class OpenApiSetup
                 };
                 return Task.CompletedTask;
             });
+            // Every problem carries the stable `code` (and trace_id; errors for validation_failed):
+            // generated clients can switch on it.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type != typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))
+                    return Task.CompletedTask;
+                schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                schema.Properties[ApiProblem.CodeKey] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Description = "Stable machine-readable code, e.g. validation_failed, lineage_not_found, rate_limited.",
+                };
+                schema.Properties["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Quote it when reporting a problem." };
+                schema.Properties["errors"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "validation_failed: every failing field (snake_case path) with its messages.",
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                };
+                schema.Required ??= new HashSet<string>();
+                schema.Required.Add(ApiProblem.CodeKey);
+                return Task.CompletedTask;
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;

@@ -68,6 +68,9 @@ public sealed class OpenApiLintTests(NodeFixture node)
                 if (response!["content"]?["application/problem+json"]?["schema"] is null)
                     problems.Add($"{name}: {status} is not problem details");
         }
+        var problemSchema = document["components"]!["schemas"]!["ProblemDetails"]!;
+        if (problemSchema["properties"]?["code"] is null || problemSchema["required"]?.AsArray().Any(r => (string?)r == "code") != true)
+            problems.Add("ProblemDetails does not declare its required `code`");
         Assert.True(problems.Count == 0, $"{problems.Count} problems:\n{string.Join('\n', problems)}");
     }
 
