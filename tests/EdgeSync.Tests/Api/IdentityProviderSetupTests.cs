@@ -42,6 +42,27 @@ public sealed class IdentityProviderSetupTests
     }
 
     [Fact]
+    public async Task Tokens_with_made_up_keys_make_the_node_read_the_key_set_at_most_once_per_interval()
+    {
+        await using var provider = await TestIdentityProvider.StartAsync();
+        await using var app = await BuildAsync("Development", provider.Authority);
+        await app.StartAsync();
+        using var client = app.GetTestClient();
+
+        client.DefaultRequestHeaders.Authorization = new("Bearer", provider.Mint([Grants.PlatformAdmin]));
+        await (await client.GetAsync($"{Base}/projects/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound, "project_not_found");
+        var afterFirstRead = provider.KeyRequests;
+
+        for (var i = 0; i < 5; i++)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", provider.Mint([Grants.PlatformAdmin], key: TestIdentityProvider.Unpublished()));
+            await (await client.GetAsync($"{Base}/projects/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
+        }
+        // One read for the first unknown key; the others fall within Auth:UnknownKeyRefreshInterval (1 min).
+        Assert.Equal(afterFirstRead + 1, provider.KeyRequests);
+    }
+
+    [Fact]
     public async Task Outside_development_a_plain_http_authority_stops_the_start_with_the_reason()
     {
         await using var app = await BuildAsync("Production", "http://idp.example");
