@@ -74,6 +74,8 @@ start_node() {
         export Http__Port=$((8080 + i)) Mqtt__Port=$((1883 + i)) Mqtt__BindAddress=127.0.0.1
         export Orleans__SiloPort=$((11110 + i)) Orleans__GatewayPort=$((30000 + i)) Node__Name="node-$i"
         export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+        # A local cluster is for trying things by hand with development tokens (scripts/dev-token.sh).
+        export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
         export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
         # shellcheck disable=SC1091
         [ -f "$state/broker.env" ] && source "$state/broker.env"

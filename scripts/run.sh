@@ -35,6 +35,9 @@ source "$repo/scripts/postgres.sh" --lib
 edgesync_pg_ensure || { echo "run.sh: no PostgreSQL server; giving up" >&2; exit 1; }
 
 export ConnectionStrings__EdgeSync="$EDGESYNC_PG"
+# A local run is a development run: the shipped development signing key (scripts/dev-token.sh)
+# is only accepted in Development (or with Auth__AllowDevelopmentKey=true).
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # The node's gen-0 budget (docs/decisions.md, Performance). On a small VM the runtime sizes it from
 # the CPU cache it detects (2 MiB here: a collection every few batches, each copying the batches in

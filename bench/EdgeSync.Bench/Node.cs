@@ -53,6 +53,8 @@ public sealed class Node : IAsyncDisposable
         info.ArgumentList.Add(siloDll);
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // Production settings, but the bench signs its operator token with the development key.
+        info.Environment["Auth__AllowDevelopmentKey"] = "true";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         info.Environment["ConnectionStrings__EdgeSync"] = connectionString;
         info.Environment["Http__Port"] = http.ToString();

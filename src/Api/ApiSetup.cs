@@ -7,6 +7,7 @@ using EdgeSync.Api.Http;
 using EdgeSync.Api.Idempotency;
 using EdgeSync.Api.OpenApi;
 using EdgeSync.Api.Projects;
+using EdgeSync.Api.RateLimiting;
 using EdgeSync.Api.Uploads;
 using EdgeSync.Registry;
 using FluentValidation;
@@ -44,6 +45,7 @@ public static class ApiSetup
 
         services.AddEdgeSyncAuth(configuration);
         services.AddBrowserSignIn(configuration);
+        services.AddEdgeSyncRateLimits(configuration);
 
         services.TryAddSingleton<IBrokerAccounts, RegistryOnlyAccounts>();
         services.TryAddSingleton<IdempotencyStore>();
@@ -78,6 +80,7 @@ public static class ApiSetup
         // Explicit, so routing sees the path after UsePathBase.
         app.UseRouting();
         app.UseAuthentication();
+        app.UseEdgeSyncRateLimits();
         app.UseBrowserAntiforgery();
         app.UseAuthorization();
         return app;
@@ -110,7 +113,8 @@ public static class ApiSetup
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     /// <summary>
     /// A route group at <c>/core/api/v1/projects/{project_id}{suffix}</c> requiring at least

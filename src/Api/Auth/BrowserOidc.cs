@@ -23,15 +23,15 @@ internal static class BrowserOidc
     public static bool IsConfigured(IConfiguration configuration)
         => !string.IsNullOrWhiteSpace(configuration["Auth:Authority"]) && !string.IsNullOrWhiteSpace(configuration["Auth:ClientId"]);
 
-    public static void Configure(OpenIdConnectOptions options, IConfiguration configuration, BrowserSignInOptions browser)
+    public static void Configure(OpenIdConnectOptions options, IConfiguration configuration, BrowserSignInOptions browser, bool requireHttpsMetadata)
     {
         if (!IsConfigured(configuration))
             return;
         options.Authority = configuration["Auth:Authority"];
         options.ClientId = configuration["Auth:ClientId"];
         options.ClientSecret = configuration["Auth:ClientSecret"] is { Length: > 0 } secret ? secret : null;
-        // Plain-HTTP discovery only when asked for (a provider on a private network or in tests).
-        options.RequireHttpsMetadata = configuration.GetValue("Auth:RequireHttpsMetadata", true);
+        // The bearer setting, resolved: plain-HTTP discovery only in Development or when asked for.
+        options.RequireHttpsMetadata = requireHttpsMetadata;
         options.ResponseType = OpenIdConnectResponseType.Code;
         options.UsePkce = true;
         // The code comes back as a top-level GET: the correlation and nonce cookies can be Lax

@@ -71,7 +71,8 @@ public static class BrowserSignIn
         {
             authentication.AddOpenIdConnect(BrowserOidc.Scheme, "OpenID Connect", _ => { });
             services.AddOptions<OpenIdConnectOptions>(BrowserOidc.Scheme)
-                .Configure<IOptions<BrowserSignInOptions>>((options, browser) => BrowserOidc.Configure(options, configuration, browser.Value));
+                .Configure<IOptions<BrowserSignInOptions>, IOptions<AuthSetup.AuthSettingsHolder>>((options, browser, auth) =>
+                    BrowserOidc.Configure(options, configuration, browser.Value, auth.Value.Settings!.RequireHttpsMetadata ?? true));
         }
         services.AddOptions<CookieAuthenticationOptions>(CookieScheme)
             .Configure<IOptions<BrowserSignInOptions>>((options, browser) => BrowserSessionCookie.Configure(options, browser.Value));

@@ -22,6 +22,8 @@ public static class DevTokens
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
         var settings = AuthSettings.From(configuration);
+        var key = settings.SigningKey
+                  ?? throw new InvalidOperationException($"{AuthSettings.Section}:SigningKey is not configured: development tokens are signed with it.");
         var span = lifetime ?? DefaultLifetime;
         var now = DateTime.UtcNow;
         var expires = now + span;
@@ -34,7 +36,7 @@ public static class DevTokens
             IssuedAt = notBefore,
             NotBefore = notBefore,
             Expires = expires,
-            SigningCredentials = new SigningCredentials(settings.SigningKey, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
             Claims = new Dictionary<string, object>
             {
                 [Grants.SubjectClaimType] = subject,

@@ -25,30 +25,30 @@ internal static class DeviceEndpoints
         devices.MapPost("", CreateAsync)
             .RequireProjectPermission(ProjectPermission.Manage)
             .WithIdempotency(secretFields: SecretField)
-            .WithName("CreateDevice")
+            .WithName("createDevice")
             .WithSummary("Register a device")
             .WithDescription("Returns the device with its MQTT username, topic root and `secret` (its MQTT password). The secret is shown only in this response: " +
                              "a replay of the same Idempotency-Key answers with `secret: null` (rotate the secret to get a new one).");
 
         devices.MapGet("", ListAsync)
-            .WithName("ListDevices")
+            .WithName("listDevices")
             .WithSummary("List the project's devices, ordered by name");
 
         devices.MapGet($"/{{{DeviceIdParameter}:guid}}", GetAsync)
-            .WithName("GetDevice")
+            .WithName("getDevice")
             .WithSummary("Get a device, including whether it is connected and when it was last seen");
 
         devices.MapPost($"/{{{DeviceIdParameter}:guid}}/rotate-secret", RotateSecretAsync)
             .RequireProjectPermission(ProjectPermission.Manage)
             .WithIdempotency(secretFields: SecretField)
-            .WithName("RotateDeviceSecret")
+            .WithName("rotateDeviceSecret")
             .WithSummary("Issue a new device secret")
             .WithDescription("The new secret is shown only in this response (a replay of the same Idempotency-Key answers with `secret: null`); the previous one stops working.");
 
         devices.MapDelete($"/{{{DeviceIdParameter}:guid}}", DeleteAsync)
             .RequireProjectPermission(ProjectPermission.Manage)
             .WithIdempotency()
-            .WithName("DeleteDevice")
+            .WithName("deleteDevice")
             .WithSummary("Remove a device")
             .WithDescription("The device can no longer connect and its connections are closed. Its lineages, mirrors and history stay.");
 

@@ -29,7 +29,8 @@ public static class EventStreamEndpoints
     public static RouteGroupBuilder MapEventStreamEndpoints(this RouteGroupBuilder edge)
     {
         edge.MapGet("/events/stream", Stream)
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .WithName("streamEvents")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
             .WithSummary("Governance notifications of the project's lineages, as server-sent events")
             .WithDescription(
                 "One message per notification: id = global event sequence, event = notification type, data = " +

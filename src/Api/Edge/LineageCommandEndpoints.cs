@@ -33,11 +33,24 @@ public static class LineageCommandEndpoints
     {
         var manage = edge.MapGroup("/lineages/{lineage_id:guid}")
             .RequireProjectPermission(ProjectPermission.Manage)
-            .WithIdempotency(required: true);
-        manage.MapPost("/pause", Pause);
-        manage.MapPost("/resume", Resume);
-        manage.MapPost("/reset-materialization", Reset);
-        manage.MapDelete("", Delete);
+            .WithIdempotency(required: true)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        manage.MapPost("/pause", Pause)
+            .WithName("pauseLineage")
+            .WithSummary("Pause a lineage: its rows are staged and its device is asked to pause")
+            .Produces<ApiEnvelope<LineageSummary>>();
+        manage.MapPost("/resume", Resume)
+            .WithName("resumeLineage")
+            .WithSummary("Resume a lineage an operator paused")
+            .Produces<ApiEnvelope<LineageSummary>>();
+        manage.MapPost("/reset-materialization", Reset)
+            .WithName("resetMaterialization")
+            .WithSummary("Reset a tripped circuit breaker and replay the staged rows")
+            .Produces<ApiEnvelope<ResetResponse>>();
+        manage.MapDelete("", Delete)
+            .WithName("deleteLineage")
+            .WithSummary("Delete a lineage with its staged rows (the mirror table stays)")
+            .Produces<ApiEnvelope<DeletedResponse>>();
         return edge;
     }
 

@@ -14,11 +14,26 @@ public static class LineageEndpoints
 {
     public static RouteGroupBuilder MapLineageEndpoints(this RouteGroupBuilder edge)
     {
-        edge.MapGet("/lineages", List);
-        edge.MapGet("/lineages/{lineage_id:guid}", Get);
-        edge.MapGet("/lineages/{lineage_id:guid}/staged-rows", StagedRows);
-        edge.MapGet("/lineages/{lineage_id:guid}/mirror-rows", MirrorRows);
-        edge.MapGet("/lineages/{lineage_id:guid}/events", Events);
+        edge.MapGet("/lineages", List)
+            .WithName("listLineages")
+            .WithSummary("List the project's lineages, filtered by device, status or source table; oldest first")
+            .Produces<ApiPage<LineageSummary>>();
+        edge.MapGet("/lineages/{lineage_id:guid}", Get)
+            .WithName("getLineage")
+            .WithSummary("Get a lineage: status, pause reasons, schema versions, counters, watermark and open controls")
+            .Produces<ApiEnvelope<LineageDetail>>();
+        edge.MapGet("/lineages/{lineage_id:guid}/staged-rows", StagedRows)
+            .WithName("listStagedRows")
+            .WithSummary("Rows of the lineage held in staging, in journal order")
+            .Produces<ApiPage<StagedRowView>>();
+        edge.MapGet("/lineages/{lineage_id:guid}/mirror-rows", MirrorRows)
+            .WithName("listMirrorRows")
+            .WithSummary("Rows of the lineage's mirror table (404 mirror_not_provisioned before its schema is approved)")
+            .Produces<ApiPage<IReadOnlyDictionary<string, object?>>>();
+        edge.MapGet("/lineages/{lineage_id:guid}/events", Events)
+            .WithName("listLineageEvents")
+            .WithSummary("The lineage's event history, oldest first")
+            .Produces<ApiPage<LineageEventView>>();
         return edge;
     }
 

@@ -22,13 +22,21 @@ public static class PoisonRowEndpoints
     public static RouteGroupBuilder MapPoisonRowEndpoints(this RouteGroupBuilder edge)
     {
         edge.MapGet("/lineages/{lineage_id:guid}/quarantined-rows", List)
+            .WithName("listQuarantinedRows")
+            .Produces<ApiPage<QuarantinedRowView>>()
             .WithSummary("Rows discarded by an operator or set aside by the policy, with the error they met, who moved them and when; oldest first");
         var manage = edge.MapGroup("/lineages/{lineage_id:guid}")
             .RequireProjectPermission(ProjectPermission.Manage)
             .WithIdempotency(required: true);
         manage.MapPost("/staged-rows/discard", Discard)
+            .WithName("discardStagedRows")
+            .Produces<ApiEnvelope<DiscardStagedRowsResponse>>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Move staged rows of one journal epoch to the quarantine; the backlog behind them can drain (a tripped breaker still needs its reset)");
         manage.MapPost("/quarantined-rows/requeue", Requeue)
+            .WithName("requeueQuarantinedRows")
+            .Produces<ApiEnvelope<RequeueQuarantinedRowsResponse>>()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Stage quarantined rows of one journal epoch again; they are replayed like any backlog");
         return edge;
     }

@@ -53,8 +53,14 @@ public static class PolicyEndpoints
 {
     public static RouteGroupBuilder MapPolicyEndpoints(this RouteGroupBuilder edge)
     {
-        edge.MapGet("/policy", Get);
-        edge.MapPatch("/policy", Patch).RequireProjectPermission(ProjectPermission.Manage).WithIdempotency(required: true);
+        edge.MapGet("/policy", Get)
+            .WithName("getEdgePolicy")
+            .WithSummary("Get the project's edge policy")
+            .Produces<ApiEnvelope<EdgePolicy>>();
+        edge.MapPatch("/policy", Patch).RequireProjectPermission(ProjectPermission.Manage).WithIdempotency(required: true)
+            .WithName("updateEdgePolicy")
+            .WithSummary("Change some fields of the project's edge policy; the others keep their values")
+            .Produces<ApiEnvelope<EdgePolicy>>();
         return edge;
     }
 

@@ -23,13 +23,24 @@ public static class RegistryEndpoints
 {
     public static RouteGroupBuilder MapRegistryEndpoints(this RouteGroupBuilder edge)
     {
-        edge.MapGet("/registry/decisions", List).WithSummary("Registry decisions of the project, newest first");
-        edge.MapGet("/registry/decisions/{decision_id:guid}", Get).WithSummary("One registry decision");
+        edge.MapGet("/registry/decisions", List).WithSummary("Registry decisions of the project, newest first")
+            .WithName("listRegistryDecisions")
+            .Produces<ApiPage<RegistryDecisionView>>();
+        edge.MapGet("/registry/decisions/{decision_id:guid}", Get).WithSummary("One registry decision")
+            .WithName("getRegistryDecision")
+            .Produces<ApiEnvelope<RegistryDecisionView>>();
         var manage = edge.MapGroup("/registry/decisions")
             .RequireProjectPermission(ProjectPermission.Manage)
             .WithIdempotency(required: true);
-        manage.MapPost("", Record).WithSummary("Record a decision for a table's schema and approve every open review of it");
-        manage.MapDelete("/{decision_id:guid}", Revoke).WithSummary("Revoke a decision: no more automatic acceptance");
+        manage.MapPost("", Record).WithSummary("Record a decision for a table's schema and approve every open review of it")
+            .WithName("recordRegistryDecision")
+            .Produces<ApiEnvelope<FleetApprovalView>>()
+            .Produces<ApiEnvelope<FleetApprovalView>>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        manage.MapDelete("/{decision_id:guid}", Revoke).WithSummary("Revoke a decision: no more automatic acceptance")
+            .WithName("revokeRegistryDecision")
+            .Produces<ApiEnvelope<RegistryDecisionView>>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return edge;
     }
 

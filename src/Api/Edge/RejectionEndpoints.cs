@@ -11,7 +11,10 @@ public static class RejectionEndpoints
 {
     public static RouteGroupBuilder MapRejectionEndpoints(this RouteGroupBuilder edge)
     {
-        edge.MapGet("/rejections", List);
+        edge.MapGet("/rejections", List)
+            .WithName("listRejections")
+            .WithSummary("Batches and rows the service refused, with their rejection codes; newest first")
+            .Produces<ApiPage<RejectionView>>();
         return edge;
     }
 

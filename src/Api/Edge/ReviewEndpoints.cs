@@ -17,15 +17,35 @@ public static class ReviewEndpoints
 {
     public static RouteGroupBuilder MapReviewEndpoints(this RouteGroupBuilder edge)
     {
-        edge.MapGet("/schema-reviews", List);
-        edge.MapGet("/schema-reviews/{review_id:guid}", Get);
+        edge.MapGet("/schema-reviews", List)
+            .WithName("listSchemaReviews")
+            .WithSummary("List schema reviews, filtered by state, lineage or device; oldest first")
+            .Produces<ApiPage<SchemaReviewView>>();
+        edge.MapGet("/schema-reviews/{review_id:guid}", Get)
+            .WithName("getSchemaReview")
+            .WithSummary("Get a schema review with the proposed and accepted schemas and their difference")
+            .Produces<ApiEnvelope<SchemaReviewDetail>>();
 
         var manage = edge.MapGroup("/schema-reviews/{review_id:guid}")
             .RequireProjectPermission(ProjectPermission.Manage)
-            .WithIdempotency(required: true);
-        manage.MapPost("/claim", Claim);
-        manage.MapPost("/approve", Approve);
-        manage.MapPost("/reject", Reject);
+            .WithIdempotency(required: true)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        manage.MapPost("/claim", Claim)
+            .WithName("claimSchemaReview")
+            .WithSummary("Claim a queued review (it moves to in_review)")
+            .Produces<ApiEnvelope<SchemaReviewDetail>>();
+        manage.MapPost("/approve", Approve)
+            .WithName("approveSchemaReview")
+            .WithSummary("Approve a review with column bindings; scope project records a registry decision for every device")
+            .WithDescription("With `scope: \"lineage\"` the answer is the review as it is afterwards. With `scope: \"project\"` it is the "
+                             + "registry decision with the reviews it approved, as recordRegistryDecision answers (202 when the fan-out "
+                             + "is finished in the background).")
+            .Produces<ApiEnvelope<SchemaReviewDetail>>()
+            .Produces<ApiEnvelope<FleetApprovalView>>(StatusCodes.Status202Accepted);
+        manage.MapPost("/reject", Reject)
+            .WithName("rejectSchemaReview")
+            .WithSummary("Reject a review; the lineage stays paused")
+            .Produces<ApiEnvelope<SchemaReviewDetail>>();
         return edge;
     }
 

@@ -20,6 +20,8 @@ public static class SchemaGroupEndpoints
     public static RouteGroupBuilder MapSchemaGroupEndpoints(this RouteGroupBuilder edge)
     {
         edge.MapGet("/schema-groups", List)
+            .WithName("listSchemaGroups")
+            .Produces<ApiPage<SchemaGroupView>>()
             .WithSummary("Open schema reviews grouped by table, schema and classification, oldest waiting first");
         return edge;
     }

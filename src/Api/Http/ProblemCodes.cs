@@ -20,6 +20,7 @@ public static class ProblemCodes
     public const string BrokerUnavailable = "broker_unavailable";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
+    public const string RateLimited = "rate_limited";
 
     /// <summary>The code used when a problem carries none of its own.</summary>
     public static string ForStatus(int status) => status switch
@@ -33,7 +34,7 @@ public static class ProblemCodes
         413 => PayloadTooLarge,
         415 => UnsupportedMediaType,
         422 => "unprocessable",
-        429 => "too_many_requests",
+        429 => RateLimited,
         >= 500 => InternalError,
         _ => "error",
     };

@@ -18,6 +18,11 @@ internal static class OpenApiSetup
     public static IServiceCollection AddEdgeSyncOpenApi(this IServiceCollection services)
         => services.AddOpenApi(options =>
         {
+            // Only the API: the dashboard, probes, metrics and other operational routes stay out
+            // of the document generated clients are built from.
+            options.ShouldInclude = description =>
+                description.RelativePath?.StartsWith(ApiRoutes.BasePath.TrimStart('/') + "/", StringComparison.Ordinal) == true
+                && (description.GroupName is null || description.GroupName == options.DocumentName);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "EdgeSync API";
@@ -30,8 +35,32 @@ internal static class OpenApiSetup
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "JWT",
-                    Description = "HS256 JWT; the `permissions` claim lists `{project_id}:{PERMISSION}` grants or `PLATFORM_ADMIN`.",
+                    Description = "JWT from the configured identity provider (RS256/ES256) or signed with the HS256 key; "
+                        + "the `permissions` claim lists `{project_id}:{PERMISSION}` grants or `PLATFORM_ADMIN`.",
                 };
+                return Task.CompletedTask;
+            });
+            // Every problem carries the stable `code` (and trace_id; errors for validation_failed):
+            // generated clients can switch on it.
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type != typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))
+                    return Task.CompletedTask;
+                schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                schema.Properties[ApiProblem.CodeKey] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Description = "Stable machine-readable code, e.g. validation_failed, lineage_not_found, rate_limited.",
+                };
+                schema.Properties["trace_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Quote it when reporting a problem." };
+                schema.Properties["errors"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "validation_failed: every failing field (snake_case path) with its messages.",
+                    AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+                };
+                schema.Required ??= new HashSet<string>();
+                schema.Required.Add(ApiProblem.CodeKey);
                 return Task.CompletedTask;
             });
             options.AddOperationTransformer((operation, context, _) =>

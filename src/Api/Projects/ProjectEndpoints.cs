@@ -20,13 +20,13 @@ internal static class ProjectEndpoints
         projects.MapPost("", CreateAsync)
             .RequirePlatformAdmin()
             .WithIdempotency()
-            .WithName("CreateProject")
+            .WithName("createProject")
             .WithSummary("Create a project")
             .WithDescription("Creates a project with the default edge policy. `topic_slug` is unique; \"\" (at most one project) means devices publish under `/{device_name}`.");
 
         projects.MapGet($"/{{{ProjectRoute.ParameterName}:guid}}", GetAsync)
             .RequireProjectPermission(ProjectPermission.View)
-            .WithName("GetProject")
+            .WithName("getProject")
             .WithSummary("Get a project and its edge policy");
 
         return api;

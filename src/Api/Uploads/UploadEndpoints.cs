@@ -27,6 +27,10 @@ public static class UploadEndpoints
         app.MapPut($"{ApiRoutes.BasePath}/uploads/{{token}}", Put)
             .AllowAnonymous()
             .WithTags("Uploads")
+            .WithName("storeUpload")
+            .WithSummary("Store the object of a granted upload; the signed token in the path is the credential")
+            .Produces<ApiEnvelope<UploadStored>>()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Accepts<Stream>("application/zstd", "application/octet-stream")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -69,5 +73,5 @@ public static class UploadEndpoints
     private static IResult TooLargeProblem(long max) =>
         ApiProblem.Create(StatusCodes.Status413PayloadTooLarge, TooLarge, $"The object is larger than {max} bytes, the most an upload may store.");
 
-    private sealed record UploadStored(Guid UploadId, long Bytes);
+    internal sealed record UploadStored(Guid UploadId, long Bytes);
 }

@@ -12,8 +12,14 @@ public static class UploadListEndpoints
 {
     public static RouteGroupBuilder MapUploadListEndpoints(this RouteGroupBuilder edge)
     {
-        edge.MapGet("/uploads", List);
-        edge.MapGet("/uploads/{upload_id:guid}", Get);
+        edge.MapGet("/uploads", List)
+            .WithName("listUploads")
+            .WithSummary("Uploads granted to the project's devices, filtered by state; newest first")
+            .Produces<ApiPage<UploadView>>();
+        edge.MapGet("/uploads/{upload_id:guid}", Get)
+            .WithName("getUpload")
+            .WithSummary("One upload and its state")
+            .Produces<ApiEnvelope<UploadView>>();
         return edge;
     }
 

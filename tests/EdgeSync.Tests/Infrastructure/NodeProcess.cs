@@ -30,8 +30,8 @@ public sealed class NodeProcess : IAsyncDisposable
         public static Ports Free() => new(FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
     }
 
-    /// <summary>Starts a node; restarting on the same silo port makes Orleans retire the crashed generation at once.</summary>
-    public static async Task<NodeProcess> StartAsync(string connectionString, Ports ports, IDictionary<string, string>? settings = null)
+    /// <summary>Starts a node process without waiting for it to become ready (for nodes expected to refuse to start).</summary>
+    public static NodeProcess Launch(string connectionString, Ports ports, IDictionary<string, string>? settings = null)
     {
         var info = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "EdgeSync.Silo.dll"))
         {
@@ -49,7 +49,13 @@ public sealed class NodeProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             info.Environment[key.Replace(":", "__")] = value;
 
-        var node = new NodeProcess(Process.Start(info)!);
+        return new NodeProcess(Process.Start(info)!);
+    }
+
+    /// <summary>Starts a node; restarting on the same silo port makes Orleans retire the crashed generation at once.</summary>
+    public static async Task<NodeProcess> StartAsync(string connectionString, Ports ports, IDictionary<string, string>? settings = null)
+    {
+        var node = Launch(connectionString, ports, settings);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports.Http}") };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
