@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using EdgeSync.Storage;
-using EdgeSync.Telemetry;
 using EdgeSync.Wire;
 using Marten;
 using Marten.Services;
@@ -36,7 +35,7 @@ public sealed class LineageTransaction : IAsyncDisposable
 
     public static async Task<LineageTransaction> BeginAsync(NpgsqlDataSource dataSource, IDocumentStore store, PendingControls controls, CancellationToken ct)
     {
-        var span = EdgeSyncTraces.Lineages.StartActivity("lineage.transaction", ActivityKind.Internal);
+        var span = LineageTraces.Source.StartActivity("lineage.transaction", ActivityKind.Internal);
         span?.SetTag("db.system.name", "postgresql");
         NpgsqlConnection? connection = null;
         try

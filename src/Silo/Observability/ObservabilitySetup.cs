@@ -59,7 +59,7 @@ public static class ObservabilitySetup
 
     /// <summary>The spans of a trace: EdgeSync's own, Orleans grain calls, ASP.NET Core requests and Npgsql statements.</summary>
     public static TracerProviderBuilder AddEdgeSyncSources(TracerProviderBuilder tracing) => tracing
-        .AddSource(EdgeSyncTraces.IngestSourceName, EdgeSyncTraces.LineagesSourceName, ActivitySources.ApplicationGrainActivitySourceName)
+        .AddSource(UplinkSpans.SourceName, LineageTraces.SourceName, ActivitySources.ApplicationGrainActivitySourceName)
         .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsOperational(context.Request.Path))
         .AddNpgsql();
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using EdgeSync.Silo.Mqtt;
-using EdgeSync.Telemetry;
 using MQTTnet.Packets;
 
 namespace EdgeSync.Silo.Observability;
@@ -12,13 +11,18 @@ namespace EdgeSync.Silo.Observability;
 /// </summary>
 public static class UplinkSpans
 {
+    public const string SourceName = "EdgeSync.Ingest";
+
+    /// <summary>Static, as activity sources are meant to be: nothing is made while nobody listens.</summary>
+    public static readonly ActivitySource Source = new(SourceName);
+
     /// <summary>The MQTT 5 user property a gateway or device may set to continue its trace (W3C trace context).</summary>
     public const string TraceParentProperty = "traceparent";
     public const string TraceStateProperty = "tracestate";
 
     public static Activity? Receive(string uplink, DeviceSession device, ActivityContext parent = default)
     {
-        var span = EdgeSyncTraces.Ingest.StartActivity("uplink.receive", ActivityKind.Consumer, parent);
+        var span = Source.StartActivity("uplink.receive", ActivityKind.Consumer, parent);
         if (span is { IsAllDataRequested: true })
         {
             span.SetTag("messaging.system", "mqtt");
@@ -33,7 +37,7 @@ public static class UplinkSpans
     /// <summary>The trace a publisher sent along in the user properties, or none; read only while someone traces.</summary>
     public static ActivityContext TraceParentOf(IReadOnlyCollection<MqttUserProperty>? properties)
     {
-        if (properties is not { Count: > 0 } || !EdgeSyncTraces.Ingest.HasListeners())
+        if (properties is not { Count: > 0 } || !Source.HasListeners())
             return default;
         string? parent = null, state = null;
         foreach (var property in properties)
@@ -48,14 +52,14 @@ public static class UplinkSpans
 
     public static Activity? Validate(string uplink)
     {
-        var span = EdgeSyncTraces.Ingest.StartActivity("uplink.validate");
+        var span = Source.StartActivity("uplink.validate");
         span?.SetTag("messaging.destination.name", uplink);
         return span;
     }
 
     public static Activity? Acknowledge(UplinkVerdict verdict)
     {
-        var span = EdgeSyncTraces.Ingest.StartActivity("uplink.acknowledge");
+        var span = Source.StartActivity("uplink.acknowledge");
         span?.SetTag("edgesync.result", ResultOf(verdict));
         return span;
     }
