@@ -52,6 +52,7 @@ public static class LatencyBench
                 var step = await OpenLoopAsync(devices, rows, rate, duration, ct);
                 var after = await NodeAckHistogram.ScrapeAsync(bench.Node.HttpPort, ct);
                 results.Add((label, rate, step, after.QuantileSince(before, 0.50), after.QuantileSince(before, 0.99), LoadAverage()));
+                Log(after.BreakdownSince(before, step.Latencies.Length));
             }
 
             Console.WriteLine();
