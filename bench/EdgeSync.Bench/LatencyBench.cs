@@ -40,6 +40,12 @@ public static class LatencyBench
                 maximum = await ClosedLoopAsync(devices, rows, closedFor, ct);
                 Log($"closed-loop maximum: {maximum:N0} rows/s");
             }
+            else
+            {
+                // The same warm-up the closed loop gives: the node's hot path compiled, pools filled.
+                Log($"warm-up: closed loop for {closedFor.TotalSeconds / 4:0} s");
+                await ClosedLoopAsync(devices, rows, closedFor / 4, ct);
+            }
             var steps = fixedRate > 0
                 ? [(Label: "fixed", Rate: (double)fixedRate)]
                 : shares.Select(s => (Label: $"{s} %", Rate: maximum * s / 100)).ToArray();
