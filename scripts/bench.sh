@@ -5,6 +5,9 @@
 #                                                 scripts/bench.sh --devices 20 --rows 1000 --inflight 2
 #                                                 scripts/bench.sh --broker external   (devices -> Mosquitto -> node)
 #                                                 scripts/bench.sh --help
+#                                                 scripts/bench.sh latency [--rate ROWS_PER_S] [--duration S]
+#                                                   (open-loop acknowledgement latency at 25/50/75 % of the
+#                                                   closed-loop maximum; docs/observability.md)
 #
 # 1. Builds src/Silo (the node) and bench/EdgeSync.Bench in Release.
 # 2. Makes sure PostgreSQL is reachable, as scripts/run.sh does (scripts/postgres.sh: EDGESYNC_PG

@@ -21,6 +21,7 @@ Task<int>? named = args switch
     ["upload-rss", .. var rest] => UploadRssBench.RunAsync(pg, rest, cancel.Token),
     ["bootstrap", .. var rest] => BootstrapBench.RunAsync(pg, rest, cancel.Token),
     ["oversized", ..] => OversizedSoak.RunAsync(pg, cancel.Token),
+    ["latency", .. var rest] => LatencyBench.RunAsync(pg, rest, cancel.Token),
     _ => null,
 };
 if (named is not null)

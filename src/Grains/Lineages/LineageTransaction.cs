@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 using Marten;
@@ -16,12 +17,17 @@ public sealed class LineageTransaction : IAsyncDisposable
     private readonly IDocumentStore _store;
     private readonly PendingControls _controls;
 
-    private LineageTransaction(IDocumentStore store, PendingControls controls, NpgsqlConnection connection, NpgsqlTransaction transaction)
+    // The span of the whole transaction, so a trace shows the database time of one uplink as one
+    // piece with Npgsql's statement spans inside it; null when nobody listens.
+    private readonly Activity? _span;
+
+    private LineageTransaction(IDocumentStore store, PendingControls controls, NpgsqlConnection connection, NpgsqlTransaction transaction, Activity? span)
     {
         _store = store;
         _controls = controls;
         Connection = connection;
         Transaction = transaction;
+        _span = span;
     }
 
     public NpgsqlConnection Connection { get; }
@@ -29,14 +35,20 @@ public sealed class LineageTransaction : IAsyncDisposable
 
     public static async Task<LineageTransaction> BeginAsync(NpgsqlDataSource dataSource, IDocumentStore store, PendingControls controls, CancellationToken ct)
     {
-        var connection = await dataSource.OpenConnectionAsync(ct);
+        var span = LineageTraces.Source.StartActivity("lineage.transaction", ActivityKind.Internal);
+        span?.SetTag("db.system.name", "postgresql");
+        NpgsqlConnection? connection = null;
         try
         {
-            return new LineageTransaction(store, controls, connection, await connection.BeginTransactionAsync(ct));
+            connection = await dataSource.OpenConnectionAsync(ct);
+            return new LineageTransaction(store, controls, connection, await connection.BeginTransactionAsync(ct), span);
         }
-        catch
+        catch (Exception e)
         {
-            await connection.DisposeAsync();
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            span?.Dispose();
+            if (connection is not null)
+                await connection.DisposeAsync();
             throw;
         }
     }
@@ -100,7 +112,11 @@ public sealed class LineageTransaction : IAsyncDisposable
         }
     }
 
-    public Task CommitAsync() => Transaction.CommitAsync();
+    public async Task CommitAsync()
+    {
+        await Transaction.CommitAsync();
+        _span?.SetTag("edgesync.committed", true);
+    }
 
     /// <summary>
     /// Whether a lineage of <paramref name="projectId"/> other than <paramref name="except"/> has
@@ -129,5 +145,6 @@ public sealed class LineageTransaction : IAsyncDisposable
     {
         await Transaction.DisposeAsync();
         await Connection.DisposeAsync();
+        _span?.Dispose();
     }
 }

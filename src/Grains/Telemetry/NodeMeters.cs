@@ -11,6 +11,8 @@ namespace EdgeSync.Telemetry;
 public sealed class NodeMeters
 {
     private readonly ConcurrentDictionary<Meter, bool> _meters = new();
+    /// <summary>Every meter EdgeSync creates is named so: another node's are told apart by this prefix.</summary>
+    public const string Prefix = "EdgeSync.";
 
     public Meter Add(Meter meter)
     {
@@ -19,4 +21,12 @@ public sealed class NodeMeters
     }
 
     public bool Exports(Instrument instrument) => _meters.ContainsKey(instrument.Meter);
+
+    /// <summary>
+    /// An EdgeSync instrument that another node in the same process created: not exported. Meters
+    /// of libraries (Orleans, ASP.NET Core, the runtime, Npgsql) are never foreign: they belong to
+    /// the process.
+    /// </summary>
+    public bool IsForeign(Instrument instrument) =>
+        instrument.Meter.Name.StartsWith(Prefix, StringComparison.Ordinal) && !Exports(instrument);
 }

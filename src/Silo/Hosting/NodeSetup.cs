@@ -6,9 +6,9 @@ using EdgeSync.Lineages;
 using EdgeSync.Registry;
 using EdgeSync.Silo.Database;
 using EdgeSync.Silo.Mqtt;
+using EdgeSync.Silo.Observability;
 using EdgeSync.Telemetry;
 using EdgeSync.Uploads;
-using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 
@@ -43,7 +43,8 @@ public static class NodeSetup
                 await SchemaMigrations.EnsureCurrentAsync(connections.ForOrleans(connectionString), storeSchema);
         }
 
-        builder.Logging.AddConsole(o => o.FormatterName = EscapingConsoleFormatter.FormatterName)
+        // Logging:Console:FormatterName=json switches to JSON lines; otherwise the escaping text format.
+        builder.Logging.AddConsole(o => o.FormatterName ??= EscapingConsoleFormatter.FormatterName)
             .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.WebHost.UseUrls($"http://0.0.0.0:{httpPort}");
         builder.Services.AddSingleton(TimeProvider.System);
@@ -66,11 +67,7 @@ public static class NodeSetup
         builder.Services.AddHostedService<TombstonePruning>();
         var ownMeters = new NodeMeters();
         builder.Services.AddSingleton(ownMeters);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(IngestMetrics.MeterName)
-            .AddMeter(LineageMetrics.MeterName)
-            .AddView(instrument => ownMeters.Exports(instrument) ? null : MetricStreamConfiguration.Drop)
-            .AddPrometheusExporter());
+        builder.Services.AddEdgeSyncObservability(configuration, ownMeters);
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
@@ -99,6 +96,8 @@ public static class NodeSetup
                 o.ConnectionString = connections.ForOrleans(connectionString);
             });
             silo.AddDashboard();
+            // A grain call continues the caller's trace (an uplink's, a request's); spans are made only while someone listens.
+            silo.AddActivityPropagation();
         });
         return builder;
     }

@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using EdgeSync.Escaping;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Hosting;
 using EdgeSync.Silo.Mqtt.Transport;
+using EdgeSync.Silo.Observability;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -129,13 +131,18 @@ public sealed class EmbeddedBroker(
         if (!_authenticated.TryRemove(e.ClientId, out var device))
             return Task.CompletedTask;
         device.AttachTo(e.SessionItems);
+        metrics.DeviceConnected();
         return MarkAsync(device, isConnected: true);
     }
 
     private Task OnDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
+        if (DeviceSession.From(e.SessionItems) is not { } device)
+            return Task.CompletedTask;
+        // The connection is gone either way, and the taking-over one was counted when it connected.
+        metrics.DeviceDisconnected();
         // A takeover hands the session to the device's new connection, which is connected.
-        if (e.DisconnectType == MqttClientDisconnectType.Takeover || DeviceSession.From(e.SessionItems) is not { } device)
+        if (e.DisconnectType == MqttClientDisconnectType.Takeover)
             return Task.CompletedTask;
         connected.Disconnected(device);
         return MarkAsync(device, isConnected: false);
@@ -165,6 +172,7 @@ public sealed class EmbeddedBroker(
 
     private async Task HandlePublishAsync(InterceptingPublishEventArgs e)
     {
+        var receivedAt = Stopwatch.GetTimestamp();
         var device = DeviceSession.From(e.SessionItems);
         if (device is null)
             return; // published by the node itself (downlinks)
@@ -180,23 +188,30 @@ public sealed class EmbeddedBroker(
             return;
         }
 
+        using var receive = UplinkSpans.Receive(uplink, device, UplinkSpans.TraceParentOf(e.ApplicationMessage.UserProperties));
         try
         {
             var verdict = await gateway.HandleAsync(device, topic, uplink, e.ApplicationMessage.Payload.ToArray());
             if (options.Value.CrashBeforeAcknowledging)
-                System.Diagnostics.Process.GetCurrentProcess().Kill();
-            e.Response.ReasonCode = verdict switch
+                Process.GetCurrentProcess().Kill();
+            // MQTTnet sends the PUBACK with this reason code as soon as this handler returns.
+            using (UplinkSpans.Acknowledge(verdict))
             {
-                UplinkVerdict.RejectedFormat => MqttPubAckReasonCode.PayloadFormatInvalid,
-                UplinkVerdict.RejectedQuota => MqttPubAckReasonCode.QuotaExceeded,
-                _ => MqttPubAckReasonCode.Success,
-            };
+                e.Response.ReasonCode = verdict switch
+                {
+                    UplinkVerdict.RejectedFormat => MqttPubAckReasonCode.PayloadFormatInvalid,
+                    UplinkVerdict.RejectedQuota => MqttPubAckReasonCode.QuotaExceeded,
+                    _ => MqttPubAckReasonCode.Success,
+                };
+            }
+            metrics.RecordAcknowledged(uplink, UplinkSpans.ResultOf(verdict), receivedAt);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !e.CancellationToken.IsCancellationRequested)
         {
             // Not durable: no PUBACK. Dropping the connection makes the device deliver again.
             logger.LogError(ex, "Could not make {Topic} from {ClientId} durable; withholding the acknowledgement", topic, e.ClientId);
             metrics.RecordNotDurable(uplink);
+            UplinkSpans.NotDurable(receive, ex);
             e.CloseConnection = true;
         }
     }

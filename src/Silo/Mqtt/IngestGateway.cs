@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeSync.Lineages;
 using EdgeSync.Mirrors;
 using EdgeSync.Silo.Hosting;
+using EdgeSync.Silo.Observability;
 using EdgeSync.Storage;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Options;
@@ -104,7 +105,7 @@ public sealed class IngestGateway(
 
     private async Task<(IngestOutcome, string?)> IngestRowsAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
     {
-        var read = RowBatchReader.Read(payload);
+        var read = Validated(DeviceTopics.RowBatch, RowBatchReader.Read, payload);
         if (read.Rejection is { } rejection)
             return (IngestOutcome.Rejected(null, rejection), null);
         var batch = read.Value!;
@@ -114,7 +115,7 @@ public sealed class IngestGateway(
 
     private async Task<(IngestOutcome, string?)> IngestTelemetryAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
     {
-        var read = TelemetryBatchReader.Read(payload);
+        var read = Validated(DeviceTopics.TelemetryBatch, TelemetryBatchReader.Read, payload);
         if (read.Rejection is { } rejection)
             return (IngestOutcome.Rejected(null, rejection), null);
         var batch = read.Value!;
@@ -124,7 +125,7 @@ public sealed class IngestGateway(
 
     private async Task<(IngestOutcome, string?)> ObserveSchemaAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
     {
-        var read = SchemaObservationReader.Read(payload);
+        var read = Validated(DeviceTopics.SchemaObserve, SchemaObservationReader.Read, payload);
         if (read.Rejection is { } rejection)
             return (IngestOutcome.Rejected(null, rejection), null);
         var observation = read.Value!;
@@ -135,7 +136,7 @@ public sealed class IngestGateway(
     /// <summary>A <c>url_request</c> or a <c>finalize</c>, to the lineage of its table.</summary>
     private async Task<(IngestOutcome, string?)> RequestIngestAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
     {
-        var read = IngestRequestReader.Read(payload);
+        var read = Validated(DeviceTopics.IngestRequest, IngestRequestReader.Read, payload);
         if (read.Rejection is { } rejection)
             return (IngestOutcome.Rejected(null, rejection), null);
         var request = read.Value!;
@@ -151,7 +152,7 @@ public sealed class IngestGateway(
     /// </summary>
     private async Task<(IngestOutcome, string?)> AcknowledgeAsync(DeviceSession device, ReadOnlyMemory<byte> payload)
     {
-        var read = ControlAckReader.Read(payload);
+        var read = Validated(DeviceTopics.IngestAck, ControlAckReader.Read, payload);
         if (read.Rejection is { } rejection)
             return (IngestOutcome.Rejected(null, rejection), null);
         if (await controls.FindOpenAsync(device.Identity.DeviceId, read.Value!.ControlId) is not { } control)
@@ -191,6 +192,16 @@ public sealed class IngestGateway(
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
         }
+    }
+
+    /// <summary>Parses and checks a payload inside its <c>uplink.validate</c> span.</summary>
+    private static WireResult<T> Validated<T>(string uplink, Func<ReadOnlyMemory<byte>, WireResult<T>> read, ReadOnlyMemory<byte> payload)
+    {
+        using var span = UplinkSpans.Validate(uplink);
+        var result = read(payload);
+        if (result.Rejection is { } rejection)
+            span?.SetTag("edgesync.rejection_code", rejection.Code);
+        return result;
     }
 
     private static bool IsClusterChange(Exception e) =>

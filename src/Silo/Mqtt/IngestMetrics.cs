@@ -16,6 +16,17 @@ public sealed class IngestMetrics
     private readonly Counter<long> _refusedConnections;
     private readonly Counter<long> _clusterRetries;
     private readonly Counter<long> _unknownUplinks;
+    private readonly Counter<long> _rows;
+    private readonly Counter<long> _rejections;
+    private readonly Histogram<double> _ackLatency;
+    private readonly UpDownCounter<long> _devicesConnected;
+
+    /// <summary>
+    /// Bucket bounds of the acknowledgement latency, in seconds: fine steps where a healthy node
+    /// answers (1 to 50 ms), coarse ones up to the 30 s a device waits before it sends again.
+    /// </summary>
+    public static readonly IReadOnlyList<double> AckLatencyBuckets =
+        [0.0005, 0.001, 0.002, 0.004, 0.006, 0.008, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
     public IngestMetrics(IMeterFactory meters, NodeMeters own)
     {
@@ -30,6 +41,15 @@ public sealed class IngestMetrics
             description: "Grain calls of uplinks tried again, with the acknowledgement held, because a node died or the cluster was changing");
         _unknownUplinks = meter.CreateCounter<long>("edgesync.mqtt.unknown_uplinks",
             description: "Uplinks an external broker delivered on the topic of no registered device: acknowledged and dropped, by uplink");
+        _rows = meter.CreateCounter<long>("edgesync.ingest.rows", unit: "{row}",
+            description: "Rows of accepted uplinks by outcome: staged (written) or skipped (duplicates the lineage had kept before)");
+        _rejections = meter.CreateCounter<long>("edgesync.ingest.rejections", unit: "{uplink}",
+            description: "Uplinks refused with a recorded rejection, by rejection code and uplink");
+        _ackLatency = meter.CreateHistogram<double>("edgesync.ingest.ack_latency", unit: "s",
+            description: "From the MQTT receipt of an uplink to its acknowledgement (PUBACK), by uplink and result (accepted, rejected, not_durable)",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckLatencyBuckets });
+        _devicesConnected = meter.CreateUpDownCounter<long>("edgesync.mqtt.devices_connected", unit: "{device}",
+            description: "Devices with a live MQTT connection to this node's embedded broker");
     }
 
     public void Record(string uplink, IngestOutcome outcome)
@@ -40,7 +60,22 @@ public sealed class IngestMetrics
             new KeyValuePair<string, object?>("code", outcome.Rejection?.Code ?? ""));
         _rowsStaged.Add(outcome.RowsStaged);
         _rowsSkipped.Add(outcome.RowsSkipped);
+        if (outcome.RowsStaged > 0)
+            _rows.Add(outcome.RowsStaged, new KeyValuePair<string, object?>("outcome", "staged"));
+        if (outcome.RowsSkipped > 0)
+            _rows.Add(outcome.RowsSkipped, new KeyValuePair<string, object?>("outcome", "skipped"));
+        if (outcome.Rejection is { } rejection)
+            _rejections.Add(1, new KeyValuePair<string, object?>("code", rejection.Code), new KeyValuePair<string, object?>("uplink", uplink));
     }
+
+    /// <summary>The time from <paramref name="receivedAt"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) to now, when the acknowledgement goes out.</summary>
+    public void RecordAcknowledged(string uplink, string result, long receivedAt) =>
+        _ackLatency.Record(System.Diagnostics.Stopwatch.GetElapsedTime(receivedAt).TotalSeconds,
+            new KeyValuePair<string, object?>("uplink", uplink), new KeyValuePair<string, object?>("result", result));
+
+    public void DeviceConnected() => _devicesConnected.Add(1);
+
+    public void DeviceDisconnected() => _devicesConnected.Add(-1);
 
     public void RecordRefusedConnection(string reason) => _refusedConnections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -81,6 +81,18 @@ public sealed class TestDevice : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build());
 
+    /// <summary>An uplink with MQTT 5 user properties, such as a W3C <c>traceparent</c>.</summary>
+    public Task<MqttClientPublishResult> PublishAsync(string relativeTopic, string payload, IReadOnlyDictionary<string, string> userProperties)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic($"{TopicRoot}/{relativeTopic}")
+            .WithPayload(Encoding.UTF8.GetBytes(payload))
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        foreach (var (name, value) in userProperties)
+            message.WithUserProperty(name, Encoding.UTF8.GetBytes(value));
+        return _client.PublishAsync(message.Build());
+    }
+
     public async Task<MqttClientSubscribeResult> SubscribeAsync(string topic) =>
         await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(new MqttTopicFilterBuilder().WithTopic(topic).WithAtLeastOnceQoS().Build())

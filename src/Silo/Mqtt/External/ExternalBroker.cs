@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
 using EdgeSync.Escaping;
 using EdgeSync.Lineages;
 using EdgeSync.Silo.Hosting;
+using EdgeSync.Silo.Observability;
 using EdgeSync.Wire;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -130,13 +132,15 @@ public sealed class ExternalBroker : BackgroundService
         var generation = _connection.Generation;
         var topic = e.ApplicationMessage.Topic;
         var payload = e.ApplicationMessage.Payload.ToArray();
-        _ = Task.Run(() => HandleAsync(e, generation, topic, payload));
+        var receivedAt = Stopwatch.GetTimestamp();
+        _ = Task.Run(() => HandleAsync(e, generation, topic, payload, receivedAt));
     }
 
-    private async Task HandleAsync(MqttApplicationMessageReceivedEventArgs e, int generation, string topic, byte[] payload)
+    private async Task HandleAsync(MqttApplicationMessageReceivedEventArgs e, int generation, string topic, byte[] payload, long receivedAt)
     {
         var split = DeviceTopics.SplitUplink(topic);
         var uplink = split?.Uplink ?? "none";
+        Activity? receive = null;
         try
         {
             var device = split is { } root ? await _devices.FindAsync(root.Root, CancellationToken.None) : null;
@@ -149,10 +153,13 @@ public sealed class ExternalBroker : BackgroundService
                 return;
             }
             var session = new DeviceSession(new DeviceIdentity(device.ProjectId, device.Id, device.Name), device.TopicRoot);
-            await _gateway.HandleAsync(session, topic, uplink, payload);
+            receive = UplinkSpans.Receive(uplink, session, UplinkSpans.TraceParentOf(e.ApplicationMessage.UserProperties));
+            var verdict = await _gateway.HandleAsync(session, topic, uplink, payload);
             if (_mqtt.Value.CrashBeforeAcknowledging)
-                System.Diagnostics.Process.GetCurrentProcess().Kill();
-            await AcknowledgeAsync(e, generation, topic);
+                Process.GetCurrentProcess().Kill();
+            using (UplinkSpans.Acknowledge(verdict))
+                await AcknowledgeAsync(e, generation, topic);
+            _metrics.RecordAcknowledged(uplink, UplinkSpans.ResultOf(verdict), receivedAt);
             await _presence.SeenAsync(device.Id, CancellationToken.None);
         }
         catch (Exception ex)
@@ -161,10 +168,12 @@ public sealed class ExternalBroker : BackgroundService
             // session resumes, so the node reconnects once the uplinks in flight are done.
             _logger.LogError(ex, "Could not make {Topic} durable; withholding the acknowledgement and reconnecting to have it delivered again", Quoted(topic));
             _metrics.RecordNotDurable(uplink);
+            UplinkSpans.NotDurable(receive, ex);
             Interlocked.Exchange(ref _redeliveryDue, 1);
         }
         finally
         {
+            receive?.Dispose();
             _slots.Release();
             if (Interlocked.Decrement(ref _inFlight) == 0 && Interlocked.Exchange(ref _redeliveryDue, 0) != 0)
                 _connection.Reconnect();
