@@ -51,7 +51,7 @@ public static class ApiSetup
         services.TryAddSingleton<IdempotencyStore>();
         services.TryAddSingleton<IDevicePresence, RecordedPresence>();
         services.AddHostedService<IdempotencyCleanup>();
-        services.AddIdempotencyDocuments();
+        services.AddApiDocuments();
 
         services.AddEdgeSyncOpenApi();
         return services;

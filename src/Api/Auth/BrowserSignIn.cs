@@ -1,4 +1,3 @@
-using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -42,7 +41,6 @@ public static class BrowserSignIn
         // one node is read by any other behind the same load balancer.
         services.AddDataProtection().SetApplicationName("edgesync");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>, StoredKeyRingSetup>();
-        services.ConfigureMarten(options => options.Schema.For<DataProtectionKeyDocument>());
 
         services.AddAntiforgery(options =>
         {

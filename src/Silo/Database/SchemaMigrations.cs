@@ -1,4 +1,4 @@
-using EdgeSync.Api.Idempotency;
+using EdgeSync.Api;
 using EdgeSync.Mirrors;
 using EdgeSync.Storage;
 using Marten;
@@ -88,5 +88,5 @@ public static class SchemaMigrations
 
     private static ServiceProvider StoreServices(string connectionString, string storeSchema, bool applyMigrations) =>
         new ServiceCollection().AddLogging().AddEdgeSyncStore(connectionString, storeSchema, applyMigrations: applyMigrations)
-            .AddIdempotencyDocuments().BuildServiceProvider();
+            .AddApiDocuments().BuildServiceProvider();
 }

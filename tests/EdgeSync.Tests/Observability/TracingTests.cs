@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using EdgeSync.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace EdgeSync.Tests.Observability;
 
 [Collection(NodeCollection.Name)]
-public sealed class TracingTests(NodeFixture node)
+public sealed class TracingTests(NodeFixture node, ITestOutputHelper output)
 {
     /// <summary>Every part of an uplink's handling: the node's own spans, the grain call, the database.</summary>
     private static void AssertWholeUplink(IReadOnlyList<Activity> trace)
@@ -40,6 +41,15 @@ public sealed class TracingTests(NodeFixture node)
         var trace = await WholeTraceAsync(spans, receive.TraceId);
         AssertWholeUplink(trace);
         Assert.All(trace.Where(a => a != receive), a => Assert.True(a.StartTimeUtc >= receive.StartTimeUtc));
+        WriteTree(trace, receive, 0);
+    }
+
+    /// <summary>The trace as an indented tree in the test output: what an operator's trace viewer would show.</summary>
+    private void WriteTree(IReadOnlyList<Activity> trace, Activity span, int depth)
+    {
+        output.WriteLine($"{new string(' ', depth * 2)}{span.OperationName} [{span.Source.Name}] {span.Duration.TotalMilliseconds:F1} ms");
+        foreach (var child in trace.Where(a => a.ParentSpanId == span.SpanId).OrderBy(a => a.StartTimeUtc))
+            WriteTree(trace, child, depth + 1);
     }
 
     [Fact]
