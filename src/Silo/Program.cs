@@ -22,7 +22,15 @@ catch (SchemaNotReadyException e)
 }
 var app = builder.Build();
 app.MapEdgeSyncNode();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (UnsafeAuthConfigurationException e)
+{
+    await Console.Error.WriteLineAsync($"EdgeSync: {e.Message}");
+    return 4;
+}
 return 0;
 
 public partial class Program;

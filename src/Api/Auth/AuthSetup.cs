@@ -97,7 +97,7 @@ internal static class AuthSetup
         DevelopmentKeyRule.Enforce(settings, environment);
         var requireHttps = settings.RequireHttpsMetadata ?? !environment.IsDevelopment();
         if (requireHttps && settings.Authority is { } authority && authority.Scheme != Uri.UriSchemeHttps)
-            throw new InvalidOperationException(
+            throw new UnsafeAuthConfigurationException(
                 $"{AuthSettings.Section}:Authority must be an https URL ({AuthSettings.Section}:RequireHttpsMetadata is on; it defaults to true outside Development); it is {authority}.");
         return settings with { RequireHttpsMetadata = requireHttps };
     }

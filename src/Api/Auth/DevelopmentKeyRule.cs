@@ -13,7 +13,7 @@ public static class DevelopmentKeyRule
     public static AuthSettings Enforce(AuthSettings settings, IHostEnvironment environment)
     {
         if (settings.IsDevelopmentKey && !environment.IsDevelopment() && !settings.AllowDevelopmentKey)
-            throw new InvalidOperationException(
+            throw new UnsafeAuthConfigurationException(
                 $"{AuthSettings.Section}:SigningKey is the development key that appsettings.json ships, and the environment is "
                 + $"'{environment.EnvironmentName}', not Development. Refusing to start: anyone can sign tokens with that key. "
                 + $"Configure {AuthSettings.Section}:Authority (an OpenID Connect identity provider) and set {AuthSettings.Section}:SigningKey "

@@ -33,7 +33,8 @@ public sealed class DevelopmentKeyRuleTests
     {
         await using var node = NodeProcess.Launch(await TestDatabase.CreateAsync(), NodeProcess.Ports.Free(), Production);
         await node.WaitForExitAsync(TimeSpan.FromSeconds(90));
-        Assert.NotEqual(0, node.ExitCode);
+        Assert.Equal(4, node.ExitCode);
+        Assert.DoesNotContain("Unhandled exception", node.Log);
         Assert.Contains("Auth:SigningKey is the development key", node.Log);
         Assert.Contains("Auth:AllowDevelopmentKey=true", node.Log);
     }

@@ -66,7 +66,7 @@ public sealed class IdentityProviderSetupTests
     public async Task Outside_development_a_plain_http_authority_stops_the_start_with_the_reason()
     {
         await using var app = await BuildAsync("Production", "http://idp.example");
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => app.StartAsync());
+        var refused = await Assert.ThrowsAsync<UnsafeAuthConfigurationException>(() => app.StartAsync());
         Assert.Contains("Auth:Authority must be an https URL", refused.Message);
     }
 }
