@@ -137,6 +137,7 @@ Where to look (token: scripts/dev-token.sh --permissions PLATFORM_ADMIN):
   mirror rows    curl -H "Authorization: Bearer \$TOKEN" $API/projects/$PROJECT/edge/lineages/$LINEAGE/mirror-rows
   events (SSE)   curl -N -H "Authorization: Bearer \$TOKEN" "$API/projects/$PROJECT/edge/events/stream?after=0"
   mirror tables  psql "\$EDGESYNC_PG" -c '\\dt edge_mirror.*'
+  lineage board  http://localhost:$http_port/board (sign in once with the token)
   dashboard      http://localhost:$http_port/dashboard
   OpenAPI        http://localhost:$http_port/openapi/v1.json
 TXT
