@@ -11,7 +11,8 @@
 #    EDGESYNC_TEST_DB_MAX_AGE_MIN minutes, default 60, so concurrent runs on a shared server
 #    are not disturbed; 0 drops them all). The service database is kept.
 # 3. Installs the Debian packages the tests use when missing (sqlite3, mosquitto-clients,
-#    tmux for the terminal UI tests, chromium for the board's browser tests).
+#    tmux for the terminal UI tests, chromium for the board's browser tests, haproxy for the
+#    cluster balancer tests).
 # 4. Checks the code style (`dotnet format style --verify-no-changes`; a violation counts as a
 #    failed test).
 # 5. Runs `dotnet test EdgeSync.sln -c Release` with a TRX logger into <repo>/TestResults and
@@ -88,6 +89,8 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 # The board tests open the pages in Debian's headless chromium (driven over DevTools, no download).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The cluster balancer tests run HAProxy in front of node processes (scripts/balancer.sh).
+[ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         log "installing ${missing[*]}"
