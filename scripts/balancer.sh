@@ -37,8 +37,17 @@ running_pid() {
 }
 
 # write_config DIR HTTP_PORT "HTTP_BACKENDS" MQTT_PORT "MQTT_BACKENDS" (MQTT_PORT empty: none)
+# One "server" line per address given, named node-1, node-2, … in order.
+servers() {
+    local i=0 node
+    for node in "$@"; do
+        i=$((i + 1))
+        printf '    server node-%s %s check\n' "$i" "$node"
+    done
+}
+
 write_config() {
-    local dir=$1 http_port=$2 http_backends=$3 mqtt_port=$4 mqtt_backends=$5 i node
+    local dir=$1 http_port=$2 http_backends=$3 mqtt_port=$4 mqtt_backends=$5
     {
         cat <<CFG
 # Written by scripts/balancer.sh; changes are lost at the next start.
@@ -72,11 +81,7 @@ backend nodes
     http-check expect status 200
     default-server inter 1s fall 2 rise 2
 CFG
-        i=0
-        for node in $http_backends; do
-            i=$((i + 1))
-            printf '    server node-%s %s check\n' "$i" "$node"
-        done
+        servers $http_backends
         if [ -n "$mqtt_port" ]; then
             cat <<CFG
 
@@ -90,11 +95,7 @@ backend brokers
     balance roundrobin
     default-server inter 1s fall 2 rise 2
 CFG
-            i=0
-            for node in $mqtt_backends; do
-                i=$((i + 1))
-                printf '    server node-%s %s check\n' "$i" "$node"
-            done
+            servers $mqtt_backends
         fi
     } >"$dir/haproxy.cfg"
 }

@@ -15,6 +15,17 @@ public static class RowBatchWriter
         string? schemaColumnsJson, long firstCommitSeq, long lastCommitSeq)
     {
         writer.WriteStartObject();
+        WriteEnvelopeMembers(writer, batchId, journalEpoch, sourceTable, schemaHash, schemaColumnsJson, firstCommitSeq, lastCommitSeq);
+        writer.WriteStartArray("rows");
+    }
+
+    /// <summary>
+    /// The members of the envelope, without <c>rows</c>, into an object the caller opened: also the
+    /// first line of a <c>payload_spill</c> object.
+    /// </summary>
+    public static void WriteEnvelopeMembers(Utf8JsonWriter writer, string batchId, string journalEpoch, string sourceTable, string schemaHash,
+        string? schemaColumnsJson, long firstCommitSeq, long lastCommitSeq)
+    {
         writer.WriteNumber("format_version", WireLimits.FormatVersion);
         writer.WriteString("capture_strategy", WireLimits.RowBatchCaptureStrategy);
         writer.WriteString("batch_id", batchId);
@@ -28,7 +39,6 @@ public static class RowBatchWriter
         }
         writer.WriteNumber("first_commit_seq", firstCommitSeq);
         writer.WriteNumber("last_commit_seq", lastCommitSeq);
-        writer.WriteStartArray("rows");
     }
 
     /// <summary>Closes the <c>rows</c> array and the message.</summary>

@@ -20,19 +20,7 @@ public static class SpillWriter
         using (var writer = new Utf8JsonWriter(buffer, WireValues.WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteNumber("format_version", WireLimits.FormatVersion);
-            writer.WriteString("capture_strategy", WireLimits.RowBatchCaptureStrategy);
-            writer.WriteString("batch_id", batchId);
-            writer.WriteString("journal_epoch", journalEpoch);
-            writer.WriteString("source_table", table);
-            writer.WriteString("schema_hash", schemaHash);
-            if (fingerprintJson is not null)
-            {
-                writer.WritePropertyName("schema_columns");
-                writer.WriteRawValue(fingerprintJson);
-            }
-            writer.WriteNumber("first_commit_seq", rows[0].CommitSeq);
-            writer.WriteNumber("last_commit_seq", rows[^1].CommitSeq);
+            RowBatchWriter.WriteEnvelopeMembers(writer, batchId, journalEpoch, table, schemaHash, fingerprintJson, rows[0].CommitSeq, rows[^1].CommitSeq);
             writer.WriteEndObject();
         }
         using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))

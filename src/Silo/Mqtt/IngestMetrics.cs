@@ -10,14 +10,11 @@ public sealed class IngestMetrics
     public const string MeterName = "EdgeSync.Ingest";
 
     private readonly Counter<long> _messages;
-    private readonly Counter<long> _rowsStaged;
-    private readonly Counter<long> _rowsSkipped;
     private readonly Counter<long> _notDurable;
     private readonly Counter<long> _refusedConnections;
     private readonly Counter<long> _clusterRetries;
     private readonly Counter<long> _unknownUplinks;
     private readonly Counter<long> _rows;
-    private readonly Counter<long> _rejections;
     private readonly Histogram<double> _ackLatency;
     private readonly UpDownCounter<long> _devicesConnected;
 
@@ -32,8 +29,6 @@ public sealed class IngestMetrics
     {
         var meter = own.Add(meters.Create(MeterName));
         _messages = meter.CreateCounter<long>("edgesync.ingest.messages", description: "Device uplink messages by topic and outcome (accepted, duplicate, rejected) and rejection code");
-        _rowsStaged = meter.CreateCounter<long>("edgesync.ingest.rows_staged", description: "Rows written to staging");
-        _rowsSkipped = meter.CreateCounter<long>("edgesync.ingest.rows_skipped", description: "Rows skipped as duplicates: the lineage had kept them before");
         _notDurable = meter.CreateCounter<long>("edgesync.ingest.not_durable", description: "Messages left unacknowledged because they could not be made durable");
         _refusedConnections = meter.CreateCounter<long>("edgesync.mqtt.refused_connections",
             description: "MQTT connections refused (bad credentials, foreign client id, throttled) or closed for a packet over the size limit, by reason");
@@ -43,8 +38,6 @@ public sealed class IngestMetrics
             description: "Uplinks an external broker delivered on the topic of no registered device: acknowledged and dropped, by uplink");
         _rows = meter.CreateCounter<long>("edgesync.ingest.rows", unit: "{row}",
             description: "Rows of accepted uplinks by outcome: staged (written) or skipped (duplicates the lineage had kept before)");
-        _rejections = meter.CreateCounter<long>("edgesync.ingest.rejections", unit: "{uplink}",
-            description: "Uplinks refused with a recorded rejection, by rejection code and uplink");
         _ackLatency = meter.CreateHistogram<double>("edgesync.ingest.ack_latency", unit: "s",
             description: "From the MQTT receipt of an uplink to its acknowledgement (PUBACK), by uplink and result (accepted, rejected, not_durable)",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AckLatencyBuckets });
@@ -58,14 +51,10 @@ public sealed class IngestMetrics
             new KeyValuePair<string, object?>("uplink", uplink),
             new KeyValuePair<string, object?>("outcome", outcome.Status.ToString().ToLowerInvariant()),
             new KeyValuePair<string, object?>("code", outcome.Rejection?.Code ?? ""));
-        _rowsStaged.Add(outcome.RowsStaged);
-        _rowsSkipped.Add(outcome.RowsSkipped);
         if (outcome.RowsStaged > 0)
             _rows.Add(outcome.RowsStaged, new KeyValuePair<string, object?>("outcome", "staged"));
         if (outcome.RowsSkipped > 0)
             _rows.Add(outcome.RowsSkipped, new KeyValuePair<string, object?>("outcome", "skipped"));
-        if (outcome.Rejection is { } rejection)
-            _rejections.Add(1, new KeyValuePair<string, object?>("code", rejection.Code), new KeyValuePair<string, object?>("uplink", uplink));
     }
 
     /// <summary>The time from <paramref name="receivedAt"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) to now, when the acknowledgement goes out.</summary>

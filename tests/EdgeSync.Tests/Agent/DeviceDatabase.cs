@@ -63,24 +63,14 @@ public sealed class DeviceDatabase : IDisposable
     }
 
     /// <summary>Every row of the table as SQLite holds it (typed values), keyed by the primary key values joined with '|'.</summary>
-    public Dictionary<string, Dictionary<string, object?>> Rows(string table, params string[] key)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM {SqliteSource.Quote(table)}";
-        using var reader = command.ExecuteReader();
-        var rows = new Dictionary<string, Dictionary<string, object?>>();
-        while (reader.Read())
-        {
-            var row = new Dictionary<string, object?>();
-            for (var i = 0; i < reader.FieldCount; i++)
-                row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows[string.Join("|", key.Select(k => Convert.ToString(row[k], System.Globalization.CultureInfo.InvariantCulture)))] = row;
-        }
-        return rows;
-    }
+    public Dictionary<string, Dictionary<string, object?>> Rows(string table, params string[] key) =>
+        RowsKeyed($"SELECT * FROM {SqliteSource.Quote(table)}", key);
 
     /// <summary>The rows of a query, keyed by the text of column <paramref name="key"/> (e.g. a telemetry table's rowid).</summary>
-    public Dictionary<string, Dictionary<string, object?>> RowsById(string sql, string key)
+    public Dictionary<string, Dictionary<string, object?>> RowsById(string sql, string key) => RowsKeyed(sql, [key]);
+
+    /// <summary>The rows of a query, keyed by the texts of the <paramref name="key"/> columns joined with '|'.</summary>
+    private Dictionary<string, Dictionary<string, object?>> RowsKeyed(string sql, string[] key)
     {
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
@@ -91,7 +81,7 @@ public sealed class DeviceDatabase : IDisposable
             var row = new Dictionary<string, object?>();
             for (var i = 0; i < reader.FieldCount; i++)
                 row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows[Convert.ToString(row[key], System.Globalization.CultureInfo.InvariantCulture)!] = row;
+            rows[string.Join("|", key.Select(k => Convert.ToString(row[k], System.Globalization.CultureInfo.InvariantCulture)))] = row;
         }
         return rows;
     }

@@ -30,7 +30,7 @@ public sealed class OperationsTests(NodeFixture node)
         var metrics = await client.GetStringAsync("/metrics");
         Assert.Matches("""edgesync_ingest_messages_total\{[^}]*code="malformed_json"[^}]*outcome="rejected"[^}]*\} [1-9]""", metrics);
         Assert.Matches("""edgesync_ingest_messages_total\{[^}]*outcome="accepted"[^}]*\} [1-9]""", metrics);
-        Assert.Matches("""edgesync_ingest_rows_staged_total(\{[^}]*\})? ([2-9]|\d{2,})""", metrics);
+        Assert.Matches("""edgesync_ingest_rows_total\{[^}]*outcome="staged"[^}]*\} ([2-9]|\d{2,})""", metrics);
     }
 
     [Fact]
